@@ -1,0 +1,56 @@
+/*
+ * core/doc.h: the document model (core-internal side of include/intake/host.h).
+ *
+ * A document owns everything attached to it: source bytes (copied), text,
+ * pages, metadata, spans, scratch memory. intake_doc_destroy() zeroes the
+ * text and source buffers before freeing them, because they are PII.
+ */
+#ifndef INTAKE_CORE_DOC_H
+#define INTAKE_CORE_DOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <intake/host.h>
+
+/** Create a document from \p len bytes (copied). The id is the SHA-256 of the
+ *  bytes in hex. \p mime may be NULL (set later). Returns NULL on ENOMEM. */
+struct intake_doc *intake_doc_create(const void *bytes, size_t len, const char *mime);
+void intake_doc_destroy(struct intake_doc *doc);
+
+int intake_doc_set_mime(struct intake_doc *doc, const char *mime);
+/** Once detection starts the text is frozen; doc_add_page then fails with EINVAL. */
+void intake_doc_freeze_text(struct intake_doc *doc);
+/** The instance id the core stamps on spans added from now on. */
+void intake_doc_set_source(struct intake_doc *doc, uint32_t source);
+/** Metadata iteration: returns 0 when \p i is past the end. Borrowed strings. */
+int intake_doc_meta_at(const struct intake_doc *doc, size_t i, const char **key,
+                       const char **value);
+
+/** The host table the core hands to plugins (static, never freed). */
+const struct intake_host *intake_core_host(void);
+
+/* The same functions the host table points at, for core and test use. */
+const char *intake_doc_id(const struct intake_doc *doc);
+const char *intake_doc_mime(const struct intake_doc *doc);
+const unsigned char *intake_doc_source(const struct intake_doc *doc, size_t *len);
+const char *intake_doc_text(const struct intake_doc *doc, size_t *len);
+int intake_doc_add_page(struct intake_doc *doc, const char *utf8, size_t len,
+                        struct intake_error *err);
+uint32_t intake_doc_page_count(const struct intake_doc *doc);
+int intake_doc_page_range(const struct intake_doc *doc, uint32_t i, uint64_t *start,
+                          uint64_t *end);
+int intake_doc_meta_set(struct intake_doc *doc, const char *key, const char *value,
+                        struct intake_error *err);
+const char *intake_doc_meta_get(const struct intake_doc *doc, const char *key);
+const char *intake_doc_lang(const struct intake_doc *doc);
+int intake_doc_set_lang(struct intake_doc *doc, const char *lang, struct intake_error *err);
+int intake_doc_add_span(struct intake_doc *doc, const struct intake_span *span,
+                        struct intake_error *err);
+const struct intake_span *intake_doc_spans(const struct intake_doc *doc, size_t *count);
+void *intake_doc_alloc(struct intake_doc *doc, size_t size);
+
+/** 1 when [s, s+len) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+int intake_utf8_valid(const char *s, size_t len);
+
+#endif
