@@ -1,0 +1,338 @@
+/*
+ * core/engine.c: configuration -> loaded plugins -> instances, and the
+ * per-document chain (type, extract, ocr, langid, detect).
+ */
+#include "engine.h"
+
+#include <fnmatch.h>
+#include <magic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anonymise.h"
+#include "config.h"
+#include "doc.h"
+#include "engine_internal.h"
+#include "log.h"
+#include "plugin_loader.h"
+
+#ifndef INTAKE_PLUGIN_DIR
+#define INTAKE_PLUGIN_DIR "/usr/local/lib/intake/plugins-1"
+#endif
+
+/* Keys the core handles in every plugin section (Fluent Bit's match/alias). */
+static const char *const core_keys[] = {"type", "log_level", "enabled", NULL};
+
+struct pipeline_cfg {
+    char *plugin_dir;
+    char *log_level;
+};
+
+static const struct intake_option pipeline_options[] = {
+    {INTAKE_OPT_PATH, "plugin_dir", INTAKE_PLUGIN_DIR, 0, offsetof(struct pipeline_cfg, plugin_dir),
+     "directory of plugin .so files ($INTAKE_PLUGIN_PATH overrides)", 0, 0},
+    {INTAKE_OPT_STR, "log_level", "info", 0, offsetof(struct pipeline_cfg, log_level),
+     "error, warn, info, debug or trace", 0, 0},
+    {0},
+};
+
+static int load_plugin(struct intake_engine *e, const char *type, struct intake_loaded_plugin **out,
+                       struct intake_error *err)
+{
+    for (size_t i = 0; i < e->nplugins; i++) {
+        if (strcmp(e->plugins[i]->desc.name, type) == 0) {
+            *out = e->plugins[i];
+            return INTAKE_OK;
+        }
+    }
+    char *path = NULL;
+    int rc = intake_plugin_find(e->plugin_path, type, &path, err);
+    if (rc)
+        return rc;
+    struct intake_loaded_plugin *p = NULL;
+    rc = intake_plugin_load(path, type, &p, err);
+    free(path);
+    if (rc)
+        return rc;
+    struct intake_loaded_plugin **v = realloc(e->plugins, (e->nplugins + 1) * sizeof *v);
+    if (!v) {
+        intake_plugin_unload(p);
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    }
+    e->plugins = v;
+    e->plugins[e->nplugins++] = p;
+    *out = p;
+    return INTAKE_OK;
+}
+
+static int cmp_stage(const void *a, const void *b)
+{
+    const struct intake_instance *x = a, *y = b;
+    if (x->plugin->desc.stage != y->plugin->desc.stage)
+        return x->plugin->desc.stage < y->plugin->desc.stage ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+int intake_engine_create(const char *config_path, const char *config_text,
+                         struct intake_engine **out, struct intake_error *err)
+{
+    *out = NULL;
+    struct intake_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    int rc = intake_config_parse(config_path, config_text, &e->cfg, err);
+    if (rc)
+        goto fail;
+    intake_policy_default(&e->policy);
+
+    struct pipeline_cfg pc = {0};
+    rc = intake_options_apply(e->cfg, intake_config_section(e->cfg, "pipeline"), pipeline_options,
+                              NULL, &pc, err);
+    if (rc == 0) {
+        e->log_level = intake_log_level_parse(pc.log_level);
+        if (e->log_level < 0)
+            rc = INTAKE_ERR(err, INTAKE_ECONFIG, "%s: [pipeline] log_level = %s: not one of "
+                            "error, warn, info, debug, trace", e->cfg->path, pc.log_level);
+        const char *env = getenv("INTAKE_PLUGIN_PATH");
+        e->plugin_path = strdup(env && *env ? env : pc.plugin_dir);
+        if (!e->plugin_path && rc == 0)
+            rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    }
+    intake_options_clear(pipeline_options, &pc);
+    if (rc)
+        goto fail;
+    if (intake_log_get_level() > e->log_level)
+        e->log_level = intake_log_get_level(); /* --verbose wins over the file */
+    rc = intake_policy_configure(&e->policy, e->cfg, intake_config_section(e->cfg, "policy"), err);
+    if (rc)
+        goto fail;
+
+    e->instances = calloc(e->cfg->nsections ? e->cfg->nsections : 1, sizeof *e->instances);
+    if (!e->instances) {
+        rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < e->cfg->nsections; i++) {
+        const struct intake_cfg_section *sec = &e->cfg->sections[i];
+        if (strcmp(sec->name, "pipeline") == 0 || strcmp(sec->name, "policy") == 0)
+            continue;
+        const struct intake_cfg_entry *type = intake_cfg_get(sec, "type");
+        if (!type) {
+            rc = INTAKE_ERR(err, INTAKE_ECONFIG, "%s:%d: [%s] has no 'type' (the plugin to run)",
+                            e->cfg->path, sec->line, sec->name);
+            goto fail;
+        }
+        const struct intake_cfg_entry *en = intake_cfg_get(sec, "enabled");
+        int enabled = 1;
+        if (en && intake_parse_bool(en->value, &enabled)) {
+            rc = INTAKE_ERR(err, INTAKE_ECONFIG, "%s:%d: [%s] enabled = %s: not a boolean",
+                            e->cfg->path, en->line, sec->name, en->value);
+            goto fail;
+        }
+        if (!enabled)
+            continue;
+        struct intake_instance *in = &e->instances[e->ninstances];
+        rc = load_plugin(e, type->value, &in->plugin, err);
+        if (rc)
+            goto fail;
+        in->section = sec;
+        in->order = i;
+        e->ninstances++;
+        const struct intake_cfg_entry *ll = intake_cfg_get(sec, "log_level");
+        in->ctx.level = e->log_level;
+        if (ll && (in->ctx.level = intake_log_level_parse(ll->value)) < 0) {
+            rc = INTAKE_ERR(err, INTAKE_ECONFIG, "%s:%d: [%s] log_level = %s: not a log level",
+                            e->cfg->path, ll->line, sec->name, ll->value);
+            goto fail;
+        }
+        if (intake_log_get_level() > in->ctx.level)
+            in->ctx.level = intake_log_get_level();
+        const struct intake_plugin *d = &in->plugin->desc;
+        in->config = calloc(1, d->config_size ? d->config_size : 1);
+        if (!in->config) {
+            rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+            goto fail;
+        }
+        rc = intake_options_apply(e->cfg, sec, d->options, core_keys, in->config, err);
+        if (rc)
+            goto fail;
+    }
+    qsort(e->instances, e->ninstances, sizeof *e->instances, cmp_stage);
+    for (size_t i = 0; i < e->ninstances; i++) {
+        struct intake_instance *in = &e->instances[i];
+        in->ctx.type = in->plugin->desc.name;
+        in->ctx.name = in->section->name;
+        in->ctx.id = (uint32_t)i + 1;
+        struct intake_error ierr;
+        intake_error_clear(&ierr);
+        rc = in->plugin->desc.cb_init(intake_core_host(), &in->ctx, in->config, &in->instance,
+                                      &ierr);
+        if (rc) {
+            rc = INTAKE_ERR(err, rc == INTAKE_ENOMEM ? INTAKE_ENOMEM : INTAKE_ECONFIG,
+                            "%s: [%s] plugin %s failed to start: %s", e->cfg->path, in->ctx.name,
+                            in->ctx.type, ierr.msg[0] ? ierr.msg : intake_strerror(rc));
+            goto fail;
+        }
+        in->initialised = 1;
+    }
+    *out = e;
+    return INTAKE_OK;
+fail:
+    intake_engine_destroy(e);
+    return rc ? rc : INTAKE_ECONFIG;
+}
+
+void intake_engine_destroy(struct intake_engine *e)
+{
+    if (!e)
+        return;
+    for (size_t i = e->ninstances; i-- > 0;) {
+        struct intake_instance *in = &e->instances[i];
+        const struct intake_plugin *d = &in->plugin->desc;
+        if (in->worker_ready && d->cb_worker_exit)
+            d->cb_worker_exit(in->instance, in->worker);
+        if (in->initialised)
+            d->cb_exit(in->instance);
+        if (in->config)
+            intake_options_clear(d->options, in->config);
+        free(in->config);
+    }
+    free(e->instances);
+    if (e->magic)
+        magic_close(e->magic);
+    for (size_t i = 0; i < e->nplugins; i++)
+        intake_plugin_unload(e->plugins[i]);
+    free(e->plugins);
+    free(e->plugin_path);
+    intake_config_destroy(e->cfg);
+    free(e);
+}
+
+int intake_engine_worker_init(struct intake_engine *e, struct intake_error *err)
+{
+    /* libmagic's result lives in its cookie: one per worker process. */
+    e->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
+    if (!e->magic)
+        return INTAKE_ERR(err, INTAKE_EINTERNAL, "libmagic: cannot open");
+    if (magic_load(e->magic, NULL) != 0)
+        return INTAKE_ERR(err, INTAKE_EINTERNAL, "libmagic: cannot load database: %s",
+                          magic_error(e->magic) ? magic_error(e->magic) : "unknown");
+    for (size_t i = 0; i < e->ninstances; i++) {
+        struct intake_instance *in = &e->instances[i];
+        if (!in->plugin->desc.cb_worker_init) {
+            in->worker_ready = 1;
+            continue;
+        }
+        struct intake_error ierr;
+        intake_error_clear(&ierr);
+        int rc = in->plugin->desc.cb_worker_init(in->instance, &in->worker, &ierr);
+        if (rc)
+            return INTAKE_ERR(err, INTAKE_EINTERNAL, "[%s] worker start failed: %s", in->ctx.name,
+                              ierr.msg[0] ? ierr.msg : intake_strerror(rc));
+        in->worker_ready = 1;
+    }
+    return INTAKE_OK;
+}
+
+const char *intake_engine_instance_name(const struct intake_engine *e, uint32_t source)
+{
+    if (e && source >= 1 && source <= e->ninstances)
+        return e->instances[source - 1].ctx.name;
+    return "?";
+}
+
+/* Run one instance on a document, turning its error into one content-free line. */
+static int run_instance(struct intake_instance *in, struct intake_doc *doc, struct intake_error *err)
+{
+    struct intake_error ierr;
+    intake_error_clear(&ierr);
+    intake_doc_set_source(doc, in->ctx.id);
+    int rc = in->plugin->desc.cb_process(in->instance, in->worker, doc, &ierr);
+    intake_doc_set_source(doc, 0);
+    if (rc == INTAKE_OK)
+        return INTAKE_OK;
+    if (rc > 0 || rc < INTAKE_EINTERNAL)
+        rc = INTAKE_EINTERNAL;
+    return INTAKE_ERR(err, rc, "%s", ierr.msg[0] ? ierr.msg : intake_strerror(rc));
+}
+
+int intake_engine_detect(struct intake_engine *e, struct intake_doc *doc, struct intake_error *err)
+{
+    intake_doc_freeze_text(doc);
+    for (size_t i = 0; i < e->ninstances; i++) {
+        struct intake_instance *in = &e->instances[i];
+        uint32_t st = in->plugin->desc.stage;
+        if (st != INTAKE_STAGE_LANGID && st != INTAKE_STAGE_DETECT)
+            continue;
+        int rc = run_instance(in, doc, err);
+        if (rc)
+            return rc;
+    }
+    return INTAKE_OK;
+}
+
+/* The extract instance for this document: the first that claims libmagic's
+ * type, else the most confident prober (libmagic misnames text as HP-GL
+ * plotter files, windows-1251 as unknown-8bit ...), else none. */
+static struct intake_instance *route(struct intake_engine *e, const char *mime,
+                                     const unsigned char *bytes, size_t len)
+{
+    for (size_t i = 0; i < e->ninstances; i++) {
+        const struct intake_plugin *d = &e->instances[i].plugin->desc;
+        if (d->stage != INTAKE_STAGE_EXTRACT || !d->mime_types)
+            continue;
+        for (const char *const *m = d->mime_types; *m; m++)
+            if (fnmatch(*m, mime, 0) == 0)
+                return &e->instances[i];
+    }
+    struct intake_instance *best = NULL;
+    int best_score = 49; /* a prober must be more sure than not */
+    for (size_t i = 0; i < e->ninstances; i++) {
+        const struct intake_plugin *d = &e->instances[i].plugin->desc;
+        if (d->stage != INTAKE_STAGE_EXTRACT || !d->cb_probe)
+            continue;
+        int s = d->cb_probe(e->instances[i].instance, bytes, len, mime);
+        if (s > best_score) {
+            best_score = s;
+            best = &e->instances[i];
+        }
+    }
+    return best;
+}
+
+int intake_engine_run(struct intake_engine *e, const void *bytes, size_t len,
+                      struct intake_doc **out, struct intake_error *err)
+{
+    *out = NULL;
+    if (!e->magic)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "worker not initialised");
+    const char *m = len ? magic_buffer(e->magic, bytes, len) : "application/x-empty";
+    const char *mime = m ? m : "application/octet-stream";
+    struct intake_doc *doc = intake_doc_create(bytes, len, mime);
+    if (!doc)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory for document");
+    struct intake_instance *ex = route(e, mime, bytes, len);
+    if (!ex) {
+        intake_doc_destroy(doc);
+        return INTAKE_ERR(err, INTAKE_EFORMAT, "unsupported type: %s", mime);
+    }
+    intake_log(INTAKE_LOG_DEBUG, "doc=%.12s type %s -> [%s]", intake_doc_id(doc), mime,
+               ex->ctx.name);
+    int rc = run_instance(ex, doc, err);
+    for (size_t i = 0; rc == 0 && i < e->ninstances; i++)
+        if (e->instances[i].plugin->desc.stage == INTAKE_STAGE_OCR)
+            rc = run_instance(&e->instances[i], doc, err);
+    if (rc == 0)
+        rc = intake_engine_detect(e, doc, err);
+    if (rc) {
+        intake_doc_destroy(doc);
+        return rc;
+    }
+    *out = doc;
+    return INTAKE_OK;
+}
+
+const struct intake_policy *intake_engine_policy(const struct intake_engine *e)
+{
+    return &e->policy;
+}

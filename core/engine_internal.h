@@ -1,0 +1,35 @@
+/* core/engine_internal.h: engine state shared by the core's own modules. */
+#ifndef INTAKE_CORE_ENGINE_INTERNAL_H
+#define INTAKE_CORE_ENGINE_INTERNAL_H
+
+#include "anonymise.h"
+#include "config.h"
+#include "log.h"
+#include "plugin_loader.h"
+
+struct intake_instance {
+    struct intake_context ctx;
+    struct intake_loaded_plugin *plugin; /* borrowed from the engine's list */
+    const struct intake_cfg_section *section;
+    size_t order;   /* position in the config file */
+    void *config;   /* filled by the option table; core-owned */
+    void *instance; /* from cb_init */
+    void *worker;   /* from cb_worker_init, this process only */
+    int initialised, worker_ready;
+};
+
+struct intake_engine {
+    struct intake_config *cfg;
+    char *plugin_path;
+    int log_level;
+    struct intake_policy policy;
+    struct intake_loaded_plugin **plugins;
+    size_t nplugins;
+    struct intake_instance *instances; /* sorted by stage, then config order */
+    size_t ninstances;
+    struct magic_set *magic; /* worker state */
+};
+
+const struct intake_policy *intake_engine_policy(const struct intake_engine *e);
+
+#endif

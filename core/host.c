@@ -1,0 +1,37 @@
+/* core/host.c: the struct intake_host table handed to every plugin. */
+#include <stdlib.h>
+
+#include "doc.h"
+#include "log.h"
+
+#include <intake/plugin.h>
+
+static int ctx_level(const struct intake_context *ctx) { return ctx ? ctx->level : -1; }
+static void *host_alloc(size_t n) { return malloc(n ? n : 1); }
+static void host_free(void *p) { free(p); }
+
+static const struct intake_host core_host = {
+    .abi_major = INTAKE_PLUGIN_ABI_MAJOR,
+    .abi_minor = INTAKE_PLUGIN_ABI_MINOR,
+    .struct_size = sizeof(struct intake_host),
+    .log = intake_log_plugin,
+    .log_level = ctx_level,
+    .alloc = host_alloc,
+    .free = host_free,
+    .doc_id = intake_doc_id,
+    .doc_mime = intake_doc_mime,
+    .doc_source = intake_doc_source,
+    .doc_text = intake_doc_text,
+    .doc_add_page = intake_doc_add_page,
+    .doc_page_count = intake_doc_page_count,
+    .doc_page_range = intake_doc_page_range,
+    .doc_meta_set = intake_doc_meta_set,
+    .doc_meta_get = intake_doc_meta_get,
+    .doc_lang = intake_doc_lang,
+    .doc_set_lang = intake_doc_set_lang,
+    .doc_add_span = intake_doc_add_span,
+    .doc_spans = intake_doc_spans,
+    .doc_alloc = intake_doc_alloc,
+};
+
+const struct intake_host *intake_core_host(void) { return &core_host; }

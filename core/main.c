@@ -1,0 +1,348 @@
+/*
+ * core/main.c: the command line (DESIGN.md, "Command line").
+ *
+ * Exit codes: 0 all done; 1 some files quarantined (refused); 2 usage or
+ * config error. Errors are one line on stderr naming the file and the reason.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "anonymise.h"
+#include "doc.h"
+#include "engine.h"
+#include "engine_internal.h"
+#include "log.h"
+#include "plugin_loader.h"
+
+#ifndef INTAKE_DEFAULT_CONFIG
+#define INTAKE_DEFAULT_CONFIG "/usr/local/etc/intake/intake.conf"
+#endif
+
+#define EXIT_QUARANTINED 1
+#define EXIT_USAGE 2
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: intake <command> [options]\n"
+            "\n"
+            "  intake redact  [--config FILE] [--format text|spans|json] FILE\n"
+            "  intake plugins [--config FILE] [NAME]\n"
+            "  intake version\n"
+            "\n"
+            "Common options: --config FILE (default $INTAKE_CONFIG, else %s),\n"
+            "  -v/--verbose (repeat for debug, trace), -q/--quiet.\n"
+            "Plugins are loaded from $INTAKE_PLUGIN_PATH (colon-separated), else the\n"
+            "config's [pipeline] plugin_dir.\n",
+            INTAKE_DEFAULT_CONFIG);
+}
+
+static const char *config_path(const char *opt)
+{
+    if (opt)
+        return opt;
+    const char *env = getenv("INTAKE_CONFIG");
+    return env && *env ? env : INTAKE_DEFAULT_CONFIG;
+}
+
+/* Read a whole file; errors name the file, never its content. */
+static int read_file(const char *path, unsigned char **out, size_t *len, struct intake_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return INTAKE_ERR(err, INTAKE_EIO, "%s", strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return INTAKE_ERR(err, INTAKE_EIO, "not a regular file");
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    unsigned char *buf = malloc(cap);
+    if (!buf) {
+        fclose(f);
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "file too large for memory");
+    }
+    for (;;) {
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (n < cap) {
+            if (ferror(f)) {
+                free(buf);
+                fclose(f);
+                return INTAKE_ERR(err, INTAKE_EIO, "read error");
+            }
+            break;
+        }
+        unsigned char *nb = realloc(buf, cap * 2); /* the file grew while we read it */
+        if (!nb) {
+            free(buf);
+            fclose(f);
+            return INTAKE_ERR(err, INTAKE_ENOMEM, "file too large for memory");
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    fclose(f);
+    *out = buf;
+    *len = n;
+    return INTAKE_OK;
+}
+
+static json_object *score_json(float score)
+{
+    char s[16];
+    snprintf(s, sizeof s, "%.3g", (double)score);
+    return json_object_new_double_s((double)score, s);
+}
+
+static json_object *entity_json(const struct intake_engine *e, const struct intake_entity *en)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "start", json_object_new_int64((int64_t)en->start));
+    json_object_object_add(o, "end", json_object_new_int64((int64_t)en->end));
+    json_object_object_add(o, "type", json_object_new_string(intake_label_name(en->label)));
+    json_object_object_add(o, "score", score_json(en->score));
+    json_object_object_add(o, "detector",
+                           json_object_new_string(intake_engine_instance_name(e, en->source)));
+    return o;
+}
+
+static const int json_flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+
+static int cmd_redact(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"verbose", no_argument, 0, 'v'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *cfg = NULL, *format = "text";
+    int c;
+    while ((c = getopt_long(argc, argv, "c:f:vqh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': cfg = optarg; break;
+        case 'f': format = optarg; break;
+        case 'v': intake_log_set_level(intake_log_get_level() + 1); break;
+        case 'q': intake_log_set_level(INTAKE_LOG_ERROR); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (strcmp(format, "text") && strcmp(format, "spans") && strcmp(format, "json")) {
+        fprintf(stderr, "intake: --format must be text, spans or json\n");
+        return EXIT_USAGE;
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "intake: redact takes exactly one FILE\n");
+        return EXIT_USAGE;
+    }
+    const char *file = argv[optind];
+    struct intake_error err;
+    intake_error_clear(&err);
+    struct intake_engine *e = NULL;
+    if (intake_engine_create(config_path(cfg), NULL, &e, &err) ||
+        intake_engine_worker_init(e, &err)) {
+        fprintf(stderr, "intake: %s\n", err.msg);
+        intake_engine_destroy(e);
+        return EXIT_USAGE;
+    }
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    struct intake_doc *doc = NULL;
+    struct intake_redaction red = {0};
+    int rc = read_file(file, &bytes, &len, &err);
+    if (rc == 0)
+        rc = intake_engine_run(e, bytes, len, &doc, &err);
+    if (bytes) {
+        explicit_bzero(bytes, len);
+        free(bytes);
+    }
+    size_t ntext = 0, nspans = 0;
+    const char *text = doc ? intake_doc_text(doc, &ntext) : NULL;
+    const struct intake_span *spans = doc ? intake_doc_spans(doc, &nspans) : NULL;
+    if (rc == 0)
+        rc = intake_anonymise(text, ntext, spans, nspans, intake_engine_policy(e), &red, &err);
+    if (rc) {
+        /* Fail closed: nothing of the document is printed. */
+        fprintf(stderr, "intake: %s: %s\n", file, err.msg);
+        intake_doc_destroy(doc);
+        intake_engine_destroy(e);
+        return rc == INTAKE_ECONFIG ? EXIT_USAGE : EXIT_QUARANTINED;
+    }
+    if (strcmp(format, "text") == 0) {
+        fwrite(red.text, 1, red.len, stdout);
+    } else if (strcmp(format, "spans") == 0) {
+        for (size_t i = 0; i < red.nentities; i++) {
+            json_object *o = entity_json(e, &red.entities[i]);
+            printf("%s\n", json_object_to_json_string_ext(o, json_flags));
+            json_object_put(o);
+        }
+    } else {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "id", json_object_new_string(intake_doc_id(doc)));
+        json_object_object_add(o, "mime", json_object_new_string(intake_doc_mime(doc)));
+        json_object_object_add(o, "lang", json_object_new_string(intake_doc_lang(doc)));
+        json_object_object_add(o, "bytes", json_object_new_int64((int64_t)len));
+        json_object_object_add(o, "pages", json_object_new_int((int)intake_doc_page_count(doc)));
+        json_object *meta = json_object_new_object();
+        const char *k, *v;
+        /* Only metadata that describes the file, never free text from it. */
+        for (size_t i = 0; intake_doc_meta_at(doc, i, &k, &v); i++)
+            if (strcmp(k, "encoding") == 0)
+                json_object_object_add(meta, k, json_object_new_string(v));
+        json_object_object_add(o, "meta", meta);
+        json_object *counts = json_object_new_object();
+        unsigned per[INTAKE_LABEL_COUNT] = {0};
+        for (size_t i = 0; i < red.nentities; i++)
+            per[red.entities[i].label]++;
+        for (uint32_t l = 1; l < INTAKE_LABEL_COUNT; l++)
+            if (per[l])
+                json_object_object_add(counts, intake_label_name(l), json_object_new_int((int)per[l]));
+        json_object_object_add(o, "entity_counts", counts);
+        json_object *arr = json_object_new_array();
+        for (size_t i = 0; i < red.nentities; i++) {
+            json_object *en = entity_json(e, &red.entities[i]);
+            json_object_object_add(en, "action",
+                                   json_object_new_string(intake_op_name(red.entities[i].op)));
+            json_object_array_add(arr, en);
+        }
+        json_object_object_add(o, "entities", arr);
+        json_object_object_add(o, "text", json_object_new_string_len(red.text, (int)red.len));
+        printf("%s\n", json_object_to_json_string_ext(o, json_flags));
+        json_object_put(o);
+    }
+    int out_err = fflush(stdout) != 0 || ferror(stdout);
+    intake_redaction_clear(&red);
+    intake_doc_destroy(doc);
+    intake_engine_destroy(e);
+    if (out_err) {
+        fprintf(stderr, "intake: %s: cannot write output: %s\n", file, strerror(errno));
+        return EXIT_QUARANTINED;
+    }
+    return 0;
+}
+
+static void print_options(const struct intake_option *o)
+{
+    static const char *const tn[] = {"", "str", "int", "bool", "size", "duration", "list", "path", "number"};
+    if (!o || !o->type) {
+        printf("  (no options)\n");
+        return;
+    }
+    for (; o->type; o++)
+        printf("  %-18s %-9s default %-12s %s%s\n", o->name, o->type <= 8 ? tn[o->type] : "?",
+               (o->flags & INTAKE_OPT_SENSITIVE) ? "(hidden)" : (o->def ? o->def : "-"),
+               o->description ? o->description : "",
+               (o->flags & INTAKE_OPT_REQUIRED) ? " (required)" : "");
+}
+
+static int cmd_plugins(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *cfg = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': cfg = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    const char *only = optind < argc ? argv[optind] : NULL;
+    struct intake_error err;
+    intake_error_clear(&err);
+    struct intake_engine *e = NULL;
+    if (intake_engine_create(config_path(cfg), NULL, &e, &err)) {
+        fprintf(stderr, "intake: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    /* Everything installed in the plugin path, loaded with the same checks. */
+    printf("%-18s %-8s %-8s %s\n", "PLUGIN", "STAGE", "VERSION", "SUMMARY");
+    int bad = 0, shown = 0;
+    char *path = strdup(e->plugin_path);
+    for (char *save = NULL, *dir = strtok_r(path, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+        DIR *d = opendir(dir);
+        if (!d)
+            continue;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            size_t n = strlen(de->d_name);
+            if (n < 4 || strcmp(de->d_name + n - 3, ".so") != 0)
+                continue;
+            char full[PATH_MAX];
+            snprintf(full, sizeof full, "%s/%s", dir, de->d_name);
+            struct intake_loaded_plugin *p = NULL;
+            if (intake_plugin_load(full, NULL, &p, &err)) {
+                fprintf(stderr, "intake: %s\n", err.msg);
+                bad = 1;
+                continue;
+            }
+            if (!only || strcmp(only, p->desc.name) == 0) {
+                printf("%-18s %-8s %-8s %s\n", p->desc.name, intake_stage_name(p->desc.stage),
+                       p->desc.version ? p->desc.version : "-",
+                       p->desc.description ? p->desc.description : "");
+                if (only)
+                    print_options(p->desc.options);
+                shown++;
+            }
+            intake_plugin_unload(p);
+        }
+        closedir(d);
+    }
+    free(path);
+    if (!only) {
+        printf("\n%-18s %-18s %s\n", "INSTANCE", "TYPE", "STAGE");
+        for (size_t i = 0; i < e->ninstances; i++)
+            printf("%-18s %-18s %s\n", e->instances[i].ctx.name, e->instances[i].ctx.type,
+                   intake_stage_name(e->instances[i].plugin->desc.stage));
+        printf("\npolicy:");
+        const struct intake_policy *pol = intake_engine_policy(e);
+        for (uint32_t l = 1; l < INTAKE_LABEL_COUNT; l++)
+            printf(" %s=%s", intake_label_name(l), intake_op_name(pol->op[l]));
+        printf("\n");
+    } else if (!shown) {
+        fprintf(stderr, "intake: plugin '%s' not found in %s\n", only, e->plugin_path);
+        bad = 1;
+    }
+    intake_engine_destroy(e);
+    return bad ? EXIT_USAGE : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    /* Subcommand parsers see argv[1..]. */
+    argc--;
+    argv++;
+    if (strcmp(cmd, "redact") == 0)
+        return cmd_redact(argc, argv);
+    if (strcmp(cmd, "plugins") == 0)
+        return cmd_plugins(argc, argv);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("intake %s (plugin ABI %d.%d)\n", INTAKE_VERSION, INTAKE_PLUGIN_ABI_MAJOR,
+               INTAKE_PLUGIN_ABI_MINOR);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "intake: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return EXIT_USAGE;
+}
