@@ -14,6 +14,7 @@
 struct parse_state {
     struct intake_config *cfg;
     int line;             /* current line, counted by our reader */
+    int section_line;     /* line of the last [section] header seen */
     const char *text_pos; /* when parsing a string */
     FILE *fp;             /* when parsing a file */
     struct intake_error *err;
@@ -41,8 +42,14 @@ static char *reader(char *buf, int size, void *stream)
         st->text_pos = p + n;
         r = buf;
     }
-    if (r)
+    if (r) {
         st->line++;
+        const char *p = r;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '[')
+            st->section_line = st->line;
+    }
     return r;
 }
 
@@ -125,7 +132,7 @@ static int handler(void *user, const char *section, const char *name, const char
         sec = &s[cfg->nsections++];
         memset(sec, 0, sizeof *sec);
         sec->name = strdup(section);
-        sec->line = st->line;
+        sec->line = st->section_line;
         if (!sec->name)
             goto oom;
     }

@@ -1,0 +1,139 @@
+/*
+ * tests/plugins/test_plugin.c: one source, many test-only plugins.
+ *
+ * Built several times with -DVARIANT_x to make each loader refusal real:
+ * a wrong ABI major, a short struct, no entry point, a name that does not
+ * match the file, a missing callback, an unresolved symbol, an entry point
+ * that refuses the host. VARIANT_OK is a working detect plugin that marks
+ * every occurrence of the option `word` (default "MARKWORD") as PERSON, and
+ * VARIANT_OK_EXTRACT a working extractor, so engine tests need no real plugin.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <intake/plugin.h>
+
+#ifndef PLUGIN_NAME
+#error PLUGIN_NAME must be defined
+#endif
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+struct cfg {
+    const char *word;
+    int64_t label;
+};
+
+static const struct intake_option options[] = {
+    {INTAKE_OPT_STR, "word", "MARKWORD", 0, offsetof(struct cfg, word), "word to mark", 0, 0},
+    {INTAKE_OPT_INT, "label", "1", 0, offsetof(struct cfg, label), "label to give it", 1, 14},
+    {0},
+};
+
+struct inst {
+    const struct intake_host *host;
+    const struct intake_context *ctx;
+    const struct cfg *cfg;
+};
+
+static int cb_init(const struct intake_host *host, const struct intake_context *ctx,
+                   const void *config, void **instance, struct intake_error *err)
+{
+    struct inst *in = host->alloc(sizeof *in);
+    if (!in)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "no memory");
+    in->host = host;
+    in->ctx = ctx;
+    in->cfg = config;
+    *instance = in;
+    return INTAKE_OK;
+}
+
+#ifdef VARIANT_UNRESOLVED
+extern int intake_test_symbol_that_does_not_exist(void);
+#endif
+
+__attribute__((unused)) static int cb_process(void *instance, void *worker, struct intake_doc *doc, struct intake_error *err)
+{
+    struct inst *in = instance;
+    const struct intake_host *h = in->host;
+    (void)worker;
+#ifdef VARIANT_UNRESOLVED
+    if (intake_test_symbol_that_does_not_exist())
+        return INTAKE_EINTERNAL;
+#endif
+#ifdef VARIANT_OK_EXTRACT
+    size_t n;
+    const unsigned char *src = h->doc_source(doc, &n);
+    return h->doc_add_page(doc, (const char *)src, n, err);
+#else
+    size_t n;
+    const char *text = h->doc_text(doc, &n);
+    size_t wl = strlen(in->cfg->word);
+    for (const char *p = text; wl && (p = strstr(p, in->cfg->word)); p += wl) {
+        struct intake_span s = {.start = (uint64_t)(p - text), .end = (uint64_t)(p - text + wl),
+                                .label = (uint32_t)in->cfg->label, .score = 0.9f};
+        int rc = h->doc_add_span(doc, &s, err);
+        if (rc)
+            return rc;
+    }
+    intake_log_debug(h, in->ctx, doc, "marked spans in %zu bytes", n);
+    return INTAKE_OK;
+#endif
+}
+
+static void cb_exit(void *instance)
+{
+    struct inst *in = instance;
+    in->host->free(in);
+}
+
+#ifdef VARIANT_OK_EXTRACT
+static const char *const mimes[] = {"text/*", NULL};
+#endif
+
+__attribute__((unused)) static const struct intake_plugin descriptor = {
+    INTAKE_PLUGIN_ABI,
+#ifdef VARIANT_BAD_ABI
+    .abi_major = 99,
+#endif
+#ifdef VARIANT_OLD_STRUCT
+    .struct_size = 24,
+#endif
+#ifdef VARIANT_OK_EXTRACT
+    .stage = INTAKE_STAGE_EXTRACT,
+    .mime_types = mimes,
+#else
+    .stage = INTAKE_STAGE_DETECT,
+#endif
+#ifdef VARIANT_WRONG_NAME
+    .name = "some_other_name",
+#else
+    .name = STR(PLUGIN_NAME),
+#endif
+    .version = "0.0.1",
+    .description = "test-only plugin",
+    .options = options,
+    .config_size = sizeof(struct cfg),
+    .cb_init = cb_init,
+#ifndef VARIANT_NO_PROCESS
+    .cb_process = cb_process,
+#endif
+    .cb_exit = cb_exit,
+};
+
+#if defined(VARIANT_NO_ENTRY)
+/* Exports something, but not the entry point. */
+INTAKE_EXPORT int intake_plugin_entry_misspelt(void);
+INTAKE_EXPORT int intake_plugin_entry_misspelt(void) { return descriptor.stage; }
+#elif defined(VARIANT_REFUSE_HOST)
+INTAKE_EXPORT int intake_plugin_entry(const struct intake_host *host, const struct intake_plugin **out);
+INTAKE_EXPORT int intake_plugin_entry(const struct intake_host *host, const struct intake_plugin **out)
+{
+    (void)host;
+    (void)out;
+    return INTAKE_EABI; /* as a plugin built for a newer host would */
+}
+#else
+INTAKE_PLUGIN_DEFINE(PLUGIN_NAME, descriptor)
+#endif
