@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install what intake needs to build, test and benchmark on Debian 12.
+# Only missing packages are installed; safe to run again. Sourced or run.
+set -euo pipefail
+
+INTAKE_PACKAGES=(
+  # build
+  meson ninja-build pkg-config gcc libc6-dev
+  # core: type detection, config, JSON, Unicode, hashing
+  libmagic-dev libmagic-mgc file libinih-dev libjson-c-dev libicu-dev libssl-dev
+  # extract_text: charset detection
+  libuchardet-dev
+  # detect_patterns: multi-pattern matching
+  libvectorscan-dev
+  # tests and benchmarks: runners, peers
+  python3 ripgrep
+)
+
+missing=()
+for p in "${INTAKE_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "intake: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

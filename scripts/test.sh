@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Install what is missing, build with -Werror, run every test suite, then
+# build again with ASan+UBSan and run them once more. Ends with one line
+# "N passed, N failed" over both runs. Benchmarks run in a short mode.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh || exit 1
+
+passed=0 failed=0 skipped=0
+count() { # $1: build dir; adds its meson test results to the totals
+  local log="$1/meson-logs/testlog.json"
+  [ -f "$log" ] || { failed=$((failed + 1)); return; }
+  read -r p f s < <(python3 - "$log" <<'PY'
+import json, sys
+p = f = s = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)["result"]
+    if r in ("OK", "EXPECTEDFAIL"): p += 1
+    elif r == "SKIP": s += 1
+    else: f += 1
+print(p, f, s)
+PY
+)
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+}
+
+run_suite() { # $1: build dir, rest: meson setup options
+  local dir="$1"; shift
+  rm -rf "$dir"
+  if ! meson setup "$dir" --werror "$@" >"$dir.setup.log" 2>&1; then
+    cat "$dir.setup.log"; failed=$((failed + 1)); return
+  fi
+  if ! ninja -C "$dir" >"$dir.build.log" 2>&1; then
+    tail -50 "$dir.build.log"; failed=$((failed + 1)); return
+  fi
+  meson test -C "$dir" --print-errorlogs --num-processes 2 2>&1 | grep -vE '^\s*$' | tail -40
+  count "$dir"
+}
+
+echo "== build and test (gcc, -Werror)"
+run_suite build-ci
+echo "== build and test under AddressSanitizer + UndefinedBehaviorSanitizer"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
+
+if [ -x tests/bench/bench_patterns.sh ] && [ -d build-ci ]; then
+  echo "== benchmark (short mode)"
+  BENCH_MB=${BENCH_MB:-8} RUNS=1 tests/bench/bench_patterns.sh build-ci || echo "benchmark failed (not counted)"
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
