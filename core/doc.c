@@ -41,6 +41,14 @@ struct intake_doc {
     size_t nspans, span_cap;
     uint32_t source;
 
+    char *redacted; /* set by the anonymiser only */
+    size_t redacted_len;
+    struct intake_span *entities;
+    size_t nentities;
+    char *source_name; /* redacted */
+    const char *const *detector_names; /* borrowed from the engine */
+    uint32_t ndetectors;
+
     struct arena_block *arena;
 };
 
@@ -155,6 +163,9 @@ void intake_doc_destroy(struct intake_doc *d)
     }
     free(d->meta);
     free(d->spans);
+    zero_free(d->redacted, d->redacted_len + 1);
+    free(d->entities);
+    free(d->source_name);
     for (struct arena_block *b = d->arena, *n; b; b = n) {
         n = b->next;
         zero_free(b, sizeof *b + b->size);
@@ -349,3 +360,65 @@ void *intake_doc_alloc(struct intake_doc *d, size_t size)
     d->arena = b;
     return b->data;
 }
+
+int intake_doc_set_redaction(struct intake_doc *d, const char *text, size_t len,
+                             const struct intake_span *entities, size_t n)
+{
+    char *t = malloc(len + 1);
+    struct intake_span *e = malloc((n ? n : 1) * sizeof *e);
+    if (!t || !e) {
+        free(t);
+        free(e);
+        return INTAKE_ENOMEM;
+    }
+    memcpy(t, text, len);
+    t[len] = '\0';
+    if (n)
+        memcpy(e, entities, n * sizeof *e);
+    zero_free(d->redacted, d->redacted_len + 1);
+    free(d->entities);
+    d->redacted = t;
+    d->redacted_len = len;
+    d->entities = e;
+    d->nentities = n;
+    return INTAKE_OK;
+}
+
+int intake_doc_set_source_name(struct intake_doc *d, const char *name)
+{
+    char *n = name ? strdup(name) : NULL;
+    if (name && !n)
+        return INTAKE_ENOMEM;
+    free(d->source_name);
+    d->source_name = n;
+    return INTAKE_OK;
+}
+
+void intake_doc_set_detector_names(struct intake_doc *d, const char *const *names, uint32_t n)
+{
+    d->detector_names = names;
+    d->ndetectors = n;
+}
+
+const char *intake_doc_redacted_text(const struct intake_doc *d, size_t *len)
+{
+    if (len)
+        *len = d && d->redacted ? d->redacted_len : 0;
+    return d ? d->redacted : NULL;
+}
+
+const struct intake_span *intake_doc_entities(const struct intake_doc *d, size_t *count)
+{
+    if (count)
+        *count = d && d->redacted ? d->nentities : 0;
+    return d ? d->entities : NULL;
+}
+
+const char *intake_doc_detector_name(const struct intake_doc *d, uint32_t source)
+{
+    if (d && source >= 1 && source <= d->ndetectors && d->detector_names[source - 1])
+        return d->detector_names[source - 1];
+    return "?";
+}
+
+const char *intake_doc_source_name(const struct intake_doc *d) { return d ? d->source_name : NULL; }

@@ -27,6 +27,18 @@ void intake_doc_set_source(struct intake_doc *doc, uint32_t source);
 int intake_doc_meta_at(const struct intake_doc *doc, size_t i, const char **key,
                        const char **value);
 
+/** Attach the anonymiser's result (copied): redacted text and merged entities. */
+int intake_doc_set_redaction(struct intake_doc *doc, const char *text, size_t len,
+                             const struct intake_span *entities, size_t n);
+/** The redacted source name (copied); never pass an original name here. */
+int intake_doc_set_source_name(struct intake_doc *doc, const char *redacted_name);
+/** Borrowed table of detector instance names, index = source id - 1. */
+void intake_doc_set_detector_names(struct intake_doc *doc, const char *const *names, uint32_t n);
+const char *intake_doc_redacted_text(const struct intake_doc *doc, size_t *len);
+const struct intake_span *intake_doc_entities(const struct intake_doc *doc, size_t *count);
+const char *intake_doc_detector_name(const struct intake_doc *doc, uint32_t source);
+const char *intake_doc_source_name(const struct intake_doc *doc);
+
 /** The host table the core hands to plugins (static, never freed). */
 const struct intake_host *intake_core_host(void);
 

@@ -1,5 +1,6 @@
 /* core/host.c: the struct intake_host table handed to every plugin. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "doc.h"
 #include "log.h"
@@ -7,6 +8,16 @@
 #include <intake/plugin.h>
 
 static int ctx_level(const struct intake_context *ctx) { return ctx ? ctx->level : -1; }
+static const char *ctx_store_dir(const struct intake_context *ctx)
+{
+    return ctx ? ctx->store_dir : NULL;
+}
+
+static void *ctx_store_handle(const struct intake_context *ctx, const char *kind)
+{
+    return ctx && kind && strcmp(kind, "sqlite3") == 0 ? ctx->store_db : NULL;
+}
+
 static void *host_alloc(size_t n) { return malloc(n ? n : 1); }
 static void host_free(void *p) { free(p); }
 
@@ -32,6 +43,12 @@ static const struct intake_host core_host = {
     .doc_add_span = intake_doc_add_span,
     .doc_spans = intake_doc_spans,
     .doc_alloc = intake_doc_alloc,
+    .doc_redacted_text = intake_doc_redacted_text,
+    .doc_entities = intake_doc_entities,
+    .doc_detector_name = intake_doc_detector_name,
+    .doc_source_name = intake_doc_source_name,
+    .store_dir = ctx_store_dir,
+    .store_handle = ctx_store_handle,
 };
 
 const struct intake_host *intake_core_host(void) { return &core_host; }

@@ -103,6 +103,33 @@ struct intake_host {
     /** Scratch memory freed with the document. NULL on failure. */
     void *(*doc_alloc)(struct intake_doc *doc, size_t size);
 
+    /* ---- store stages (export, index): what the core hands them ---- */
+
+    /**
+     * The redacted text: what the anonymiser wrote from the text and the
+     * policy. NULL before anonymisation. Export and index plugins must use
+     * this, never doc_text. Borrowed, valid for the call.
+     */
+    const char *(*doc_redacted_text)(const struct intake_doc *doc, size_t *len);
+    /** The merged entities the policy acted on (offsets into the original
+     *  text, labels, scores, sources). Borrowed, valid for the call. */
+    const struct intake_span *(*doc_entities)(const struct intake_doc *doc, size_t *count);
+    /** Name of the detector instance that produced \p source ("?" if unknown). Borrowed. */
+    const char *(*doc_detector_name)(const struct intake_doc *doc, uint32_t source);
+    /** The document's source name (path relative to what the user named)
+     *  after detection and redaction; never the original. NULL when the
+     *  document has no name. Borrowed. */
+    const char *(*doc_source_name)(const struct intake_doc *doc);
+    /** The store directory of this run, or NULL (e.g. `intake redact`). Borrowed. */
+    const char *(*store_dir)(const struct intake_context *ctx);
+    /**
+     * The store's open database handle of kind \p kind ("sqlite3" gives a
+     * sqlite3 *), valid only during an index-stage cb_process, inside the
+     * transaction in which the core also marks the job done: what the
+     * plugin writes commits or rolls back with it. NULL otherwise.
+     */
+    void *(*store_handle)(const struct intake_context *ctx, const char *kind);
+
     /* ---- ABI 1.1 and later: append here, never in between ---- */
 };
 

@@ -57,6 +57,39 @@ typedef void (*intake_exit_fn)(void *instance);
 typedef int (*intake_probe_fn)(void *instance, const unsigned char *bytes, size_t len,
                                const char *mime);
 
+/** A search request (index stage). Strings are borrowed for the call. */
+struct intake_query {
+    const char *text;  /* the user's query, in the index's query language */
+    const char *lang;  /* only documents in this language, or NULL */
+    const char *doc_id; /* fetch this one document (with its text) instead of searching */
+    uint32_t limit;    /* at most this many hits */
+    uint32_t offset;   /* skip this many (pagination) */
+    uint32_t flags;    /* INTAKE_QUERY_* */
+    uint32_t reserved;
+};
+#define INTAKE_QUERY_WITH_TEXT 0x1u /* fill intake_hit.text */
+
+/** One search hit. Every string is borrowed and valid only during the callback. */
+struct intake_hit {
+    const char *doc_id;
+    const char *source_name; /* redacted */
+    const char *mime;
+    const char *lang;
+    const char *snippet; /* redacted text around the match; matches between \x02 and \x03 */
+    const char *text;    /* whole redacted text when INTAKE_QUERY_WITH_TEXT, else NULL */
+    double score;        /* higher is better */
+    uint64_t size;       /* bytes of the original */
+    uint32_t pages;
+    uint32_t reserved;
+    int64_t ingested; /* unix time */
+};
+/** Return non-zero to stop the search early. */
+typedef int (*intake_hit_fn)(void *user, const struct intake_hit *hit);
+/** Index plugins: answer a query over the store at host->store_dir(ctx),
+ *  read-only. A malformed query is INTAKE_EINVAL with a one-line reason. */
+typedef int (*intake_search_fn)(void *instance, const struct intake_query *q, intake_hit_fn emit,
+                                void *user, struct intake_error *err);
+
 struct intake_plugin {
     uint32_t abi_major;   /* = INTAKE_PLUGIN_ABI_MAJOR */
     uint32_t abi_minor;   /* = INTAKE_PLUGIN_ABI_MINOR */
@@ -77,12 +110,13 @@ struct intake_plugin {
     intake_worker_exit_fn cb_worker_exit; /* optional; same process as cb_worker_init */
     intake_exit_fn cb_exit;               /* required */
     intake_probe_fn cb_probe;             /* optional, extract stage only */
+    intake_search_fn cb_search;           /* optional, index stage only */
 
     /* ABI 1.1 and later: append new members here, never in between */
 };
 
 /** v1.0 size: the loader refuses anything shorter. */
-#define INTAKE_PLUGIN_SIZE_V1_0 (offsetof(struct intake_plugin, cb_probe) + sizeof(intake_probe_fn))
+#define INTAKE_PLUGIN_SIZE_V1_0 (offsetof(struct intake_plugin, cb_search) + sizeof(intake_search_fn))
 
 /** The entry point every plugin exports. */
 typedef int (*intake_plugin_entry_fn)(const struct intake_host *host,
@@ -102,7 +136,7 @@ typedef int (*intake_plugin_entry_fn)(const struct intake_host *host,
  */
 #define INTAKE_PLUGIN_CHECK_HOST_(host)                                                            \
     ((host) == NULL || (host)->abi_major != INTAKE_PLUGIN_ABI_MAJOR ||                             \
-     (host)->struct_size < offsetof(struct intake_host, doc_alloc) + sizeof(void *))
+     (host)->struct_size < offsetof(struct intake_host, store_handle) + sizeof(void *))
 #ifdef INTAKE_STATIC_PLUGIN
 #define INTAKE_PLUGIN_DEFINE(name, descriptor)                                                     \
     int intake_plugin_entry_##name(const struct intake_host *host,                                 \
