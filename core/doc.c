@@ -148,6 +148,16 @@ fail:
     return NULL;
 }
 
+struct intake_doc *intake_doc_create_with_id(const char *id, const char *mime)
+{
+    if (!id || strlen(id) != 64 || strspn(id, "0123456789abcdef") != 64)
+        return NULL;
+    struct intake_doc *d = intake_doc_create("", 0, mime);
+    if (d)
+        memcpy(d->id, id, 65);
+    return d;
+}
+
 void intake_doc_destroy(struct intake_doc *d)
 {
     if (!d)

@@ -17,6 +17,9 @@
  *  bytes in hex. \p mime may be NULL (set later). Returns NULL on ENOMEM. */
 struct intake_doc *intake_doc_create(const void *bytes, size_t len, const char *mime);
 void intake_doc_destroy(struct intake_doc *doc);
+/** A document known only by its id (the supervisor's view of a finished
+ *  document: it never holds the original). Returns NULL on ENOMEM or a bad id. */
+struct intake_doc *intake_doc_create_with_id(const char *id, const char *mime);
 
 int intake_doc_set_mime(struct intake_doc *doc, const char *mime);
 /** Once detection starts the text is frozen; doc_add_page then fails with EINVAL. */

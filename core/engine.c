@@ -26,6 +26,10 @@ static const char *const core_keys[] = {"type", "log_level", "enabled", NULL};
 struct pipeline_cfg {
     char *plugin_dir;
     char *log_level;
+    int64_t jobs;
+    int64_t timeout_ms;
+    int64_t memory_limit;
+    int64_t attempts;
 };
 
 static const struct intake_option pipeline_options[] = {
@@ -33,6 +37,14 @@ static const struct intake_option pipeline_options[] = {
      "directory of plugin .so files ($INTAKE_PLUGIN_PATH overrides)", 0, 0},
     {INTAKE_OPT_STR, "log_level", "info", 0, offsetof(struct pipeline_cfg, log_level),
      "error, warn, info, debug or trace", 0, 0},
+    {INTAKE_OPT_INT, "jobs", "0", 0, offsetof(struct pipeline_cfg, jobs),
+     "worker processes for batch/watch; 0 = one per core (--jobs overrides)", 0, 256},
+    {INTAKE_OPT_DURATION, "timeout", "120s", 0, offsetof(struct pipeline_cfg, timeout_ms),
+     "per-document deadline; a worker over it is killed and the attempt fails", 100, 86400000},
+    {INTAKE_OPT_SIZE, "memory_limit", "2G", 0, offsetof(struct pipeline_cfg, memory_limit),
+     "per-worker memory limit; a worker over it is killed (0 = none)", 0, 0},
+    {INTAKE_OPT_INT, "attempts", "2", 0, offsetof(struct pipeline_cfg, attempts),
+     "failed attempts (crash, timeout, memory) before a document is quarantined", 1, 100},
     {0},
 };
 
@@ -93,6 +105,10 @@ int intake_engine_create(const char *config_path, const char *config_text,
         if (e->log_level < 0)
             rc = INTAKE_ERR(err, INTAKE_ECONFIG, "%s: [pipeline] log_level = %s: not one of "
                             "error, warn, info, debug, trace", e->cfg->path, pc.log_level);
+        e->settings.jobs = pc.jobs;
+        e->settings.timeout_ms = pc.timeout_ms;
+        e->settings.memory_limit = pc.memory_limit;
+        e->settings.attempts = pc.attempts;
         const char *env = getenv("INTAKE_PLUGIN_PATH");
         e->plugin_path = strdup(env && *env ? env : pc.plugin_dir);
         if (!e->plugin_path && rc == 0)
@@ -175,6 +191,13 @@ int intake_engine_create(const char *config_path, const char *config_text,
         }
         in->initialised = 1;
     }
+    e->names = calloc(e->ninstances ? e->ninstances : 1, sizeof *e->names);
+    if (!e->names) {
+        rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < e->ninstances; i++)
+        e->names[i] = e->instances[i].ctx.name;
     *out = e;
     return INTAKE_OK;
 fail:
@@ -198,6 +221,8 @@ void intake_engine_destroy(struct intake_engine *e)
         free(in->config);
     }
     free(e->instances);
+    free(e->names);
+    free(e->store_dir);
     if (e->magic)
         magic_close(e->magic);
     for (size_t i = 0; i < e->nplugins; i++)
@@ -210,6 +235,12 @@ void intake_engine_destroy(struct intake_engine *e)
 
 int intake_engine_worker_init(struct intake_engine *e, struct intake_error *err)
 {
+    return intake_engine_worker_init_stages(e, INTAKE_STAGES_ALL, err);
+}
+
+int intake_engine_worker_init_stages(struct intake_engine *e, unsigned mask,
+                                     struct intake_error *err)
+{
     /* libmagic's result lives in its cookie: one per worker process. */
     e->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
     if (!e->magic)
@@ -219,6 +250,8 @@ int intake_engine_worker_init(struct intake_engine *e, struct intake_error *err)
                           magic_error(e->magic) ? magic_error(e->magic) : "unknown");
     for (size_t i = 0; i < e->ninstances; i++) {
         struct intake_instance *in = &e->instances[i];
+        if (!(mask & INTAKE_STAGE_BIT(in->plugin->desc.stage)))
+            continue;
         if (!in->plugin->desc.cb_worker_init) {
             in->worker_ready = 1;
             continue;
@@ -311,6 +344,7 @@ int intake_engine_run(struct intake_engine *e, const void *bytes, size_t len,
     struct intake_doc *doc = intake_doc_create(bytes, len, mime);
     if (!doc)
         return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory for document");
+    intake_doc_set_detector_names(doc, e->names, (uint32_t)e->ninstances);
     struct intake_instance *ex = route(e, mime, bytes, len);
     if (!ex) {
         intake_doc_destroy(doc);
@@ -335,4 +369,128 @@ int intake_engine_run(struct intake_engine *e, const void *bytes, size_t len,
 const struct intake_policy *intake_engine_policy(const struct intake_engine *e)
 {
     return &e->policy;
+}
+
+void intake_engine_settings(const struct intake_engine *e, struct intake_run_settings *out)
+{
+    *out = e->settings;
+}
+
+void intake_engine_set_store(struct intake_engine *e, const char *store_dir)
+{
+    free(e->store_dir);
+    e->store_dir = store_dir ? strdup(store_dir) : NULL;
+    for (size_t i = 0; i < e->ninstances; i++)
+        e->instances[i].ctx.store_dir = e->store_dir;
+}
+
+/* Detect and redact a short string (a file name) with the same detectors
+ * and policy as the text. *out is malloc'ed. Fails closed. */
+static int redact_string(struct intake_engine *e, const char *s, char **out,
+                         struct intake_error *err)
+{
+    *out = NULL;
+    struct intake_doc *d = intake_doc_create(s, strlen(s), "text/plain");
+    if (!d)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    intake_doc_set_detector_names(d, e->names, (uint32_t)e->ninstances);
+    int rc = intake_doc_add_page(d, s, strlen(s), err);
+    if (rc == 0)
+        rc = intake_engine_detect(e, d, err);
+    struct intake_redaction red = {0};
+    size_t n = 0, ns = 0;
+    const char *t = intake_doc_text(d, &n);
+    const struct intake_span *sp = intake_doc_spans(d, &ns);
+    if (rc == 0)
+        rc = intake_anonymise(t, n, sp, ns, &e->policy, &red, err);
+    if (rc == 0 && !(*out = strdup(red.text)))
+        rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    intake_redaction_clear(&red);
+    intake_doc_destroy(d);
+    return rc;
+}
+
+int intake_engine_finish(struct intake_engine *e, struct intake_doc *doc, const char *name,
+                         struct intake_error *err)
+{
+    size_t n = 0, ns = 0;
+    const char *text = intake_doc_text(doc, &n);
+    const struct intake_span *spans = intake_doc_spans(doc, &ns);
+    struct intake_redaction red = {0};
+    int rc = intake_anonymise(text, n, spans, ns, &e->policy, &red, err);
+    if (rc)
+        return rc;
+    struct intake_span *ents = calloc(red.nentities ? red.nentities : 1, sizeof *ents);
+    if (!ents) {
+        intake_redaction_clear(&red);
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < red.nentities; i++) {
+        ents[i].start = red.entities[i].start;
+        ents[i].end = red.entities[i].end;
+        ents[i].label = red.entities[i].label;
+        ents[i].source = red.entities[i].source;
+        ents[i].score = red.entities[i].score;
+    }
+    rc = intake_doc_set_redaction(doc, red.text, red.len, ents, red.nentities);
+    free(ents);
+    intake_redaction_clear(&red);
+    if (rc)
+        return INTAKE_ERR(err, rc, "out of memory");
+    if (name) {
+        char *rn = NULL;
+        rc = redact_string(e, name, &rn, err);
+        if (rc == 0)
+            rc = intake_doc_set_source_name(doc, rn);
+        free(rn);
+        if (rc)
+            return rc;
+    }
+    char num[32];
+    size_t srclen = 0;
+    intake_doc_source(doc, &srclen);
+    snprintf(num, sizeof num, "%zu", srclen);
+    if ((rc = intake_doc_meta_set(doc, "size", num, err)))
+        return rc;
+    snprintf(num, sizeof num, "%u", intake_doc_page_count(doc));
+    if ((rc = intake_doc_meta_set(doc, "pages", num, err)))
+        return rc;
+    for (size_t i = 0; i < e->ninstances; i++)
+        if (e->instances[i].plugin->desc.stage == INTAKE_STAGE_EXPORT &&
+            (rc = run_instance(&e->instances[i], doc, err)))
+            return rc;
+    return INTAKE_OK;
+}
+
+int intake_engine_index(struct intake_engine *e, struct intake_doc *doc, void *db,
+                        struct intake_error *err)
+{
+    intake_doc_set_detector_names(doc, e->names, (uint32_t)e->ninstances);
+    int rc = INTAKE_OK;
+    for (size_t i = 0; rc == 0 && i < e->ninstances; i++) {
+        struct intake_instance *in = &e->instances[i];
+        if (in->plugin->desc.stage != INTAKE_STAGE_INDEX)
+            continue;
+        in->ctx.store_db = db;
+        rc = run_instance(in, doc, err);
+        in->ctx.store_db = NULL;
+    }
+    return rc;
+}
+
+int intake_engine_search(struct intake_engine *e, const struct intake_query *q, intake_hit_fn emit,
+                         void *user, struct intake_error *err)
+{
+    for (size_t i = 0; i < e->ninstances; i++) {
+        struct intake_instance *in = &e->instances[i];
+        if (in->plugin->desc.stage == INTAKE_STAGE_INDEX && in->plugin->desc.cb_search) {
+            struct intake_error ierr;
+            intake_error_clear(&ierr);
+            int rc = in->plugin->desc.cb_search(in->instance, q, emit, user, &ierr);
+            if (rc)
+                return INTAKE_ERR(err, rc, "%s", ierr.msg[0] ? ierr.msg : intake_strerror(rc));
+            return INTAKE_OK;
+        }
+    }
+    return INTAKE_ERR(err, INTAKE_ECONFIG, "no index plugin that can search is configured");
 }

@@ -40,6 +40,42 @@ int intake_engine_run(struct intake_engine *e, const void *bytes, size_t len,
 /** Run only the langid and detect stages on a document that already has text. */
 int intake_engine_detect(struct intake_engine *e, struct intake_doc *doc, struct intake_error *err);
 
+/** Like intake_engine_worker_init, for the instances of the stages in
+ *  \p stage_mask only (bit 1 << INTAKE_STAGE_x). */
+int intake_engine_worker_init_stages(struct intake_engine *e, unsigned stage_mask,
+                                     struct intake_error *err);
+#define INTAKE_STAGES_ALL 0xFFFFu
+#define INTAKE_STAGE_BIT(s) (1u << (s))
+
+/** Tell store-stage plugins where the store is (NULL: no store). */
+void intake_engine_set_store(struct intake_engine *e, const char *store_dir);
+
+/**
+ * After intake_engine_run: anonymise the document with the policy and attach
+ * the result, redact \p name (the source name; may be NULL) by running the
+ * detectors over it, record size/pages metadata, then run the export stage.
+ */
+int intake_engine_finish(struct intake_engine *e, struct intake_doc *doc, const char *name,
+                         struct intake_error *err);
+
+/** Run the index stage on a finished document inside the store transaction
+ *  whose handle is \p db (host->store_handle gives it to the plugins). */
+int intake_engine_index(struct intake_engine *e, struct intake_doc *doc, void *db,
+                        struct intake_error *err);
+
+/** Ask the first index plugin that can search. */
+int intake_engine_search(struct intake_engine *e, const struct intake_query *q, intake_hit_fn emit,
+                         void *user, struct intake_error *err);
+
+/** [pipeline] settings the batch engine uses. */
+struct intake_run_settings {
+    int64_t jobs;         /* worker processes; 0 = one per core */
+    int64_t timeout_ms;   /* per document */
+    int64_t memory_limit; /* bytes per worker; 0 = none */
+    int64_t attempts;     /* failed attempts before quarantine */
+};
+void intake_engine_settings(const struct intake_engine *e, struct intake_run_settings *out);
+
 /** Name of the instance with id \p source (span.source), or "?". Borrowed. */
 const char *intake_engine_instance_name(const struct intake_engine *e, uint32_t source);
 

@@ -4,6 +4,7 @@
 
 #include "anonymise.h"
 #include "config.h"
+#include "engine.h"
 #include "log.h"
 #include "plugin_loader.h"
 
@@ -28,6 +29,9 @@ struct intake_engine {
     struct intake_instance *instances; /* sorted by stage, then config order */
     size_t ninstances;
     struct magic_set *magic; /* worker state */
+    const char **names;      /* instance names by id - 1, for documents */
+    char *store_dir;
+    struct intake_run_settings settings;
 };
 
 const struct intake_policy *intake_engine_policy(const struct intake_engine *e);

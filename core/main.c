@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "anonymise.h"
+#include "batch.h"
 #include "doc.h"
 #include "engine.h"
 #include "engine_internal.h"
@@ -34,11 +35,15 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: intake <command> [options]\n"
             "\n"
+            "  intake batch   [--store DIR] [--config FILE] [--jobs N] PATH...\n"
+            "  intake search  [--store DIR] [--json] [--limit N] [--offset N] [--lang CODE] QUERY\n"
+            "  intake show    [--store DIR] DOC_ID\n"
             "  intake redact  [--config FILE] [--format text|spans|json] FILE\n"
             "  intake plugins [--config FILE] [NAME]\n"
             "  intake version\n"
             "\n"
             "Common options: --config FILE (default $INTAKE_CONFIG, else %s),\n"
+            "  --store DIR (default $INTAKE_STORE, else ./intake-store),\n"
             "  -v/--verbose (repeat for debug, trace), -q/--quiet.\n"
             "Plugins are loaded from $INTAKE_PLUGIN_PATH (colon-separated), else the\n"
             "config's [pipeline] plugin_dir.\n",
@@ -245,6 +250,187 @@ static void print_options(const struct intake_option *o)
                (o->flags & INTAKE_OPT_REQUIRED) ? " (required)" : "");
 }
 
+static const char *store_path(const char *opt)
+{
+    if (opt)
+        return opt;
+    const char *env = getenv("INTAKE_STORE");
+    return env && *env ? env : "intake-store";
+}
+
+static int cmd_batch(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                         {"store", required_argument, 0, 's'},
+                                         {"jobs", required_argument, 0, 'j'},
+                                         {"verbose", no_argument, 0, 'v'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *cfg = NULL, *store = NULL;
+    int jobs = 0, c;
+    char *end;
+    while ((c = getopt_long(argc, argv, "c:s:j:vqh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': cfg = optarg; break;
+        case 's': store = optarg; break;
+        case 'j':
+            jobs = (int)strtol(optarg, &end, 10);
+            if (*end || jobs < 1 || jobs > 256) {
+                fprintf(stderr, "intake: --jobs must be 1..256\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'v': intake_log_set_level(intake_log_get_level() + 1); break;
+        case 'q': intake_log_set_level(INTAKE_LOG_ERROR); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "intake: batch needs at least one PATH\n");
+        return EXIT_USAGE;
+    }
+    struct intake_batch_opts o = {.config_path = config_path(cfg), .store_dir = store_path(store),
+                                  .jobs = jobs, .paths = argv + optind, .npaths = argc - optind};
+    return intake_batch_run(&o);
+}
+
+struct search_out {
+    int json, tty, n;
+};
+
+/* Matches arrive between \x02 and \x03: bold on a terminal, **x** elsewhere. */
+static void render_snippet(char *dst, size_t cap, const char *s, int tty)
+{
+    size_t n = 0;
+    for (; s && *s && n + 8 < cap; s++) {
+        const char *rep = NULL;
+        if (*s == '\x02')
+            rep = tty ? "\033[1m" : "**";
+        else if (*s == '\x03')
+            rep = tty ? "\033[0m" : "**";
+        else if (*s == '\n' || *s == '\r' || *s == '\t')
+            rep = " ";
+        if (rep) {
+            size_t l = strlen(rep);
+            memcpy(dst + n, rep, l);
+            n += l;
+        } else {
+            dst[n++] = *s;
+        }
+    }
+    dst[n] = '\0';
+}
+
+static int print_hit(void *user, const struct intake_hit *h)
+{
+    struct search_out *o = user;
+    o->n++;
+    if (o->json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "id", json_object_new_string(h->doc_id));
+        json_object_object_add(j, "source", h->source_name ? json_object_new_string(h->source_name) : NULL);
+        json_object_object_add(j, "mime", json_object_new_string(h->mime ? h->mime : ""));
+        json_object_object_add(j, "lang", json_object_new_string(h->lang ? h->lang : "und"));
+        json_object_object_add(j, "score", json_object_new_double(h->score));
+        json_object_object_add(j, "size", json_object_new_int64((int64_t)h->size));
+        json_object_object_add(j, "pages", json_object_new_int((int)h->pages));
+        json_object_object_add(j, "ingested", json_object_new_int64(h->ingested));
+        char snip[4096];
+        render_snippet(snip, sizeof snip, h->snippet, 0);
+        json_object_object_add(j, "snippet", json_object_new_string(snip));
+        printf("%s\n", json_object_to_json_string_ext(j, json_flags));
+        json_object_put(j);
+        return 0;
+    }
+    char snip[4096];
+    render_snippet(snip, sizeof snip, h->snippet, o->tty);
+    printf("%d. %s  %.12s  %s  %s\n   %s\n", o->n, h->source_name ? h->source_name : "(no name)",
+           h->doc_id, h->lang ? h->lang : "und", h->mime ? h->mime : "", snip);
+    return 0;
+}
+
+static int print_text(void *user, const struct intake_hit *h)
+{
+    struct search_out *o = user;
+    o->n++;
+    if (h->text)
+        fputs(h->text, stdout);
+    return 1;
+}
+
+static int cmd_search_or_show(int argc, char **argv, int show)
+{
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                         {"store", required_argument, 0, 's'},
+                                         {"json", no_argument, 0, 'J'},
+                                         {"limit", required_argument, 0, 'n'},
+                                         {"offset", required_argument, 0, 'o'},
+                                         {"lang", required_argument, 0, 'l'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *cfg = NULL, *store = NULL, *lang = NULL;
+    long limit = 10, offset = 0;
+    int json = 0, c;
+    char *end;
+    while ((c = getopt_long(argc, argv, "c:s:n:o:l:Jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': cfg = optarg; break;
+        case 's': store = optarg; break;
+        case 'J': json = 1; break;
+        case 'l': lang = optarg; break;
+        case 'n':
+        case 'o': {
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < (c == 'n' ? 1 : 0) || v > 100000) {
+                fprintf(stderr, "intake: --%s must be a number\n", c == 'n' ? "limit" : "offset");
+                return EXIT_USAGE;
+            }
+            *(c == 'n' ? &limit : &offset) = v;
+            break;
+        }
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "intake: %s takes exactly one %s\n", show ? "show" : "search",
+                show ? "DOC_ID" : "QUERY (quote it)");
+        return EXIT_USAGE;
+    }
+    struct intake_error err;
+    intake_error_clear(&err);
+    struct intake_engine *e = NULL;
+    if (intake_engine_create(config_path(cfg), NULL, &e, &err)) {
+        fprintf(stderr, "intake: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    intake_engine_set_store(e, store_path(store));
+    struct intake_query q = {.limit = (uint32_t)limit, .offset = (uint32_t)offset, .lang = lang};
+    if (show) {
+        q.doc_id = argv[optind];
+        q.limit = 1;
+        q.flags = INTAKE_QUERY_WITH_TEXT;
+    } else {
+        q.text = argv[optind];
+    }
+    struct search_out o = {.json = json, .tty = isatty(STDOUT_FILENO)};
+    int rc = intake_engine_search(e, &q, show ? print_text : print_hit, &o, &err);
+    intake_engine_destroy(e);
+    if (rc) {
+        fprintf(stderr, "intake: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    if (show && o.n == 0) {
+        fprintf(stderr, "intake: no document %s in %s\n", argv[optind], store_path(store));
+        return EXIT_QUARANTINED;
+    }
+    if (!show && !json && o.n == 0)
+        fprintf(stderr, "intake: no matches\n");
+    return 0;
+}
+
 static int cmd_plugins(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
@@ -329,6 +515,15 @@ int main(int argc, char **argv)
     /* Subcommand parsers see argv[1..]. */
     argc--;
     argv++;
+    /* Tesseract's OpenMP pool oversubscribes the cores (~7x slower measured):
+     * parallelism comes from worker processes instead. */
+    setenv("OMP_THREAD_LIMIT", "1", 0);
+    if (strcmp(cmd, "batch") == 0)
+        return cmd_batch(argc, argv);
+    if (strcmp(cmd, "search") == 0)
+        return cmd_search_or_show(argc, argv, 0);
+    if (strcmp(cmd, "show") == 0)
+        return cmd_search_or_show(argc, argv, 1);
     if (strcmp(cmd, "redact") == 0)
         return cmd_redact(argc, argv);
     if (strcmp(cmd, "plugins") == 0)

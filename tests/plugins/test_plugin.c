@@ -8,8 +8,10 @@
  * every occurrence of the option `word` (default "MARKWORD") as PERSON, and
  * VARIANT_OK_EXTRACT a working extractor, so engine tests need no real plugin.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <intake/plugin.h>
 
@@ -62,6 +64,30 @@ __attribute__((unused)) static int cb_process(void *instance, void *worker, stru
     if (intake_test_symbol_that_does_not_exist())
         return INTAKE_EINTERNAL;
 #endif
+#ifdef VARIANT_CHAOS
+    /* Misbehave on marked documents, the way a buggy parser would. */
+    size_t tn;
+    const char *tt = h->doc_text(doc, &tn);
+    if (strstr(tt, "CHAOS-SEGV"))
+        raise(SIGSEGV);
+    if (strstr(tt, "CHAOS-ABORT"))
+        abort();
+    if (strstr(tt, "CHAOS-HANG"))
+        for (;;)
+            pause();
+    if (strstr(tt, "CHAOS-OOM")) {
+        for (;;) {
+            char *p = malloc(16 << 20);
+            if (!p)
+                continue;
+            memset(p, 1, 16 << 20);
+        }
+    }
+    if (strstr(tt, "CHAOS-EFORMAT"))
+        return INTAKE_ERR(err, INTAKE_EFORMAT, "test plugin refuses this document");
+    if (strstr(tt, "CHAOS-SLOW"))
+        usleep(300000);
+#endif
 #ifdef VARIANT_OK_EXTRACT
     size_t n;
     const unsigned char *src = h->doc_source(doc, &n);
@@ -78,6 +104,7 @@ __attribute__((unused)) static int cb_process(void *instance, void *worker, stru
             return rc;
     }
     intake_log_debug(h, in->ctx, doc, "marked spans in %zu bytes", n);
+    intake_log_trace(h, in->ctx, doc, "trace level reached");
     return INTAKE_OK;
 #endif
 }

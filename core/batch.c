@@ -1,0 +1,1055 @@
+/*
+ * core/batch.c: the supervisor and its worker processes.
+ *
+ * The supervisor hashes every input (the SHA-256 is the document id and the
+ * job key), asks the store which are already done, and hands the rest to N
+ * worker processes over socket pairs. A worker runs extract .. detect,
+ * anonymise and export, and sends back only the redacted document. The
+ * supervisor then writes the index and marks the job done in ONE store
+ * transaction, so a kill -9 at any moment leaves every document either
+ * fully committed or still pending, and running the same command again
+ * finishes the rest exactly once.
+ *
+ * A worker that crashes, runs past the deadline or grows past the memory
+ * limit is killed and replaced; the document loses one attempt and, after
+ * the configured number, is quarantined with the reason.
+ *
+ * Nothing the supervisor prints or stores names an input file except the
+ * one error line per quarantined file on stderr, which the operator needs.
+ */
+#include "batch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "doc.h"
+#include "engine.h"
+#include "log.h"
+#include "store.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
+#define FRAME_MAGIC 0x4b544e49u /* "INTK" */
+#define MAX_JSON (64u << 20)
+#define MAX_BLOB (1u << 30)
+
+enum task_state { T_QUEUED, T_RUNNING, T_DONE, T_SKIPPED, T_QUARANTINED, T_UNREADABLE };
+
+struct task {
+    char *path;     /* as found; printed only in the stderr error line */
+    char *name;     /* relative source name, redacted by the worker before it is stored */
+    char id[65];
+    uint64_t size;
+    int state;
+};
+
+struct worker {
+    pid_t pid;
+    int fd;
+    long task; /* index into tasks, -1 when idle */
+    int64_t started_ms;
+    char kill_reason[128];
+    unsigned char *buf; /* incoming frame */
+    size_t len, cap;
+};
+
+struct run {
+    struct intake_engine *e;
+    const struct intake_store_ops *ops;
+    struct intake_store *store;
+    const char *store_dir;
+    struct intake_run_settings set;
+    struct task *tasks;
+    size_t ntasks, cap;
+    long *queue; /* task indices waiting, FIFO with requeue at the front */
+    size_t qhead, qtail, qcap;
+    struct worker *w;
+    int nworkers;
+    int tty;
+    uint64_t bytes_total, bytes_done;
+    size_t files_total, n_done, n_skipped, n_quar, n_unreadable;
+    unsigned long ents[INTAKE_LABEL_COUNT];
+    int64_t t0;
+    int64_t last_progress;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- framing: header {magic, json_len, blob_len}, JSON, blob ---------- */
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *p, size_t n)
+{
+    char *c = p;
+    while (n) {
+        ssize_t r = read(fd, c, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        c += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static int send_frame(int fd, json_object *j, const void *blob, uint64_t blob_len)
+{
+    size_t jl;
+    const char *js = json_object_to_json_string_length(j, JSON_C_TO_STRING_PLAIN, &jl);
+    uint32_t hdr32[2] = {FRAME_MAGIC, (uint32_t)jl};
+    if (write_all(fd, hdr32, sizeof hdr32) || write_all(fd, &blob_len, sizeof blob_len) ||
+        write_all(fd, js, jl) || (blob_len && write_all(fd, blob, blob_len)))
+        return -1;
+    return 0;
+}
+
+/* Blocking read of one frame (worker side). *blob is malloc'ed. */
+static json_object *recv_frame(int fd, char **blob, uint64_t *blob_len)
+{
+    uint32_t h[2];
+    uint64_t bl;
+    *blob = NULL;
+    if (read_all(fd, h, sizeof h) || read_all(fd, &bl, sizeof bl) || h[0] != FRAME_MAGIC ||
+        h[1] > MAX_JSON || bl > MAX_BLOB)
+        return NULL;
+    char *js = malloc(h[1] + 1);
+    if (!js || read_all(fd, js, h[1])) {
+        free(js);
+        return NULL;
+    }
+    js[h[1]] = '\0';
+    json_object *j = json_tokener_parse(js);
+    free(js);
+    if (bl) {
+        *blob = malloc(bl + 1);
+        if (!*blob || read_all(fd, *blob, bl)) {
+            free(*blob);
+            *blob = NULL;
+            json_object_put(j);
+            return NULL;
+        }
+        (*blob)[bl] = '\0';
+    }
+    *blob_len = bl;
+    return j;
+}
+
+static const char *jstr(json_object *o, const char *k)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+static int64_t jint(json_object *o, const char *k)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
+}
+
+/* ---- worker ----------------------------------------------------------- */
+
+static int read_whole(const char *path, unsigned char **out, size_t *len, struct intake_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return INTAKE_ERR(err, INTAKE_EIO, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return INTAKE_ERR(err, INTAKE_EIO, "not a regular file");
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    unsigned char *b = malloc(cap);
+    if (!b) {
+        close(fd);
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "file too large for memory");
+    }
+    for (;;) {
+        ssize_t r = read(fd, b + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            free(b);
+            close(fd);
+            return INTAKE_ERR(err, INTAKE_EIO, "read error: %s", strerror(errno));
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n == cap) {
+            unsigned char *nb = realloc(b, cap *= 2);
+            if (!nb) {
+                free(b);
+                close(fd);
+                return INTAKE_ERR(err, INTAKE_ENOMEM, "file too large for memory");
+            }
+            b = nb;
+        }
+    }
+    close(fd);
+    *out = b;
+    *len = n;
+    return INTAKE_OK;
+}
+
+static json_object *result_json(long seq, struct intake_doc *doc)
+{
+    json_object *r = json_object_new_object();
+    json_object_object_add(r, "seq", json_object_new_int64(seq));
+    json_object_object_add(r, "ok", json_object_new_boolean(1));
+    json_object_object_add(r, "id", json_object_new_string(intake_doc_id(doc)));
+    json_object_object_add(r, "mime", json_object_new_string(intake_doc_mime(doc)));
+    json_object_object_add(r, "lang", json_object_new_string(intake_doc_lang(doc)));
+    const char *v;
+    json_object_object_add(r, "size", json_object_new_string((v = intake_doc_meta_get(doc, "size")) ? v : "0"));
+    json_object_object_add(r, "pages", json_object_new_string((v = intake_doc_meta_get(doc, "pages")) ? v : "0"));
+    if ((v = intake_doc_source_name(doc)))
+        json_object_object_add(r, "name", json_object_new_string(v));
+    json_object *ents = json_object_new_array();
+    size_t n = 0;
+    const struct intake_span *e = intake_doc_entities(doc, &n);
+    for (size_t i = 0; i < n; i++) {
+        json_object *a = json_object_new_array();
+        json_object_array_add(a, json_object_new_int64((int64_t)e[i].start));
+        json_object_array_add(a, json_object_new_int64((int64_t)e[i].end));
+        json_object_array_add(a, json_object_new_int((int)e[i].label));
+        json_object_array_add(a, json_object_new_int((int)e[i].source));
+        json_object_array_add(a, json_object_new_double((double)e[i].score));
+        json_object_array_add(ents, a);
+    }
+    json_object_object_add(r, "ents", ents);
+    return r;
+}
+
+/* The worker process: never returns. Only _exit, so nothing inherited from
+ * the supervisor (the store's SQLite connection above all) is touched. */
+static void worker_main(struct run *R, int fd)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    signal(SIGINT, SIG_IGN); /* the supervisor decides when we stop */
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    if (R->set.memory_limit > 0 && !UNDER_ASAN) {
+        /* The supervisor's RSS check enforces the limit with a clear reason;
+         * this backstop 1 GiB above it stops a runaway between checks.
+         * ASan reserves terabytes of address space, so not there. */
+        rlim_t lim = (rlim_t)R->set.memory_limit + ((rlim_t)1 << 30);
+        struct rlimit rl = {lim, lim};
+        setrlimit(RLIMIT_AS, &rl);
+    }
+    struct intake_error err;
+    intake_error_clear(&err);
+    int rc = intake_engine_worker_init_stages(
+        R->e, INTAKE_STAGES_ALL & ~INTAKE_STAGE_BIT(INTAKE_STAGE_INDEX), &err);
+    json_object *hello = json_object_new_object();
+    json_object_object_add(hello, "hello", json_object_new_boolean(rc == 0));
+    if (rc)
+        json_object_object_add(hello, "reason", json_object_new_string(err.msg));
+    send_frame(fd, hello, NULL, 0);
+    json_object_put(hello);
+    if (rc)
+        _exit(3);
+    for (;;) {
+        char *blob = NULL;
+        uint64_t bl = 0;
+        json_object *req = recv_frame(fd, &blob, &bl);
+        free(blob);
+        if (!req)
+            _exit(0); /* supervisor closed the socket: done */
+        long seq = (long)jint(req, "seq");
+        const char *path = jstr(req, "path"), *name = jstr(req, "name"), *id = jstr(req, "id");
+        unsigned char *bytes = NULL;
+        size_t len = 0;
+        struct intake_doc *doc = NULL;
+        intake_error_clear(&err);
+        rc = read_whole(path ? path : "", &bytes, &len, &err);
+        if (rc == 0)
+            rc = intake_engine_run(R->e, bytes, len, &doc, &err);
+        if (bytes) {
+            explicit_bzero(bytes, len);
+            free(bytes);
+        }
+        if (rc == 0 && (!id || strcmp(id, intake_doc_id(doc)) != 0))
+            rc = INTAKE_ERR(&err, INTAKE_ERETRY, "file changed after it was queued");
+        if (rc == 0)
+            rc = intake_engine_finish(R->e, doc, name, &err);
+        json_object *res;
+        const char *text = NULL;
+        size_t tl = 0;
+        if (rc == 0) {
+            res = result_json(seq, doc);
+            text = intake_doc_redacted_text(doc, &tl);
+        } else {
+            res = json_object_new_object();
+            json_object_object_add(res, "seq", json_object_new_int64(seq));
+            json_object_object_add(res, "ok", json_object_new_boolean(0));
+            json_object_object_add(res, "code", json_object_new_int(rc));
+            json_object_object_add(res, "reason", json_object_new_string(err.msg));
+        }
+        int wrc = send_frame(fd, res, text, tl);
+        json_object_put(res);
+        json_object_put(req);
+        intake_doc_destroy(doc);
+        if (wrc)
+            _exit(0);
+    }
+}
+
+/* ---- supervisor ------------------------------------------------------- */
+
+static void clear_line(struct run *R)
+{
+    if (R->tty)
+        fputs("\r\033[K", stderr);
+}
+
+static void progress(struct run *R, int force)
+{
+    int64_t t = now_ms();
+    if (!R->tty || (!force && t - R->last_progress < 200))
+        return;
+    R->last_progress = t;
+    double secs = (double)(t - R->t0) / 1000.0;
+    double rate = secs > 0 ? (double)R->bytes_done / secs : 0;
+    size_t finished = R->n_done + R->n_skipped + R->n_quar + R->n_unreadable;
+    char eta[32] = "--:--";
+    if (rate > 0 && R->bytes_total >= R->bytes_done) {
+        long s = (long)((double)(R->bytes_total - R->bytes_done) / rate);
+        snprintf(eta, sizeof eta, "%ld:%02ld", s / 60, s % 60);
+    }
+    fprintf(stderr, "\r\033[Kintake: %zu/%zu files, %.1f MB/s, ETA %s", finished,
+            R->files_total, rate / 1e6, eta);
+    fflush(stderr);
+}
+
+/* One JSON line per event when stdout is not a terminal (DESIGN.md). */
+static void event(struct run *R, const char *kind, const struct task *t, const char *k2,
+                  json_object *extra)
+{
+    if (R->tty) {
+        json_object_put(extra);
+        return;
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "event", json_object_new_string(kind));
+    if (t && t->id[0])
+        json_object_object_add(o, "doc", json_object_new_string(t->id));
+    if (extra)
+        json_object_object_add(o, k2, extra);
+    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+    fflush(stdout);
+    json_object_put(o);
+}
+
+/* Write <store>/quarantine/<id>.txt: the reason, nothing of the document. */
+static void write_reason(struct run *R, const struct task *t, const char *reason)
+{
+    char dir[PATH_MAX], tmp[PATH_MAX + 96], path[PATH_MAX + 96];
+    snprintf(dir, sizeof dir, "%s/quarantine", R->store_dir);
+    mkdir(dir, 0750);
+    snprintf(path, sizeof path, "%s/%s.txt", dir, t->id);
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, t->id);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return;
+    fprintf(f, "%s\n", reason);
+    fflush(f);
+    fsync(fileno(f));
+    fclose(f);
+    rename(tmp, path);
+}
+
+static void quarantine(struct run *R, long ti, const char *reason)
+{
+    struct task *t = &R->tasks[ti];
+    struct intake_error err;
+    if (R->ops->job_quarantine(R->store, t->id, reason, &err))
+        intake_log(INTAKE_LOG_ERROR, "%s", err.msg);
+    write_reason(R, t, reason);
+    t->state = T_QUARANTINED;
+    R->n_quar++;
+    R->bytes_done += t->size;
+    clear_line(R);
+    fprintf(stderr, "intake: %s: %s\n", t->path, reason);
+    event(R, "quarantined", t, "reason", json_object_new_string(reason));
+}
+
+static void requeue_front(struct run *R, long ti)
+{
+    /* The queue array has room: a task is never in it twice. */
+    if (R->qhead == 0) {
+        memmove(R->queue + 1, R->queue, (R->qtail) * sizeof *R->queue);
+        R->qtail++;
+    } else {
+        R->qhead--;
+    }
+    R->queue[R->qhead] = ti;
+    R->tasks[ti].state = T_QUEUED;
+}
+
+/* A failed attempt: quarantine at once for a document the plugins refused
+ * (it will fail the same way again), else count and retry. */
+static void failed(struct run *R, long ti, int code, const char *reason)
+{
+    struct task *t = &R->tasks[ti];
+    if (code == INTAKE_EFORMAT || code == INTAKE_ETIMEOUT || code == INTAKE_EINVAL) {
+        quarantine(R, ti, reason);
+        return;
+    }
+    int attempts = 0;
+    struct intake_error err;
+    if (R->ops->job_failed(R->store, t->id, reason, &attempts, &err)) {
+        intake_log(INTAKE_LOG_ERROR, "%s", err.msg);
+        attempts = (int)R->set.attempts;
+    }
+    if (attempts >= R->set.attempts) {
+        char r[300];
+        snprintf(r, sizeof r, "%s (attempt %d of %d)", reason, attempts, (int)R->set.attempts);
+        quarantine(R, ti, r);
+    } else {
+        intake_log(INTAKE_LOG_WARN, "doc=%.12s attempt %d failed: %s; retrying", t->id, attempts,
+                   reason);
+        requeue_front(R, ti);
+    }
+}
+
+static int spawn(struct run *R, struct worker *w, struct intake_error *err)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return INTAKE_ERR(err, INTAKE_EIO, "socketpair: %s", strerror(errno));
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return INTAKE_ERR(err, INTAKE_EIO, "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        for (int i = 0; i < R->nworkers; i++)
+            if (R->w[i].fd >= 0)
+                close(R->w[i].fd);
+        worker_main(R, sv[1]);
+    }
+    close(sv[1]);
+    w->pid = pid;
+    w->fd = sv[0];
+    w->task = -1;
+    w->len = 0;
+    w->kill_reason[0] = '\0';
+    /* Wait for the worker's hello: a worker that cannot start its plugins
+     * is a configuration problem, not a document's. */
+    char *blob = NULL;
+    uint64_t bl;
+    json_object *h = recv_frame(w->fd, &blob, &bl);
+    free(blob);
+    json_object *ok;
+    int good = h && json_object_object_get_ex(h, "hello", &ok) && json_object_get_boolean(ok);
+    int rc = INTAKE_OK;
+    if (!good)
+        rc = INTAKE_ERR(err, INTAKE_ECONFIG, "worker failed to start: %s",
+                        h && jstr(h, "reason") ? jstr(h, "reason") : "it exited");
+    json_object_put(h);
+    return rc;
+}
+
+static void reap(struct run *R, struct worker *w, char *why, size_t whylen)
+{
+    int status = 0;
+    pid_t r = 0;
+    for (int i = 0; i < 100 && (r = waitpid(w->pid, &status, WNOHANG)) == 0; i++)
+        usleep(10000);
+    if (r == 0) {
+        kill(w->pid, SIGKILL);
+        waitpid(w->pid, &status, 0);
+    }
+    if (w->kill_reason[0])
+        snprintf(why, whylen, "%s", w->kill_reason);
+    else if (WIFSIGNALED(status))
+        snprintf(why, whylen, "worker crashed: signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    else
+        snprintf(why, whylen, "worker exited with status %d", WEXITSTATUS(status));
+    close(w->fd);
+    w->fd = -1;
+    w->pid = 0;
+    (void)R;
+}
+
+/* Resident memory of a worker, from /proc (works under ASan too). */
+static int64_t rss_bytes(pid_t pid)
+{
+    char p[64];
+    snprintf(p, sizeof p, "/proc/%d/statm", (int)pid);
+    FILE *f = fopen(p, "r");
+    long size = 0, res = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%ld %ld", &size, &res) != 2)
+        res = 0;
+    fclose(f);
+    return (int64_t)res * sysconf(_SC_PAGESIZE);
+}
+
+static int dispatch(struct run *R, struct worker *w)
+{
+    if (R->qhead == R->qtail)
+        return 0;
+    long ti = R->queue[R->qhead++];
+    struct task *t = &R->tasks[ti];
+    json_object *q = json_object_new_object();
+    json_object_object_add(q, "seq", json_object_new_int64(ti));
+    json_object_object_add(q, "path", json_object_new_string(t->path));
+    json_object_object_add(q, "name", json_object_new_string(t->name));
+    json_object_object_add(q, "id", json_object_new_string(t->id));
+    int rc = send_frame(w->fd, q, NULL, 0);
+    json_object_put(q);
+    t->state = T_RUNNING;
+    w->task = ti;
+    w->started_ms = now_ms();
+    return rc; /* a failed write shows up as a dead worker on the next poll */
+}
+
+/* Commit a finished document: index + job done in one transaction. */
+static int commit(struct run *R, json_object *res, const char *text, uint64_t tl,
+                  struct intake_error *err)
+{
+    const char *id = jstr(res, "id");
+    struct intake_doc *doc = intake_doc_create_with_id(id, jstr(res, "mime"));
+    if (!doc)
+        return INTAKE_ERR(err, INTAKE_EINTERNAL, "bad result from worker");
+    json_object *ents;
+    size_t n = 0;
+    struct intake_span *sp = NULL;
+    if (json_object_object_get_ex(res, "ents", &ents) && json_object_is_type(ents, json_type_array))
+        n = json_object_array_length(ents);
+    sp = calloc(n ? n : 1, sizeof *sp);
+    int rc = sp ? 0 : INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        json_object *a = json_object_array_get_idx(ents, i);
+        sp[i].start = (uint64_t)json_object_get_int64(json_object_array_get_idx(a, 0));
+        sp[i].end = (uint64_t)json_object_get_int64(json_object_array_get_idx(a, 1));
+        sp[i].label = (uint32_t)json_object_get_int(json_object_array_get_idx(a, 2));
+        sp[i].source = (uint32_t)json_object_get_int(json_object_array_get_idx(a, 3));
+        sp[i].score = (float)json_object_get_double(json_object_array_get_idx(a, 4));
+        if (sp[i].label < INTAKE_LABEL_COUNT)
+            R->ents[sp[i].label]++;
+    }
+    const char *lang = jstr(res, "lang"), *name = jstr(res, "name");
+    if (rc == 0 && lang)
+        rc = intake_doc_set_lang(doc, lang, err);
+    if (rc == 0)
+        rc = intake_doc_set_redaction(doc, text ? text : "", (size_t)tl, sp, n);
+    if (rc == 0 && name)
+        rc = intake_doc_set_source_name(doc, name);
+    if (rc == 0)
+        rc = intake_doc_meta_set(doc, "size", jstr(res, "size") ? jstr(res, "size") : "0", err);
+    if (rc == 0)
+        rc = intake_doc_meta_set(doc, "pages", jstr(res, "pages") ? jstr(res, "pages") : "0", err);
+    void *db = NULL;
+    if (rc == 0)
+        rc = R->ops->commit_begin(R->store, &db, err);
+    if (rc == 0) {
+        rc = intake_engine_index(R->e, doc, db, err);
+        if (rc == 0)
+            rc = R->ops->commit_done(R->store, id, err);
+        else
+            R->ops->commit_abort(R->store);
+    }
+    free(sp);
+    intake_doc_destroy(doc);
+    return rc;
+}
+
+static void on_result(struct run *R, struct worker *w, json_object *res, const char *blob,
+                      uint64_t bl)
+{
+    long ti = w->task;
+    w->task = -1;
+    if (ti < 0 || jint(res, "seq") != ti)
+        return;
+    struct task *t = &R->tasks[ti];
+    json_object *okv;
+    int ok = json_object_object_get_ex(res, "ok", &okv) && json_object_get_boolean(okv);
+    if (!ok) {
+        failed(R, ti, (int)jint(res, "code"), jstr(res, "reason") ? jstr(res, "reason") : "failed");
+        return;
+    }
+    struct intake_error err;
+    intake_error_clear(&err);
+    int rc = commit(R, res, blob, bl, &err);
+    if (rc) {
+        failed(R, ti, rc == INTAKE_ERETRY ? INTAKE_ERETRY : INTAKE_EINTERNAL, err.msg);
+        return;
+    }
+    t->state = T_DONE;
+    R->n_done++;
+    R->bytes_done += t->size;
+    json_object *x = json_object_new_object();
+    json_object_object_add(x, "ms", json_object_new_int64(now_ms() - w->started_ms));
+    if (jstr(res, "name"))
+        json_object_object_add(x, "name", json_object_new_string(jstr(res, "name")));
+    event(R, "done", t, "detail", x);
+}
+
+/* Read what is available from a worker; handle a complete frame. Returns -1
+ * when the worker is gone. */
+static int pump(struct run *R, struct worker *w)
+{
+    if (w->cap - w->len < 65536) {
+        size_t cap = w->cap ? w->cap * 2 : 1 << 20;
+        unsigned char *b = realloc(w->buf, cap);
+        if (!b)
+            return -1;
+        w->buf = b;
+        w->cap = cap;
+    }
+    ssize_t r = read(w->fd, w->buf + w->len, w->cap - w->len);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;
+    if (r <= 0)
+        return -1;
+    w->len += (size_t)r;
+    while (w->len >= 16) {
+        uint32_t h[2];
+        uint64_t bl;
+        memcpy(h, w->buf, 8);
+        memcpy(&bl, w->buf + 8, 8);
+        if (h[0] != FRAME_MAGIC || h[1] > MAX_JSON || bl > MAX_BLOB)
+            return -1;
+        size_t need = 16 + h[1] + (size_t)bl;
+        if (w->len < need)
+            return 0;
+        char *js = strndup((char *)w->buf + 16, h[1]);
+        json_object *res = js ? json_tokener_parse(js) : NULL;
+        free(js);
+        if (!res)
+            return -1;
+        on_result(R, w, res, (const char *)w->buf + 16 + h[1], bl);
+        json_object_put(res);
+        /* Redacted text only, but zero it anyway before reuse. */
+        memmove(w->buf, w->buf + need, w->len - need);
+        w->len -= need;
+    }
+    return 0;
+}
+
+/* ---- input enumeration ------------------------------------------------ */
+
+static struct run *walk_run; /* nftw has no user pointer; set only during the walk */
+static const char *walk_root_name;
+static size_t walk_root_len;
+
+static int add_task(struct run *R, const char *path, const char *name)
+{
+    if (R->ntasks == R->cap) {
+        size_t cap = R->cap ? R->cap * 2 : 64;
+        struct task *t = realloc(R->tasks, cap * sizeof *t);
+        if (!t)
+            return -1;
+        R->tasks = t;
+        R->cap = cap;
+    }
+    struct task *t = &R->tasks[R->ntasks];
+    memset(t, 0, sizeof *t);
+    t->path = strdup(path);
+    t->name = strdup(name);
+    if (!t->path || !t->name)
+        return -1;
+    R->ntasks++;
+    return 0;
+}
+
+static int walk_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (type != FTW_F)
+        return 0;
+    char name[PATH_MAX];
+    snprintf(name, sizeof name, "%s%s", walk_root_name, path + walk_root_len);
+    return add_task(walk_run, path, name) ? -1 : 0;
+}
+
+static int cmp_task(const void *a, const void *b)
+{
+    return strcmp(((const struct task *)a)->path, ((const struct task *)b)->path);
+}
+
+static int hash_file(const char *path, char id[65], uint64_t *size, char *why, size_t wl)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, wl, "cannot read: %s", strerror(errno));
+        return -1;
+    }
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char buf[1 << 16], md[32];
+    unsigned mdl = 0;
+    uint64_t n = 0;
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    for (ssize_t r; ok && (r = read(fd, buf, sizeof buf)) != 0;) {
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            snprintf(why, wl, "read error: %s", strerror(errno));
+            ok = 0;
+            break;
+        }
+        n += (uint64_t)r;
+        ok = EVP_DigestUpdate(ctx, buf, (size_t)r);
+    }
+    if (ok)
+        ok = EVP_DigestFinal_ex(ctx, md, &mdl) && mdl == 32;
+    EVP_MD_CTX_free(ctx);
+    close(fd);
+    if (!ok) {
+        if (!why[0])
+            snprintf(why, wl, "cannot hash");
+        return -1;
+    }
+    for (int i = 0; i < 32; i++)
+        snprintf(id + 2 * i, 3, "%02x", md[i]);
+    *size = n;
+    return 0;
+}
+
+static const char *base_name(const char *p)
+{
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        n--;
+    const char *s = p + n;
+    while (s > p && s[-1] != '/')
+        s--;
+    return s;
+}
+
+static int collect(struct run *R, char **paths, int npaths)
+{
+    for (int i = 0; i < npaths; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) != 0) {
+            fprintf(stderr, "intake: %s: %s\n", paths[i], strerror(errno));
+            R->n_unreadable++;
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            char root[PATH_MAX];
+            snprintf(root, sizeof root, "%s", paths[i]);
+            size_t rl = strlen(root);
+            while (rl > 1 && root[rl - 1] == '/')
+                root[--rl] = '\0';
+            /* Names are relative to the folder's parent: "case-117/a.pdf". */
+            char rootname[PATH_MAX];
+            snprintf(rootname, sizeof rootname, "%s", base_name(root));
+            size_t rnl = strlen(rootname);
+            while (rnl > 1 && rootname[rnl - 1] == '/')
+                rootname[--rnl] = '\0';
+            walk_run = R;
+            walk_root_name = rootname;
+            walk_root_len = rl;
+            int rc = nftw(root, walk_cb, 32, FTW_PHYS);
+            walk_run = NULL;
+            if (rc != 0) {
+                fprintf(stderr, "intake: %s: cannot walk folder: %s\n", paths[i], strerror(errno));
+                R->n_unreadable++;
+            }
+        } else if (S_ISREG(st.st_mode)) {
+            if (add_task(R, paths[i], base_name(paths[i])))
+                return -1;
+        } else {
+            fprintf(stderr, "intake: %s: not a regular file or folder\n", paths[i]);
+            R->n_unreadable++;
+        }
+    }
+    qsort(R->tasks, R->ntasks, sizeof *R->tasks, cmp_task);
+    return 0;
+}
+
+static void summary(struct run *R)
+{
+    clear_line(R);
+    double secs = (double)(now_ms() - R->t0) / 1000.0;
+    fprintf(stderr,
+            "intake: %zu files: %zu done, %zu skipped (duplicates), %zu quarantined%s in %.1f s "
+            "(%.2f MB/s, %.1f docs/s)\n",
+            R->files_total, R->n_done, R->n_skipped, R->n_quar + R->n_unreadable,
+            R->n_unreadable ? " (incl. unreadable)" : "", secs,
+            secs > 0 ? (double)R->bytes_done / 1e6 / secs : 0.0,
+            secs > 0 ? (double)R->n_done / secs : 0.0);
+    char line[1024] = "";
+    size_t off = 0;
+    json_object *ents = json_object_new_object();
+    for (uint32_t l = 1; l < INTAKE_LABEL_COUNT; l++) {
+        if (!R->ents[l])
+            continue;
+        off += (size_t)snprintf(line + off, sizeof line - off, " %s %lu", intake_label_name(l),
+                                R->ents[l]);
+        json_object_object_add(ents, intake_label_name(l), json_object_new_int64((int64_t)R->ents[l]));
+        if (off >= sizeof line)
+            break;
+    }
+    fprintf(stderr, "intake: entities found:%s\n", off ? line : " none");
+    json_object *x = json_object_new_object();
+    json_object_object_add(x, "files", json_object_new_int64((int64_t)R->files_total));
+    json_object_object_add(x, "done", json_object_new_int64((int64_t)R->n_done));
+    json_object_object_add(x, "skipped", json_object_new_int64((int64_t)R->n_skipped));
+    json_object_object_add(x, "quarantined", json_object_new_int64((int64_t)(R->n_quar + R->n_unreadable)));
+    json_object_object_add(x, "seconds", json_object_new_double(secs));
+    json_object_object_add(x, "entities", ents);
+    event(R, "summary", NULL, "summary", x);
+}
+
+int intake_batch_run(const struct intake_batch_opts *o)
+{
+    struct run R_, *R = &R_;
+    memset(R, 0, sizeof *R);
+    R->tty = isatty(STDERR_FILENO) && isatty(STDOUT_FILENO);
+    umask(027); /* the store is for the agency's eyes until it is handed over */
+    R->t0 = now_ms();
+    R->store_dir = o->store_dir;
+    struct intake_error err;
+    intake_error_clear(&err);
+    int exit_code = 2;
+
+    if (intake_engine_create(o->config_path, NULL, &R->e, &err)) {
+        fprintf(stderr, "intake: %s\n", err.msg);
+        return 2;
+    }
+    intake_engine_settings(R->e, &R->set);
+    if (o->jobs > 0)
+        R->set.jobs = o->jobs;
+    if (R->set.jobs <= 0)
+        R->set.jobs = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+    intake_engine_set_store(R->e, o->store_dir);
+    R->ops = intake_store_for(o->store_dir);
+    if (R->ops->open(o->store_dir, 0, &R->store, &err)) {
+        fprintf(stderr, "intake: %s\n", err.msg);
+        goto out;
+    }
+    /* The supervisor is the single index writer: its own index worker state. */
+    if (intake_engine_worker_init_stages(R->e, INTAKE_STAGE_BIT(INTAKE_STAGE_INDEX), &err)) {
+        fprintf(stderr, "intake: %s\n", err.msg);
+        goto out;
+    }
+    if (collect(R, o->paths, o->npaths)) {
+        fprintf(stderr, "intake: out of memory\n");
+        goto out;
+    }
+    R->files_total = R->ntasks + R->n_unreadable;
+    R->queue = calloc(R->ntasks + 1, sizeof *R->queue);
+    if (!R->queue)
+        goto out;
+
+    {
+        json_object *x = json_object_new_object();
+        json_object_object_add(x, "files", json_object_new_int64((int64_t)R->files_total));
+        json_object_object_add(x, "jobs", json_object_new_int64(R->set.jobs));
+        event(R, "start", NULL, "run", x);
+    }
+    /* Hash, deduplicate, and ask the store what is already done. */
+    exit_code = 0;
+    for (size_t i = 0; i < R->ntasks && !stop_requested; i++) {
+        struct task *t = &R->tasks[i];
+        char why[256] = "";
+        if (hash_file(t->path, t->id, &t->size, why, sizeof why)) {
+            t->id[0] = '\0';
+            t->state = T_UNREADABLE;
+            R->n_unreadable++;
+            fprintf(stderr, "intake: %s: %s\n", t->path, why);
+            continue;
+        }
+        R->bytes_total += t->size;
+        int dup = 0;
+        for (size_t k = 0; k < i && !dup; k++)
+            dup = R->tasks[k].id[0] && strcmp(R->tasks[k].id, t->id) == 0;
+        struct intake_job job;
+        if (!dup && R->ops->job_get(R->store, t->id, &job, &err)) {
+            fprintf(stderr, "intake: %s\n", err.msg);
+            exit_code = 2;
+            goto out;
+        }
+        if (dup || job.state == INTAKE_JOB_DONE) {
+            t->state = T_SKIPPED;
+            R->n_skipped++;
+            R->bytes_done += t->size;
+            event(R, "skipped", t, "why", json_object_new_string(dup ? "duplicate in this run" : "already processed"));
+        } else if (job.state == INTAKE_JOB_QUARANTINED) {
+            t->state = T_QUARANTINED;
+            R->n_quar++;
+            R->bytes_done += t->size;
+            clear_line(R);
+            fprintf(stderr, "intake: %s: quarantined earlier: %s\n", t->path, job.reason);
+            event(R, "quarantined", t, "reason", json_object_new_string(job.reason));
+        } else {
+            if (R->ops->job_enqueue(R->store, t->id, t->size, &err)) {
+                fprintf(stderr, "intake: %s\n", err.msg);
+                exit_code = 2;
+                goto out;
+            }
+            R->queue[R->qtail++] = (long)i;
+        }
+    }
+    size_t nq = R->qtail - R->qhead;
+    R->nworkers = (int)(nq < (size_t)R->set.jobs ? nq : (size_t)R->set.jobs);
+    R->w = calloc(R->nworkers ? (size_t)R->nworkers : 1, sizeof *R->w);
+    if (!R->w) {
+        exit_code = 2;
+        goto out;
+    }
+    for (int i = 0; i < R->nworkers; i++)
+        R->w[i].fd = -1;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    for (int i = 0; i < R->nworkers; i++) {
+        if (spawn(R, &R->w[i], &err)) {
+            fprintf(stderr, "intake: %s\n", err.msg);
+            exit_code = 2;
+            goto out;
+        }
+    }
+
+    struct pollfd *pf = calloc((size_t)R->nworkers + 1, sizeof *pf);
+    while (!stop_requested && pf) {
+        int busy = 0;
+        for (int i = 0; i < R->nworkers; i++) {
+            struct worker *w = &R->w[i];
+            if (w->fd < 0 && R->qhead < R->qtail && spawn(R, w, &err)) {
+                fprintf(stderr, "intake: %s\n", err.msg);
+                exit_code = 2;
+                stop_requested = 1;
+                break;
+            }
+            if (w->fd >= 0 && w->task < 0)
+                dispatch(R, w);
+            busy += w->task >= 0;
+            pf[i].fd = w->fd;
+            pf[i].events = POLLIN;
+            pf[i].revents = 0;
+        }
+        if (!busy && R->qhead == R->qtail)
+            break;
+        int n = poll(pf, (nfds_t)R->nworkers, 100);
+        if (n < 0 && errno != EINTR)
+            break;
+        int64_t t = now_ms();
+        for (int i = 0; i < R->nworkers; i++) {
+            struct worker *w = &R->w[i];
+            if (w->fd < 0)
+                continue;
+            if (w->task >= 0 && !w->kill_reason[0]) {
+                if (t - w->started_ms > R->set.timeout_ms) {
+                    snprintf(w->kill_reason, sizeof w->kill_reason, "timed out after %lld ms",
+                             (long long)R->set.timeout_ms);
+                    kill(w->pid, SIGKILL);
+                } else if (R->set.memory_limit > 0 && rss_bytes(w->pid) > R->set.memory_limit) {
+                    snprintf(w->kill_reason, sizeof w->kill_reason,
+                             "exceeded the memory limit of %lld MB",
+                             (long long)(R->set.memory_limit >> 20));
+                    kill(w->pid, SIGKILL);
+                }
+            }
+            if (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+                if (pump(R, w) < 0) {
+                    char why[256];
+                    long ti = w->task;
+                    reap(R, w, why, sizeof why);
+                    w->task = -1;
+                    if (ti >= 0)
+                        failed(R, ti, INTAKE_EINTERNAL, why);
+                }
+            }
+        }
+        progress(R, 0);
+    }
+    free(pf);
+    if (stop_requested) {
+        clear_line(R);
+        fprintf(stderr, "intake: stopped; documents not finished stay queued for the next run\n");
+        exit_code = 2;
+    }
+    summary(R);
+    if (exit_code == 0 && (R->n_quar || R->n_unreadable))
+        exit_code = 1;
+out:
+    for (int i = 0; R->w && i < R->nworkers; i++) {
+        if (R->w[i].fd >= 0) {
+            close(R->w[i].fd); /* EOF: an idle worker exits */
+            if (R->w[i].task >= 0)
+                kill(R->w[i].pid, SIGKILL);
+            waitpid(R->w[i].pid, NULL, 0);
+        }
+        free(R->w[i].buf);
+    }
+    free(R->w);
+    free(R->queue);
+    for (size_t i = 0; i < R->ntasks; i++) {
+        free(R->tasks[i].path);
+        free(R->tasks[i].name);
+    }
+    free(R->tasks);
+    if (R->store)
+        R->ops->close(R->store);
+    intake_engine_destroy(R->e);
+    return exit_code;
+}
