@@ -8,6 +8,8 @@ INTAKE_PACKAGES=(
   meson ninja-build pkg-config gcc libc6-dev
   # core: type detection, config, JSON, Unicode, hashing
   libmagic-dev libmagic-mgc file libinih-dev libjson-c-dev libicu-dev libssl-dev
+  # store and index
+  libsqlite3-dev sqlite3
   # extract_text: charset detection
   libuchardet-dev
   # detect_patterns: multi-pattern matching
