@@ -413,9 +413,22 @@ static void write_reason(struct run *R, const struct task *t, const char *reason
     rename(tmp, path);
 }
 
+/* A worker exports before the commit; a document quarantined after that
+ * must leave nothing behind in redacted/ (invariant 2, fail closed). */
+static void remove_exports(struct run *R, const struct task *t)
+{
+    static const char *const ext[] = {".txt", ".json"};
+    for (int i = 0; i < 2; i++) {
+        char p[PATH_MAX + 96];
+        snprintf(p, sizeof p, "%s/redacted/%s%s", R->store_dir, t->id, ext[i]);
+        unlink(p);
+    }
+}
+
 static void quarantine(struct run *R, long ti, const char *reason)
 {
     struct task *t = &R->tasks[ti];
+    remove_exports(R, t);
     struct intake_error err;
     if (R->ops->job_quarantine(R->store, t->id, reason, &err))
         intake_log(INTAKE_LOG_ERROR, "%s", err.msg);

@@ -64,6 +64,7 @@ static inline const char *intake_strerror(int code)
 }
 
 /** Fill \p err (may be NULL) and return \p code; the one spot to break on. */
+INTAKE_PRINTF(5, 0)
 static inline int intake_error_vset(struct intake_error *err, int code, const char *file,
                                     int line, const char *fmt, va_list ap)
 {

@@ -1,0 +1,492 @@
+/*
+ * plugins/export_text/export_text.c: each redacted document as files.
+ *
+ * For every document that reached the export stage (extraction, detection
+ * and anonymisation all succeeded) it writes, under <store>/<dir>/:
+ *
+ *   <doc-id>.txt   the redacted text, byte for byte as the anonymiser wrote it
+ *   <doc-id>.json  id, redacted source name, mime, lang, size, pages,
+ *                  entity counts and entity offsets/types/scores/detectors
+ *
+ * Never the original text, never an original value, never an original file
+ * name: only host->doc_redacted_text, host->doc_source_name (redacted by the
+ * core) and span offsets are read. host->doc_text is never called.
+ *
+ * Each file is replaced atomically and durably (temp file in the same
+ * directory, fsync, rename, fsync the directory): a worker killed at any
+ * moment leaves either the old file, the new file, or no file, never a
+ * partial one. A re-run simply overwrites. The .json is written after the
+ * .txt, so a .json always has its complete .txt beside it.
+ *
+ * Lifetimes: the instance (options) is read-only after cb_init; the worker
+ * only remembers whether it has swept temp files left by killed workers.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include <intake/intake.h>
+
+#define EXPORT_TEXT_VERSION "0.1.0"
+#define DOC_ID_LEN 64
+#define MAX_DIR_LEN 1024
+
+/** Options, filled by the core from the option table below. */
+struct export_text_config {
+    const char *dir; /* relative to the store */
+    int32_t json;    /* also write <doc-id>.json */
+};
+
+static const struct intake_option export_text_options[] = {
+    {INTAKE_OPT_STR, "dir", "redacted", 0, offsetof(struct export_text_config, dir),
+     "folder for the exports, relative to the store (no '..', not absolute)", 0, 0},
+    {INTAKE_OPT_BOOL, "json", "true", 0, offsetof(struct export_text_config, json),
+     "also write <doc-id>.json: metadata, entity counts and entity offsets (never values)", 0,
+     0},
+    {0},
+};
+
+struct export_text_instance {
+    const struct intake_host *host;
+    const struct intake_context *ctx;
+    const char *dir; /* core-owned, valid until cb_exit */
+    int json;
+};
+
+struct export_text_worker {
+    int swept; /* stale temp files of dead workers removed once per worker */
+};
+
+/* ------------------------------------------------------------------ */
+/* lifetimes                                                          */
+/* ------------------------------------------------------------------ */
+
+/* The export folder must stay inside the store, which is what gets handed
+ * to another agency: refuse absolute paths and `..`. */
+static int dir_ok(const char *dir)
+{
+    if (!dir || !*dir || dir[0] == '/' || strlen(dir) >= MAX_DIR_LEN)
+        return 0;
+    for (const char *p = dir; *p;) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return 0;
+        if (n > 255)
+            return 0;
+        p += n;
+        while (*p == '/')
+            p++;
+    }
+    return 1;
+}
+
+static int cb_export_text_init(const struct intake_host *host, const struct intake_context *ctx,
+                               const void *config, void **instance, struct intake_error *err)
+{
+    const struct export_text_config *cfg = config;
+    intake_return_val_if_fail(host && instance && cfg, INTAKE_EINVAL);
+    if (!dir_ok(cfg->dir))
+        return INTAKE_ERR(err, INTAKE_ECONFIG,
+                          "dir must be a relative folder inside the store, without '..'");
+    struct export_text_instance *in = host->alloc(sizeof *in);
+    if (!in)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    in->host = host;
+    in->ctx = ctx;
+    in->dir = cfg->dir;
+    in->json = cfg->json != 0;
+    *instance = in;
+    return INTAKE_OK;
+}
+
+static void cb_export_text_exit(void *instance)
+{
+    struct export_text_instance *in = instance;
+    if (in)
+        in->host->free(in);
+}
+
+static int cb_export_text_worker_init(void *instance, void **worker, struct intake_error *err)
+{
+    struct export_text_instance *in = instance;
+    intake_return_val_if_fail(in && worker, INTAKE_EINVAL);
+    struct export_text_worker *w = in->host->alloc(sizeof *w);
+    if (!w)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    w->swept = 0;
+    *worker = w;
+    return INTAKE_OK;
+}
+
+static void cb_export_text_worker_exit(void *instance, void *worker)
+{
+    struct export_text_instance *in = instance;
+    if (in && worker)
+        in->host->free(worker);
+}
+
+/* ------------------------------------------------------------------ */
+/* files                                                              */
+/* ------------------------------------------------------------------ */
+
+static int is_hex_id(const char *s)
+{
+    if (!s || strlen(s) != DOC_ID_LEN)
+        return 0;
+    for (size_t i = 0; i < DOC_ID_LEN; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+/*
+ * Open (creating with mode 0750 where missing) <store>/<dir> and return its
+ * descriptor. A folder we create is made durable by syncing its parent, so
+ * that the files renamed into it cannot vanish with it on power loss.
+ */
+static int open_export_dir(const struct export_text_instance *in, const char *store, int *out,
+                           struct intake_error *err)
+{
+    int fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return INTAKE_ERR(err, INTAKE_EIO, "cannot open store %s: %s", store, strerror(errno));
+    for (const char *p = in->dir; *p;) {
+        char comp[256];
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        memcpy(comp, p, n); /* n <= 255, checked in cb_init */
+        comp[n] = '\0';
+        p += n;
+        while (*p == '/')
+            p++;
+        if (n == 0 || (n == 1 && comp[0] == '.'))
+            continue;
+        int created = mkdirat(fd, comp, 0750) == 0;
+        if (!created && errno != EEXIST) {
+            int e2 = errno;
+            close(fd);
+            return INTAKE_ERR(err, INTAKE_EIO, "cannot create %s/%s: %s", store, in->dir,
+                              strerror(e2));
+        }
+        int sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (sub < 0 || (created && fsync(fd) != 0)) {
+            int e2 = errno;
+            if (sub >= 0)
+                close(sub);
+            close(fd);
+            return INTAKE_ERR(err, INTAKE_EIO, "cannot open %s/%s: %s", store, in->dir,
+                              strerror(e2));
+        }
+        close(fd);
+        fd = sub;
+    }
+    *out = fd;
+    return INTAKE_OK;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w == 0)
+            errno = EIO; /* no progress and no reason given */
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/*
+ * Replace \p name in \p dfd with \p len bytes, atomically and durably:
+ * write ".<name>.<pid>.tmp", fsync it, rename it over \p name, fsync the
+ * folder. The pid keeps concurrent workers apart; a temp file of our own pid
+ * can only be left over from an earlier process that had it.
+ */
+static int write_atomic(int dfd, const char *name, const char *data, size_t len,
+                        struct intake_error *err)
+{
+    char tmp[128];
+    snprintf(tmp, sizeof tmp, ".%s.%ld.tmp", name, (long)getpid());
+    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (fd < 0 && errno == EEXIST && unlinkat(dfd, tmp, 0) == 0)
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return INTAKE_ERR(err, INTAKE_EIO, "cannot create a temp file for %s: %s", name,
+                          strerror(errno));
+    const char *step = NULL;
+    int e = 0; /* errno of the first failing step */
+    if (write_all(fd, data, len) != 0)
+        e = errno, step = "write";
+    else if (fsync(fd) != 0)
+        e = errno, step = "fsync";
+    if (close(fd) != 0 && !step)
+        e = errno, step = "close";
+    if (!step && renameat(dfd, tmp, dfd, name) != 0)
+        e = errno, step = "rename";
+    if (step) {
+        unlinkat(dfd, tmp, 0);
+        return INTAKE_ERR(err, INTAKE_EIO, "cannot %s %s: %s", step, name, strerror(e));
+    }
+    if (fsync(dfd) != 0)
+        return INTAKE_ERR(err, INTAKE_EIO, "cannot fsync the folder of %s: %s", name,
+                          strerror(errno));
+    return INTAKE_OK;
+}
+
+/* The pid in ".<64 hex>.(txt|json).<pid>.tmp", or 0 if \p s is not our temp name. */
+static long temp_file_pid(const char *s)
+{
+    if (s[0] != '.')
+        return 0;
+    s++;
+    for (int i = 0; i < DOC_ID_LEN; i++, s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+            return 0;
+    if (strncmp(s, ".txt.", 5) == 0)
+        s += 5;
+    else if (strncmp(s, ".json.", 6) == 0)
+        s += 6;
+    else
+        return 0;
+    long pid = 0;
+    const char *d = s;
+    while (*s >= '0' && *s <= '9' && pid < 100000000)
+        pid = pid * 10 + (*s++ - '0');
+    return s > d && strcmp(s, ".tmp") == 0 ? pid : 0;
+}
+
+/* Remove temp files whose writer no longer exists (a worker killed mid-write).
+ * Live pids are left alone: another worker may be writing. Best effort. */
+static void sweep_stale(const struct export_text_instance *in, int dfd)
+{
+    int fd = dup(dfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct dirent *de;
+    unsigned removed = 0;
+    while ((de = readdir(d)) != NULL) {
+        long pid = temp_file_pid(de->d_name);
+        if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH &&
+            unlinkat(dfd, de->d_name, 0) == 0)
+            removed++;
+    }
+    closedir(d);
+    if (removed)
+        intake_log_info(in->host, in->ctx, NULL, "removed %u temp file(s) of stopped workers",
+                        removed);
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                               */
+/* ------------------------------------------------------------------ */
+
+/* A non-negative decimal metadata value as JSON, or JSON null (NULL). */
+static json_object *meta_number(const struct intake_host *host, const struct intake_doc *doc,
+                                const char *key)
+{
+    const char *v = host->doc_meta_get(doc, key);
+    if (!v || !*v)
+        return NULL;
+    int64_t n = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9' || n > (INT64_MAX - 9) / 10)
+            return NULL;
+        n = n * 10 + (*p - '0');
+    }
+    return json_object_new_int64(n);
+}
+
+/* Add \p val under \p key; a NULL \p val is an allocation failure. */
+static int add(json_object *o, const char *key, json_object *val)
+{
+    if (!val)
+        return -1;
+    if (json_object_object_add(o, key, val) != 0) {
+        json_object_put(val);
+        return -1;
+    }
+    return 0;
+}
+
+/* A score as a short decimal ("0.93", not 0.93000000715255737). */
+static json_object *score_json(float score)
+{
+    char s[32];
+    double v = score >= 0.0f && score <= 1.0f ? (double)score : 0.0; /* NaN -> 0 */
+    snprintf(s, sizeof s, "%.4g", v);
+    return json_object_new_double_s(v, s);
+}
+
+/*
+ * The sidecar: what a reader needs to use the .txt and to audit the
+ * redaction, built only from the redacted name, metadata and span offsets.
+ * NULL on allocation failure.
+ */
+static json_object *build_json(const struct intake_host *host, struct intake_doc *doc,
+                               const char *id)
+{
+    json_object *o = json_object_new_object(), *counts = json_object_new_object(),
+                *list = json_object_new_array();
+    const char *name = host->doc_source_name(doc);
+    int bad = !o || !counts || !list;
+    if (!bad) {
+        bad |= add(o, "id", json_object_new_string(id));
+        /* null members: json-c serialises a NULL value as null */
+        bad |= name ? add(o, "source_name", json_object_new_string(name))
+                    : json_object_object_add(o, "source_name", NULL);
+        bad |= add(o, "mime", json_object_new_string(host->doc_mime(doc)));
+        bad |= add(o, "lang", json_object_new_string(host->doc_lang(doc)));
+        json_object *v = meta_number(host, doc, "size");
+        bad |= v ? add(o, "size", v) : json_object_object_add(o, "size", NULL);
+        v = meta_number(host, doc, "pages");
+        bad |= v ? add(o, "pages", v) : json_object_object_add(o, "pages", NULL);
+    }
+
+    size_t n = 0, per_label[INTAKE_LABEL_COUNT] = {0}, other = 0;
+    const struct intake_span *e = host->doc_entities(doc, &n);
+    for (size_t i = 0; !bad && i < n; i++) {
+        const char *type = intake_label_name(e[i].label);
+        if (type)
+            per_label[e[i].label]++;
+        else
+            other++;
+        json_object *ent = json_object_new_object();
+        if (!ent) {
+            bad = 1;
+            break;
+        }
+        int b = add(ent, "start", json_object_new_uint64(e[i].start));
+        b |= add(ent, "end", json_object_new_uint64(e[i].end));
+        b |= add(ent, "type", json_object_new_string(type ? type : "OTHER"));
+        b |= add(ent, "score", score_json(e[i].score));
+        b |= add(ent, "detector", json_object_new_string(host->doc_detector_name(doc, e[i].source)));
+        if (b || json_object_array_add(list, ent) != 0) {
+            json_object_put(ent);
+            bad = 1;
+        }
+    }
+    for (uint32_t l = 1; !bad && l < INTAKE_LABEL_COUNT; l++)
+        if (per_label[l])
+            bad |= add(counts, intake_label_name(l), json_object_new_uint64(per_label[l]));
+    if (!bad && other)
+        bad |= add(counts, "OTHER", json_object_new_uint64(other));
+
+    if (!bad) {
+        int b = add(o, "entity_counts", counts);
+        counts = NULL; /* owned by o now, or released by add() */
+        if (!b) {
+            b = add(o, "entities", list);
+            list = NULL;
+            if (!b)
+                return o;
+        }
+    }
+    json_object_put(counts);
+    json_object_put(list);
+    json_object_put(o);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* process                                                            */
+/* ------------------------------------------------------------------ */
+
+static int write_json(const struct export_text_instance *in, struct intake_doc *doc,
+                      const char *id, int dfd, struct intake_error *err)
+{
+    char name[DOC_ID_LEN + 8];
+    snprintf(name, sizeof name, "%s.json", id);
+    json_object *o = build_json(in->host, doc, id);
+    if (!o)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory building %s", name);
+    size_t len = 0;
+    const char *s = json_object_to_json_string_length(
+        o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    char *buf = s ? in->host->alloc(len + 1) : NULL;
+    if (!buf) {
+        json_object_put(o);
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory serialising %s", name);
+    }
+    memcpy(buf, s, len);
+    buf[len] = '\n';
+    json_object_put(o);
+    int rc = write_atomic(dfd, name, buf, len + 1, err);
+    in->host->free(buf);
+    return rc;
+}
+
+static int cb_export_text_process(void *instance, void *worker, struct intake_doc *doc,
+                                  struct intake_error *err)
+{
+    struct export_text_instance *in = instance;
+    struct export_text_worker *w = worker;
+    intake_return_val_if_fail(in && doc, INTAKE_EINVAL);
+    const struct intake_host *host = in->host;
+
+    const char *store = host->store_dir(in->ctx);
+    if (!store) { /* `intake redact` and other runs without a store */
+        intake_log_trace(host, in->ctx, doc, "no store: nothing to export");
+        return INTAKE_OK;
+    }
+    const char *id = host->doc_id(doc);
+    if (!is_hex_id(id)) /* it becomes a file name */
+        return INTAKE_ERR(err, INTAKE_EINVAL, "document id is not 64 lower-case hex digits");
+    size_t len = 0;
+    const char *text = host->doc_redacted_text(doc, &len);
+    if (!text) /* fail closed: the anonymiser did not run */
+        return INTAKE_ERR(err, INTAKE_EINVAL, "document has no redacted text");
+
+    int dfd = -1;
+    int rc = open_export_dir(in, store, &dfd, err);
+    if (rc)
+        return rc;
+    if (w && !w->swept) {
+        sweep_stale(in, dfd);
+        w->swept = 1;
+    }
+    char name[DOC_ID_LEN + 8];
+    snprintf(name, sizeof name, "%s.txt", id);
+    rc = write_atomic(dfd, name, text, len, err);
+    if (rc == INTAKE_OK && in->json)
+        rc = write_json(in, doc, id, dfd, err);
+    close(dfd);
+    if (rc == INTAKE_OK)
+        intake_log_debug(host, in->ctx, doc, "exported %zu bytes of redacted text", len);
+    return rc;
+}
+
+static const struct intake_plugin export_text_plugin = {
+    INTAKE_PLUGIN_ABI,
+    .stage = INTAKE_STAGE_EXPORT,
+    .name = "export_text",
+    .version = EXPORT_TEXT_VERSION,
+    .description = "redacted text and a JSON sidecar per document in <store>/redacted/",
+    .options = export_text_options,
+    .config_size = sizeof(struct export_text_config),
+    .cb_init = cb_export_text_init,
+    .cb_worker_init = cb_export_text_worker_init,
+    .cb_process = cb_export_text_process,
+    .cb_worker_exit = cb_export_text_worker_exit,
+    .cb_exit = cb_export_text_exit,
+};
+
+INTAKE_PLUGIN_DEFINE(export_text, export_text_plugin)
