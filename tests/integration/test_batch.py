@@ -258,7 +258,7 @@ def test_canary(tmp):
     canary = {
         "PHONE": "+7 (701) 555-31-97",
         "EMAIL": "zhanar.canary7781@example.org",
-        "IIN": "920415450012",
+        "IIN": "920415450010",
         "IBAN": "KZ86125KZT5004100100",
         "CARD": "4111 1111 1111 1111",
     }
