@@ -58,7 +58,19 @@
 #define MAX_JSON (64u << 20)
 #define MAX_BLOB (1u << 30)
 
-enum task_state { T_QUEUED, T_RUNNING, T_DONE, T_SKIPPED, T_QUARANTINED, T_UNREADABLE };
+enum task_state { T_QUEUED, T_RUNNING, T_COMMITTING, T_DONE, T_SKIPPED, T_QUARANTINED, T_UNREADABLE };
+
+/* Group commit: at most this many documents, or this old, per transaction. */
+#define PEND_MAX 64
+#define PEND_MS 50
+
+struct pending {
+    long ti;
+    json_object *res; /* the worker's result (redacted metadata) */
+    char *blob;       /* redacted text */
+    uint64_t bl;
+    int64_t ms;
+};
 
 struct task {
     char *path;     /* as found; printed only in the stderr error line */
@@ -96,6 +108,9 @@ struct run {
     unsigned long ents[INTAKE_LABEL_COUNT];
     int64_t t0;
     int64_t last_progress;
+    struct pending pend[PEND_MAX];
+    size_t npend;
+    int64_t pend_since;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -579,20 +594,21 @@ static int dispatch(struct run *R, struct worker *w)
     return rc; /* a failed write shows up as a dead worker on the next poll */
 }
 
-/* Commit a finished document: index + job done in one transaction. */
-static int commit(struct run *R, json_object *res, const char *text, uint64_t tl,
-                  struct intake_error *err)
+/* The supervisor's view of a finished document, from the worker's result. */
+static struct intake_doc *build_doc(struct run *R, json_object *res, const char *text, uint64_t tl,
+                                    int count, struct intake_error *err)
 {
     const char *id = jstr(res, "id");
     struct intake_doc *doc = intake_doc_create_with_id(id, jstr(res, "mime"));
-    if (!doc)
-        return INTAKE_ERR(err, INTAKE_EINTERNAL, "bad result from worker");
+    if (!doc) {
+        INTAKE_ERR(err, INTAKE_EINTERNAL, "bad result from worker");
+        return NULL;
+    }
     json_object *ents;
     size_t n = 0;
-    struct intake_span *sp = NULL;
     if (json_object_object_get_ex(res, "ents", &ents) && json_object_is_type(ents, json_type_array))
         n = json_object_array_length(ents);
-    sp = calloc(n ? n : 1, sizeof *sp);
+    struct intake_span *sp = calloc(n ? n : 1, sizeof *sp);
     int rc = sp ? 0 : INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++) {
         json_object *a = json_object_array_get_idx(ents, i);
@@ -601,7 +617,7 @@ static int commit(struct run *R, json_object *res, const char *text, uint64_t tl
         sp[i].label = (uint32_t)json_object_get_int(json_object_array_get_idx(a, 2));
         sp[i].source = (uint32_t)json_object_get_int(json_object_array_get_idx(a, 3));
         sp[i].score = (float)json_object_get_double(json_object_array_get_idx(a, 4));
-        if (sp[i].label < INTAKE_LABEL_COUNT)
+        if (count && sp[i].label < INTAKE_LABEL_COUNT)
             R->ents[sp[i].label]++;
     }
     const char *lang = jstr(res, "lang"), *name = jstr(res, "name");
@@ -615,19 +631,94 @@ static int commit(struct run *R, json_object *res, const char *text, uint64_t tl
         rc = intake_doc_meta_set(doc, "size", jstr(res, "size") ? jstr(res, "size") : "0", err);
     if (rc == 0)
         rc = intake_doc_meta_set(doc, "pages", jstr(res, "pages") ? jstr(res, "pages") : "0", err);
+    free(sp);
+    if (rc) {
+        intake_doc_destroy(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+/*
+** Commit finished documents [from, to) of the pending list in ONE
+** transaction: for each, the index plugins write and the job is marked
+** done; then COMMIT. All of them become visible together or none does, so
+** exactly-once holds per document while the fsync and transaction cost is
+** shared (group commit).
+*/
+static int commit_group(struct run *R, size_t from, size_t to, struct intake_error *err)
+{
     void *db = NULL;
-    if (rc == 0)
-        rc = R->ops->commit_begin(R->store, &db, err);
-    if (rc == 0) {
+    int rc = R->ops->commit_begin(R->store, &db, err);
+    for (size_t i = from; rc == 0 && i < to; i++) {
+        struct pending *p = &R->pend[i];
+        struct intake_doc *doc = build_doc(R, p->res, p->blob, p->bl, 0, err);
+        if (!doc) {
+            rc = err->code ? err->code : INTAKE_EINTERNAL;
+            break;
+        }
         rc = intake_engine_index(R->e, doc, db, err);
         if (rc == 0)
-            rc = R->ops->commit_done(R->store, id, err);
-        else
-            R->ops->commit_abort(R->store);
+            rc = R->ops->job_done(R->store, R->tasks[p->ti].id, err);
+        intake_doc_destroy(doc);
     }
-    free(sp);
-    intake_doc_destroy(doc);
+    if (rc == 0)
+        return R->ops->commit_end(R->store, err);
+    R->ops->commit_abort(R->store);
     return rc;
+}
+
+static void pending_clear(struct pending *p)
+{
+    json_object_put(p->res);
+    if (p->blob) {
+        explicit_bzero(p->blob, p->bl);
+        free(p->blob);
+    }
+    memset(p, 0, sizeof *p);
+}
+
+static void committed(struct run *R, struct pending *p)
+{
+    struct task *t = &R->tasks[p->ti];
+    struct intake_error err;
+    struct intake_doc *doc = build_doc(R, p->res, NULL, 0, 1, &err); /* counts entities */
+    intake_doc_destroy(doc);
+    t->state = T_DONE;
+    R->n_done++;
+    R->bytes_done += t->size;
+    json_object *x = json_object_new_object();
+    json_object_object_add(x, "ms", json_object_new_int64(p->ms));
+    if (jstr(p->res, "name"))
+        json_object_object_add(x, "name", json_object_new_string(jstr(p->res, "name")));
+    event(R, "done", t, "detail", x);
+}
+
+/* Commit what is pending when the group is full, old enough, or \p force. */
+static void flush(struct run *R, int force)
+{
+    if (!R->npend || (!force && R->npend < PEND_MAX && now_ms() - R->pend_since < PEND_MS))
+        return;
+    struct intake_error err;
+    intake_error_clear(&err);
+    if (commit_group(R, 0, R->npend, &err) == 0) {
+        for (size_t i = 0; i < R->npend; i++)
+            committed(R, &R->pend[i]);
+    } else {
+        /* One bad document must not sink the others: commit one by one. */
+        for (size_t i = 0; i < R->npend; i++) {
+            intake_error_clear(&err);
+            int rc = commit_group(R, i, i + 1, &err);
+            if (rc == 0)
+                committed(R, &R->pend[i]);
+            else
+                failed(R, R->pend[i].ti, rc == INTAKE_ERETRY ? INTAKE_ERETRY : INTAKE_EINTERNAL,
+                       err.msg);
+        }
+    }
+    for (size_t i = 0; i < R->npend; i++)
+        pending_clear(&R->pend[i]);
+    R->npend = 0;
 }
 
 static void on_result(struct run *R, struct worker *w, json_object *res, const char *blob,
@@ -638,27 +729,30 @@ static void on_result(struct run *R, struct worker *w, json_object *res, const c
     if (ti < 0 || jint(res, "seq") != ti)
         return;
     struct task *t = &R->tasks[ti];
+    (void)t;
     json_object *okv;
     int ok = json_object_object_get_ex(res, "ok", &okv) && json_object_get_boolean(okv);
     if (!ok) {
         failed(R, ti, (int)jint(res, "code"), jstr(res, "reason") ? jstr(res, "reason") : "failed");
         return;
     }
-    struct intake_error err;
-    intake_error_clear(&err);
-    int rc = commit(R, res, blob, bl, &err);
-    if (rc) {
-        failed(R, ti, rc == INTAKE_ERETRY ? INTAKE_ERETRY : INTAKE_EINTERNAL, err.msg);
+    struct pending *p = &R->pend[R->npend];
+    p->ti = ti;
+    p->res = json_object_get(res);
+    p->bl = bl;
+    p->ms = now_ms() - w->started_ms;
+    p->blob = malloc(bl + 1);
+    if (!p->blob) {
+        json_object_put(p->res);
+        failed(R, ti, INTAKE_ENOMEM, "out of memory in the supervisor");
         return;
     }
-    t->state = T_DONE;
-    R->n_done++;
-    R->bytes_done += t->size;
-    json_object *x = json_object_new_object();
-    json_object_object_add(x, "ms", json_object_new_int64(now_ms() - w->started_ms));
-    if (jstr(res, "name"))
-        json_object_object_add(x, "name", json_object_new_string(jstr(res, "name")));
-    event(R, "done", t, "detail", x);
+    memcpy(p->blob, blob, bl);
+    p->blob[bl] = '\0';
+    if (R->npend++ == 0)
+        R->pend_since = now_ms();
+    t->state = T_COMMITTING;
+    flush(R, 0);
 }
 
 /* Read what is available from a worker; handle a complete frame. Returns -1
@@ -1000,8 +1094,13 @@ int intake_batch_run(const struct intake_batch_opts *o)
             pf[i].events = POLLIN;
             pf[i].revents = 0;
         }
-        if (!busy && R->qhead == R->qtail)
-            break;
+        flush(R, 0);
+        if (!busy && R->qhead == R->qtail) {
+            flush(R, 1); /* a failed commit may requeue documents */
+            if (R->qhead == R->qtail)
+                break;
+            continue;
+        }
         int n = poll(pf, (nfds_t)R->nworkers, 100);
         if (n < 0 && errno != EINTR)
             break;
@@ -1036,6 +1135,7 @@ int intake_batch_run(const struct intake_batch_opts *o)
         progress(R, 0);
     }
     free(pf);
+    flush(R, 1); /* finished work is committed, even when stopping */
     if (stop_requested) {
         clear_line(R);
         fprintf(stderr, "intake: stopped; documents not finished stay queued for the next run\n");

@@ -28,7 +28,8 @@ struct intake_engine {
     size_t nplugins;
     struct intake_instance *instances; /* sorted by stage, then config order */
     size_t ninstances;
-    struct magic_set *magic; /* worker state */
+    struct magic_set *magic;      /* worker state: full libmagic */
+    struct magic_set *magic_fast; /* worker state: without soft magic */
     const char **names;      /* instance names by id - 1, for documents */
     char *store_dir;
     struct intake_run_settings settings;

@@ -50,8 +50,10 @@ struct intake_store_ops {
     /** Begin the commit transaction; *handle is what index plugins get
      *  through host->store_handle (a sqlite3 * here). */
     int (*commit_begin)(struct intake_store *s, void **handle, struct intake_error *err);
-    /** Mark the job done and commit everything written since commit_begin. */
-    int (*commit_done)(struct intake_store *s, const char *doc_id, struct intake_error *err);
+    /** Inside the commit transaction: mark one job done. */
+    int (*job_done)(struct intake_store *s, const char *doc_id, struct intake_error *err);
+    /** Commit everything written since commit_begin: index rows and job states. */
+    int (*commit_end)(struct intake_store *s, struct intake_error *err);
     void (*commit_abort)(struct intake_store *s);
     /** Counts per state, and done/quarantined since a unix time. */
     int (*stats)(struct intake_store *s, int64_t since, int64_t counts[4], int64_t recent[4],

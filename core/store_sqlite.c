@@ -177,7 +177,7 @@ static int st_commit_begin(struct intake_store *s, void **handle, struct intake_
     return INTAKE_OK;
 }
 
-static int st_commit_done(struct intake_store *s, const char *doc_id, struct intake_error *err)
+static int st_job_done(struct intake_store *s, const char *doc_id, struct intake_error *err)
 {
     int64_t now = time(NULL);
     const void *a[] = {doc_id, &now};
@@ -185,11 +185,14 @@ static int st_commit_done(struct intake_store *s, const char *doc_id, struct int
                  "ti", a, err);
     if (rc == 0 && sqlite3_changes(s->db) != 1)
         rc = INTAKE_ERR(err, INTAKE_EINTERNAL, "store: job %.12s is not in the queue", doc_id);
-    if (rc == 0)
-        rc = exec(s, "COMMIT", err);
-    if (rc) {
+    return rc;
+}
+
+static int st_commit_end(struct intake_store *s, struct intake_error *err)
+{
+    int rc = exec(s, "COMMIT", err);
+    if (rc)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    }
     s->in_tx = 0;
     return rc;
 }
@@ -231,7 +234,8 @@ const struct intake_store_ops intake_store_sqlite = {
     .job_failed = st_job_failed,
     .job_quarantine = st_job_quarantine,
     .commit_begin = st_commit_begin,
-    .commit_done = st_commit_done,
+    .job_done = st_job_done,
+    .commit_end = st_commit_end,
     .commit_abort = st_commit_abort,
     .stats = st_stats,
 };

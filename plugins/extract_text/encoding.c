@@ -104,8 +104,8 @@ const char *et_reason_text(int reason)
     case ET_R_NOT_TEXT: return "not text in any supported encoding";
     case ET_R_NOMEM: return "out of memory while detecting the encoding";
     case ET_R_ESCAPED:
-        return "markup or escapes (RTF, HTML, &#NNN;, \\uNNNN, quoted-printable) would hide "
-               "text from detection: needs its own extractor";
+        return "markup or escapes (RTF, HTML, &#NNN;, \\uNNNN, quoted-printable, base64) would "
+               "hide text from detection: needs its own extractor";
     default: return "unknown reason";
     }
 }
@@ -499,6 +499,9 @@ struct esc_state {
     unsigned prev[8];   /* last characters, newest at [0] */
     unsigned qp_pairs;  /* "=XX=XX" sequences */
     unsigned rtf_hex;   /* \'xx outside an RTF header */
+    unsigned b64_run;   /* length of the current run of base64 characters */
+    unsigned b64_kinds; /* 1 upper, 2 lower, 4 digit seen in that run */
+    unsigned b64_blocks; /* long mixed runs seen: MIME bodies, data: URIs */
 };
 
 static int is_hex(unsigned c)
@@ -548,6 +551,22 @@ static void esc_feed(struct esc_state *s, unsigned c)
         is_uhex(p[4]) && p[5] == '=') {
         if (++s->qp_pairs >= 2)
             s->found = 1;
+    }
+    /* base64: MIME parts and data: URIs carry whole documents (a scanned
+     * passport, a statement) that no detector can read. A run of 64+
+     * characters of the base64 alphabet with upper case, lower case and
+     * digits (hex digests have no upper case, words have spaces). */
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+        c == '/') {
+        s->b64_run++;
+        s->b64_kinds |= (c >= 'A' && c <= 'Z') ? 1u : (c >= 'a' && c <= 'z') ? 2u : (c >= '0' && c <= '9') ? 4u : 0u;
+        if (s->b64_run == 64 && s->b64_kinds == 7u && ++s->b64_blocks >= 2)
+            s->found = 1;
+        if (s->b64_run == 256 && s->b64_kinds == 7u)
+            s->found = 1;
+    } else if (c != '=') {
+        s->b64_run = 0;
+        s->b64_kinds = 0;
     }
     /* \'e0 (RTF hex escape in a fragment without the header) */
     if (is_hex(p[0]) && is_hex(p[1]) && p[2] == '\'' && p[3] == '\\') {

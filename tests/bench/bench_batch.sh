@@ -61,9 +61,7 @@ PY
 sqlite_fts() {
   sqlite3 "$WORK/fts.db" <<EOF
 CREATE TABLE raw(body TEXT);
-.mode ascii
-.separator "\x1f" "\x1e"
-.import $WORK/fts.txt raw
+.import --ascii $WORK/fts.txt raw
 CREATE VIRTUAL TABLE fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');
 BEGIN; INSERT INTO fts(body) SELECT body FROM raw; COMMIT;
 EOF

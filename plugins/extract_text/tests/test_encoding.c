@@ -274,6 +274,15 @@ static void test_escapes(void)
         "{\"name\": \"\\u0418\\u0432\\u0430\\u043d\"}",
         "Subject: =D0=98=D0=B2=D0=B0=D0=BD",
         "fragment \\'c8\\'e2\\'e0\\'ed",
+        /* A MIME body part: base64 of a statement (two 76-character lines). */
+        "Content-Transfer-Encoding: base64\n\n"
+        "0J/QvtGC0LXRgNC/0LXQstGI0LDRjyDQmNCy0LDQvdC+0LLQsCDQnNCw0YDQuNGPLCDRgtC10LvQ\n"
+        "tdGE0L7QvTogKzcgNzAxIDIzNCA1NiA3OC4g0J/QvtGC0LXRgNC/0LXQstGI0LDRjyDQmNCy0LDQ\n",
+        /* One long data: URI. */
+        "see data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+        "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42m"
+        "NkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggiVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR"
+        "42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_refused("escapes hide letters", bad[i], strlen(bad[i]), ET_R_ESCAPED);
@@ -283,6 +292,10 @@ static void test_escapes(void)
         "C:\\users\\data\\file.txt and \\n in code",
         "Price =100 =EUR",
         "<p>a paragraph that just starts with a tag</p>",
+        /* A SHA-256 in a report is hex (no upper case): not base64. */
+        "Hash of the seized phone image: "
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 "
+        "and 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.",
     };
     for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++)
         expect("escape look-alikes are text", fine[i], strlen(fine[i]), ET_ENC_UTF8, fine[i]);
