@@ -80,11 +80,16 @@ struct task {
     int state;
 };
 
+/* Documents sent ahead to a worker, so it never idles while the supervisor
+ * commits. Only the first is being processed; a crash is charged to it. */
+#define DEPTH 4
+
 struct worker {
     pid_t pid;
     int fd;
-    long task; /* index into tasks, -1 when idle */
-    int64_t started_ms;
+    long inflight[DEPTH]; /* task indices in the order sent; [0] is being processed */
+    int nin;
+    int64_t started_ms; /* when inflight[0] started */
     char kill_reason[128];
     unsigned char *buf; /* incoming frame */
     size_t len, cap;
@@ -108,6 +113,8 @@ struct run {
     unsigned long ents[INTAKE_LABEL_COUNT];
     int64_t t0;
     int64_t last_progress;
+    int64_t commit_ms; /* time in index transactions, for the debug log */
+    long ncommits;
     struct pending pend[PEND_MAX];
     size_t npend;
     int64_t pend_since;
@@ -518,7 +525,7 @@ static int spawn(struct run *R, struct worker *w, struct intake_error *err)
     close(sv[1]);
     w->pid = pid;
     w->fd = sv[0];
-    w->task = -1;
+    w->nin = 0;
     w->len = 0;
     w->kill_reason[0] = '\0';
     /* Wait for the worker's hello: a worker that cannot start its plugins
@@ -577,7 +584,7 @@ static int64_t rss_bytes(pid_t pid)
 
 static int dispatch(struct run *R, struct worker *w)
 {
-    if (R->qhead == R->qtail)
+    if (R->qhead == R->qtail || w->nin >= DEPTH)
         return 0;
     long ti = R->queue[R->qhead++];
     struct task *t = &R->tasks[ti];
@@ -589,14 +596,27 @@ static int dispatch(struct run *R, struct worker *w)
     int rc = send_frame(w->fd, q, NULL, 0);
     json_object_put(q);
     t->state = T_RUNNING;
-    w->task = ti;
-    w->started_ms = now_ms();
+    if (w->nin == 0)
+        w->started_ms = now_ms();
+    w->inflight[w->nin++] = ti;
     return rc; /* a failed write shows up as a dead worker on the next poll */
 }
 
+/* The head document is finished (or failed): the next one starts now. */
+static long pop_inflight(struct worker *w)
+{
+    if (w->nin == 0)
+        return -1;
+    long ti = w->inflight[0];
+    memmove(w->inflight, w->inflight + 1, (size_t)(w->nin - 1) * sizeof *w->inflight);
+    w->nin--;
+    w->started_ms = now_ms();
+    return ti;
+}
+
 /* The supervisor's view of a finished document, from the worker's result. */
-static struct intake_doc *build_doc(struct run *R, json_object *res, const char *text, uint64_t tl,
-                                    int count, struct intake_error *err)
+static struct intake_doc *build_doc(json_object *res, const char *text, uint64_t tl,
+                                    struct intake_error *err)
 {
     const char *id = jstr(res, "id");
     struct intake_doc *doc = intake_doc_create_with_id(id, jstr(res, "mime"));
@@ -617,8 +637,6 @@ static struct intake_doc *build_doc(struct run *R, json_object *res, const char 
         sp[i].label = (uint32_t)json_object_get_int(json_object_array_get_idx(a, 2));
         sp[i].source = (uint32_t)json_object_get_int(json_object_array_get_idx(a, 3));
         sp[i].score = (float)json_object_get_double(json_object_array_get_idx(a, 4));
-        if (count && sp[i].label < INTAKE_LABEL_COUNT)
-            R->ents[sp[i].label]++;
     }
     const char *lang = jstr(res, "lang"), *name = jstr(res, "name");
     if (rc == 0 && lang)
@@ -652,7 +670,7 @@ static int commit_group(struct run *R, size_t from, size_t to, struct intake_err
     int rc = R->ops->commit_begin(R->store, &db, err);
     for (size_t i = from; rc == 0 && i < to; i++) {
         struct pending *p = &R->pend[i];
-        struct intake_doc *doc = build_doc(R, p->res, p->blob, p->bl, 0, err);
+        struct intake_doc *doc = build_doc(p->res, p->blob, p->bl, err);
         if (!doc) {
             rc = err->code ? err->code : INTAKE_EINTERNAL;
             break;
@@ -681,9 +699,14 @@ static void pending_clear(struct pending *p)
 static void committed(struct run *R, struct pending *p)
 {
     struct task *t = &R->tasks[p->ti];
-    struct intake_error err;
-    struct intake_doc *doc = build_doc(R, p->res, NULL, 0, 1, &err); /* counts entities */
-    intake_doc_destroy(doc);
+    json_object *ents;
+    if (json_object_object_get_ex(p->res, "ents", &ents) && json_object_is_type(ents, json_type_array)) {
+        for (size_t i = 0, n = json_object_array_length(ents); i < n; i++) {
+            int l = json_object_get_int(json_object_array_get_idx(json_object_array_get_idx(ents, i), 2));
+            if (l > 0 && l < INTAKE_LABEL_COUNT)
+                R->ents[l]++;
+        }
+    }
     t->state = T_DONE;
     R->n_done++;
     R->bytes_done += t->size;
@@ -701,7 +724,11 @@ static void flush(struct run *R, int force)
         return;
     struct intake_error err;
     intake_error_clear(&err);
-    if (commit_group(R, 0, R->npend, &err) == 0) {
+    int64_t t0 = now_ms();
+    int grc = commit_group(R, 0, R->npend, &err);
+    R->commit_ms += now_ms() - t0;
+    R->ncommits++;
+    if (grc == 0) {
         for (size_t i = 0; i < R->npend; i++)
             committed(R, &R->pend[i]);
     } else {
@@ -724,8 +751,8 @@ static void flush(struct run *R, int force)
 static void on_result(struct run *R, struct worker *w, json_object *res, const char *blob,
                       uint64_t bl)
 {
-    long ti = w->task;
-    w->task = -1;
+    int64_t started = w->started_ms;
+    long ti = pop_inflight(w);
     if (ti < 0 || jint(res, "seq") != ti)
         return;
     struct task *t = &R->tasks[ti];
@@ -740,7 +767,7 @@ static void on_result(struct run *R, struct worker *w, json_object *res, const c
     p->ti = ti;
     p->res = json_object_get(res);
     p->bl = bl;
-    p->ms = now_ms() - w->started_ms;
+    p->ms = now_ms() - started;
     p->blob = malloc(bl + 1);
     if (!p->blob) {
         json_object_put(p->res);
@@ -832,6 +859,16 @@ static int walk_cb(const char *path, const struct stat *st, int type, struct FTW
     char name[PATH_MAX];
     snprintf(name, sizeof name, "%s%s", walk_root_name, path + walk_root_len);
     return add_task(walk_run, path, name) ? -1 : 0;
+}
+
+static const struct task *sort_tasks; /* qsort has no user pointer; set only while sorting */
+
+/* By id, then by position (= path order), so the first of equals is kept. */
+static int cmp_by_id(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = strcmp(sort_tasks[x].id, sort_tasks[y].id);
+    return c ? c : (x < y ? -1 : x > y);
 }
 
 static int cmp_task(const void *a, const void *b)
@@ -954,6 +991,8 @@ static void summary(struct run *R)
             break;
     }
     fprintf(stderr, "intake: entities found:%s\n", off ? line : " none");
+    intake_log(INTAKE_LOG_DEBUG, "index: %ld transactions, %lld ms", R->ncommits,
+               (long long)R->commit_ms);
     json_object *x = json_object_new_object();
     json_object_object_add(x, "files", json_object_new_int64((int64_t)R->files_total));
     json_object_object_add(x, "done", json_object_new_int64((int64_t)R->n_done));
@@ -1011,7 +1050,7 @@ int intake_batch_run(const struct intake_batch_opts *o)
         json_object_object_add(x, "jobs", json_object_new_int64(R->set.jobs));
         event(R, "start", NULL, "run", x);
     }
-    /* Hash, deduplicate, and ask the store what is already done. */
+    /* Hash every input: the SHA-256 is the document id and the job key. */
     exit_code = 0;
     for (size_t i = 0; i < R->ntasks && !stop_requested; i++) {
         struct task *t = &R->tasks[i];
@@ -1024,12 +1063,42 @@ int intake_batch_run(const struct intake_batch_opts *o)
             continue;
         }
         R->bytes_total += t->size;
-        int dup = 0;
-        for (size_t k = 0; k < i && !dup; k++)
-            dup = R->tasks[k].id[0] && strcmp(R->tasks[k].id, t->id) == 0;
-        struct intake_job job;
+    }
+    /* Same content twice in this run: the first (in path order) is the
+     * document, the others are duplicates. Sorting keeps this O(n log n). */
+    size_t *order = malloc((R->ntasks ? R->ntasks : 1) * sizeof *order);
+    if (!order) {
+        exit_code = 2;
+        goto out;
+    }
+    for (size_t i = 0; i < R->ntasks; i++)
+        order[i] = i;
+    sort_tasks = R->tasks;
+    qsort(order, R->ntasks, sizeof *order, cmp_by_id);
+    sort_tasks = NULL;
+    for (size_t k = 1; k < R->ntasks; k++) {
+        struct task *a = &R->tasks[order[k - 1]], *b = &R->tasks[order[k]];
+        if (a->id[0] && strcmp(a->id, b->id) == 0)
+            b->state = T_SKIPPED; /* b comes later in path order: see cmp_by_id */
+    }
+    free(order);
+
+    /* Ask the store what is already done; queue the rest in one transaction. */
+    void *db_unused = NULL;
+    if (R->ops->commit_begin(R->store, &db_unused, &err)) {
+        fprintf(stderr, "intake: %s\n", err.msg);
+        exit_code = 2;
+        goto out;
+    }
+    for (size_t i = 0; i < R->ntasks; i++) {
+        struct task *t = &R->tasks[i];
+        if (t->state == T_UNREADABLE)
+            continue;
+        struct intake_job job = {0};
+        int dup = t->state == T_SKIPPED;
         if (!dup && R->ops->job_get(R->store, t->id, &job, &err)) {
             fprintf(stderr, "intake: %s\n", err.msg);
+            R->ops->commit_abort(R->store);
             exit_code = 2;
             goto out;
         }
@@ -1037,7 +1106,8 @@ int intake_batch_run(const struct intake_batch_opts *o)
             t->state = T_SKIPPED;
             R->n_skipped++;
             R->bytes_done += t->size;
-            event(R, "skipped", t, "why", json_object_new_string(dup ? "duplicate in this run" : "already processed"));
+            event(R, "skipped", t, "why",
+                  json_object_new_string(dup ? "duplicate in this run" : "already processed"));
         } else if (job.state == INTAKE_JOB_QUARANTINED) {
             t->state = T_QUARANTINED;
             R->n_quar++;
@@ -1048,11 +1118,17 @@ int intake_batch_run(const struct intake_batch_opts *o)
         } else {
             if (R->ops->job_enqueue(R->store, t->id, t->size, &err)) {
                 fprintf(stderr, "intake: %s\n", err.msg);
+                R->ops->commit_abort(R->store);
                 exit_code = 2;
                 goto out;
             }
             R->queue[R->qtail++] = (long)i;
         }
+    }
+    if (R->ops->commit_end(R->store, &err)) {
+        fprintf(stderr, "intake: %s\n", err.msg);
+        exit_code = 2;
+        goto out;
     }
     size_t nq = R->qtail - R->qhead;
     R->nworkers = (int)(nq < (size_t)R->set.jobs ? nq : (size_t)R->set.jobs);
@@ -1087,9 +1163,9 @@ int intake_batch_run(const struct intake_batch_opts *o)
                 stop_requested = 1;
                 break;
             }
-            if (w->fd >= 0 && w->task < 0)
+            while (w->fd >= 0 && w->nin < DEPTH && R->qhead < R->qtail)
                 dispatch(R, w);
-            busy += w->task >= 0;
+            busy += w->nin > 0;
             pf[i].fd = w->fd;
             pf[i].events = POLLIN;
             pf[i].revents = 0;
@@ -1109,7 +1185,7 @@ int intake_batch_run(const struct intake_batch_opts *o)
             struct worker *w = &R->w[i];
             if (w->fd < 0)
                 continue;
-            if (w->task >= 0 && !w->kill_reason[0]) {
+            if (w->nin > 0 && !w->kill_reason[0]) {
                 if (t - w->started_ms > R->set.timeout_ms) {
                     snprintf(w->kill_reason, sizeof w->kill_reason, "timed out after %lld ms",
                              (long long)R->set.timeout_ms);
@@ -1124,11 +1200,14 @@ int intake_batch_run(const struct intake_batch_opts *o)
             if (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) {
                 if (pump(R, w) < 0) {
                     char why[256];
-                    long ti = w->task;
                     reap(R, w, why, sizeof why);
-                    w->task = -1;
-                    if (ti >= 0)
-                        failed(R, ti, INTAKE_EINTERNAL, why);
+                    /* The head was being processed: it takes the blame.
+                     * The ones queued behind it go back untouched. */
+                    long head = pop_inflight(w);
+                    while (w->nin > 0)
+                        requeue_front(R, w->inflight[--w->nin]);
+                    if (head >= 0)
+                        failed(R, head, INTAKE_EINTERNAL, why);
                 }
             }
         }
@@ -1148,7 +1227,7 @@ out:
     for (int i = 0; R->w && i < R->nworkers; i++) {
         if (R->w[i].fd >= 0) {
             close(R->w[i].fd); /* EOF: an idle worker exits */
-            if (R->w[i].task >= 0)
+            if (R->w[i].nin > 0)
                 kill(R->w[i].pid, SIGKILL);
             waitpid(R->w[i].pid, NULL, 0);
         }

@@ -15,7 +15,43 @@
 struct intake_store {
     sqlite3 *db;
     int in_tx;
+    struct {
+        const char *sql; /* a string literal: compared by address */
+        sqlite3_stmt *st;
+    } cache[8]; /* statements prepared once per store */
 };
+
+/* A prepared statement for \p sql, reset and with bindings cleared. */
+static sqlite3_stmt *stmt(struct intake_store *s, const char *sql)
+{
+    size_t i = 0;
+    for (; i < sizeof s->cache / sizeof s->cache[0] && s->cache[i].sql; i++) {
+        if (s->cache[i].sql == sql) {
+            sqlite3_reset(s->cache[i].st);
+            sqlite3_clear_bindings(s->cache[i].st);
+            return s->cache[i].st;
+        }
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+        return NULL;
+    if (i < sizeof s->cache / sizeof s->cache[0]) {
+        s->cache[i].sql = sql;
+        s->cache[i].st = st;
+    }
+    return st;
+}
+
+/* Statements from the cache are reset, not finalized; others finalized. */
+static void done_with(struct intake_store *s, sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < sizeof s->cache / sizeof s->cache[0]; i++)
+        if (s->cache[i].st == st) {
+            sqlite3_reset(st);
+            return;
+        }
+    sqlite3_finalize(st);
+}
 
 static int db_err(struct intake_store *s, struct intake_error *err, const char *what)
 {
@@ -88,6 +124,8 @@ static void st_close(struct intake_store *s)
         return;
     if (s->in_tx)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    for (size_t i = 0; i < sizeof s->cache / sizeof s->cache[0]; i++)
+        sqlite3_finalize(s->cache[i].st);
     sqlite3_close_v2(s->db);
     free(s);
 }
@@ -96,9 +134,9 @@ static int st_job_get(struct intake_store *s, const char *doc_id, struct intake_
                       struct intake_error *err)
 {
     memset(job, 0, sizeof *job);
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(s->db, "SELECT state, attempts, reason FROM jobs WHERE doc_id = ?1",
-                           -1, &q, NULL) != SQLITE_OK)
+    static const char sql[] = "SELECT state, attempts, reason FROM jobs WHERE doc_id = ?1";
+    sqlite3_stmt *q = stmt(s, sql);
+    if (!q)
         return db_err(s, err, "job lookup");
     sqlite3_bind_text(q, 1, doc_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
@@ -112,7 +150,7 @@ static int st_job_get(struct intake_store *s, const char *doc_id, struct intake_
         snprintf(job->reason, sizeof job->reason, "%s", r ? r : "");
         rc = SQLITE_DONE;
     }
-    sqlite3_finalize(q);
+    done_with(s, q);
     return rc == SQLITE_DONE ? INTAKE_OK : db_err(s, err, "job lookup");
 }
 
@@ -120,8 +158,8 @@ static int st_job_get(struct intake_store *s, const char *doc_id, struct intake_
 static int run(struct intake_store *s, const char *sql, const char *types, const void *const *args,
                struct intake_error *err)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+    sqlite3_stmt *q = stmt(s, sql);
+    if (!q)
         return db_err(s, err, "prepare");
     for (int i = 0; types[i]; i++) {
         if (types[i] == 't')
@@ -130,8 +168,9 @@ static int run(struct intake_store *s, const char *sql, const char *types, const
             sqlite3_bind_int64(q, i + 1, *(const int64_t *)args[i]);
     }
     int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? INTAKE_OK : db_err(s, err, "update");
+    int st = rc == SQLITE_DONE || rc == SQLITE_ROW ? INTAKE_OK : db_err(s, err, "update");
+    done_with(s, q);
+    return st;
 }
 
 static int st_job_enqueue(struct intake_store *s, const char *doc_id, uint64_t size,

@@ -55,6 +55,28 @@ struct index_sqlite_instance {
     int busy_timeout_ms;
 };
 
+/* Worker state (the supervisor's): statements prepared once per connection.
+ * Parsing the schema and four statements for every document cost more
+ * than the FTS5 insert itself (measured: 0.57 ms against 0.09 ms). */
+enum { ST_LOOKUP, ST_DELETE, ST_INSERT_FTS, ST_UPSERT, ST_COUNT };
+struct index_sqlite_worker {
+    sqlite3 *db; /* the connection the statements belong to */
+    sqlite3_stmt *st[ST_COUNT];
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    "SELECT fts_rowid FROM documents WHERE doc_id = ?1",
+    "DELETE FROM documents_fts WHERE rowid = ?1",
+    "INSERT INTO documents_fts(text, name) VALUES (?1, ?2)",
+    "INSERT INTO documents(doc_id, fts_rowid, source_name, mime, lang,"
+    " size, pages, ingested, entity_counts)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    " ON CONFLICT(doc_id) DO UPDATE SET fts_rowid = excluded.fts_rowid,"
+    " source_name = excluded.source_name, mime = excluded.mime,"
+    " lang = excluded.lang, size = excluded.size, pages = excluded.pages,"
+    " ingested = excluded.ingested, entity_counts = excluded.entity_counts",
+};
+
 /*
  * The schema, created on first use through the core's connection.
  * documents.fts_rowid links a document to its row of
@@ -220,44 +242,36 @@ static void cb_index_sqlite_exit(void *instance)
  * crash, or a re-ingest), add the new one, then upsert the documents row
  * pointing at it. Runs inside the caller's savepoint.
  */
-static int write_document(const struct index_sqlite_instance *in, sqlite3 *db,
-                          struct intake_doc *doc, const char *id, const char *text, size_t len,
-                          struct intake_error *err)
+static int write_document(const struct index_sqlite_instance *in, struct index_sqlite_worker *w,
+                          sqlite3 *db, struct intake_doc *doc, const char *id, const char *text,
+                          size_t len, struct intake_error *err)
 {
     const struct intake_host *host = in->host;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = w->st[ST_LOOKUP];
     int rc;
-
-    rc = sqlite3_prepare_v2(db, "SELECT fts_rowid FROM documents WHERE doc_id = ?1", -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return sql_error(db, rc, err, "prepare lookup");
     sqlite3_bind_text(st, 1, id, DOC_ID_LEN, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_int64 old = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     int status = INTAKE_OK;
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         status = sql_error(db, rc, err, "look up document");
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (status)
         return status;
 
     if (old >= 0) {
-        rc = sqlite3_prepare_v2(db, "DELETE FROM documents_fts WHERE rowid = ?1", -1, &st, NULL);
-        if (rc != SQLITE_OK)
-            return sql_error(db, rc, err, "prepare delete");
+        st = w->st[ST_DELETE];
         sqlite3_bind_int64(st, 1, old);
         if ((rc = sqlite3_step(st)) != SQLITE_DONE)
             status = sql_error(db, rc, err, "delete old text");
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
         if (status)
             return status;
     }
 
     const char *name = host->doc_source_name(doc);
-    rc = sqlite3_prepare_v2(db, "INSERT INTO documents_fts(text, name) VALUES (?1, ?2)", -1, &st,
-                            NULL);
-    if (rc != SQLITE_OK)
-        return sql_error(db, rc, err, "prepare text insert");
+    st = w->st[ST_INSERT_FTS];
+    sqlite3_clear_bindings(st);
     /* A failed bind would index NULL in silence: check (SQLITE_TOOBIG > 1 GB). */
     rc = sqlite3_bind_text64(st, 1, text, len, SQLITE_STATIC, SQLITE_UTF8);
     if (rc == SQLITE_OK && name)
@@ -266,7 +280,8 @@ static int write_document(const struct index_sqlite_instance *in, sqlite3 *db,
         status = sql_error(db, rc, err, "bind text");
     else if ((rc = sqlite3_step(st)) != SQLITE_DONE)
         status = sql_error(db, rc, err, "insert text");
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st); /* drop the pointer to the text */
     if (status)
         return status;
     sqlite3_int64 fts_rowid = sqlite3_last_insert_rowid(db);
@@ -277,17 +292,8 @@ static int write_document(const struct index_sqlite_instance *in, sqlite3 *db,
     entity_counts_json(ents, nent, counts, sizeof counts);
     long long size = meta_number(host, doc, "size"), pages = meta_number(host, doc, "pages");
 
-    rc = sqlite3_prepare_v2(db,
-                            "INSERT INTO documents(doc_id, fts_rowid, source_name, mime, lang,"
-                            " size, pages, ingested, entity_counts)"
-                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-                            " ON CONFLICT(doc_id) DO UPDATE SET fts_rowid = excluded.fts_rowid,"
-                            " source_name = excluded.source_name, mime = excluded.mime,"
-                            " lang = excluded.lang, size = excluded.size, pages = excluded.pages,"
-                            " ingested = excluded.ingested, entity_counts = excluded.entity_counts",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return sql_error(db, rc, err, "prepare document upsert");
+    st = w->st[ST_UPSERT];
+    sqlite3_clear_bindings(st);
     rc = sqlite3_bind_text(st, 1, id, DOC_ID_LEN, SQLITE_STATIC);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(st, 2, fts_rowid);
@@ -309,8 +315,64 @@ static int write_document(const struct index_sqlite_instance *in, sqlite3 *db,
         status = sql_error(db, rc, err, "bind document");
     else if ((rc = sqlite3_step(st)) != SQLITE_DONE)
         status = sql_error(db, rc, err, "upsert document");
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     return status;
+}
+
+static void finalize_all(struct index_sqlite_worker *w)
+{
+    for (int i = 0; i < ST_COUNT; i++) {
+        sqlite3_finalize(w->st[i]);
+        w->st[i] = NULL;
+    }
+    w->db = NULL;
+}
+
+/*
+ * Statements for \p db, prepared once. A prepare fails when the schema is
+ * missing (a new store, or the transaction that created it was rolled
+ * back): then create it, in the caller's transaction, and prepare again.
+ */
+static int prepare_all(struct index_sqlite_worker *w, sqlite3 *db, struct intake_error *err)
+{
+    if (w->db == db && w->st[ST_COUNT - 1])
+        return INTAKE_OK;
+    finalize_all(w);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int rc = SQLITE_OK;
+        for (int i = 0; i < ST_COUNT && rc == SQLITE_OK; i++)
+            rc = sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->st[i],
+                                    NULL);
+        if (rc == SQLITE_OK) {
+            w->db = db;
+            return INTAKE_OK;
+        }
+        finalize_all(w);
+        if (attempt == 0 && (rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL)) != SQLITE_OK)
+            return sql_error(db, rc, err, "create schema");
+    }
+    return sql_error(db, sqlite3_errcode(db), err, "prepare statements");
+}
+
+static int cb_index_sqlite_worker_init(void *instance, void **worker, struct intake_error *err)
+{
+    struct index_sqlite_instance *in = instance;
+    struct index_sqlite_worker *w = in->host->alloc(sizeof *w);
+    if (!w)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    memset(w, 0, sizeof *w);
+    *worker = w;
+    return INTAKE_OK;
+}
+
+static void cb_index_sqlite_worker_exit(void *instance, void *worker)
+{
+    struct index_sqlite_instance *in = instance;
+    if (worker) {
+        finalize_all(worker);
+        in->host->free(worker);
+    }
 }
 
 static int cb_index_sqlite_process(void *instance, void *worker, struct intake_doc *doc,
@@ -338,19 +400,29 @@ static int cb_index_sqlite_process(void *instance, void *worker, struct intake_d
     if (!text) /* fail closed: without the anonymiser's output there is nothing safe to index */
         return INTAKE_ERR(err, INTAKE_EINVAL, "document has no redacted text");
 
-    /* Every call, not once per connection: a schema created inside a
-     * transaction the core then rolls back is gone again, and a memo would
-     * not know. On an existing schema this costs about 5 us. */
-    int rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-        return sql_error(db, rc, err, "create schema");
+    struct index_sqlite_worker *w = worker;
+    if (!w)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "index_sqlite: no worker state");
+    int rc = prepare_all(w, db, err);
+    if (rc)
+        return rc;
 
     /* Our own savepoint makes this call all-or-nothing even if a caller
      * chose to commit after an error. */
     rc = sqlite3_exec(db, "SAVEPOINT index_sqlite", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return sql_error(db, rc, err, "savepoint");
-    int status = write_document(in, db, doc, id, text, len, err);
+    int status = write_document(in, w, db, doc, id, text, len, err);
+    if (status && sqlite3_errcode(db) == SQLITE_ERROR && !sqlite3_get_autocommit(db)) {
+        /* The schema may have gone with a rolled-back transaction while
+         * our statements stayed: prepare (and create) again, once. */
+        finalize_all(w);
+        sqlite3_exec(db, "ROLLBACK TO index_sqlite", NULL, NULL, NULL);
+        intake_error_clear(err);
+        status = prepare_all(w, db, err);
+        if (status == INTAKE_OK)
+            status = write_document(in, w, db, doc, id, text, len, err);
+    }
     if (status == INTAKE_OK) {
         rc = sqlite3_exec(db, "RELEASE index_sqlite", NULL, NULL, NULL);
         if (rc != SQLITE_OK)
@@ -737,7 +809,9 @@ static const struct intake_plugin index_sqlite_plugin = {
     .options = index_sqlite_options,
     .config_size = sizeof(struct index_sqlite_config),
     .cb_init = cb_index_sqlite_init,
+    .cb_worker_init = cb_index_sqlite_worker_init,
     .cb_process = cb_index_sqlite_process,
+    .cb_worker_exit = cb_index_sqlite_worker_exit,
     .cb_exit = cb_index_sqlite_exit,
     .cb_search = cb_index_sqlite_search,
 };

@@ -4,13 +4,13 @@
 # CLI inserting the same documents into a plain FTS5 table (unicode61
 # remove_diacritics 2) in one transaction.
 #
-#   tests/bench/bench_batch.sh BUILD_DIR        (BENCH_DOCS=600 by default; CI uses fewer)
+#   tests/bench/bench_batch.sh BUILD_DIR        (BENCH_DOCS=3000 by default; CI uses fewer)
 set -euo pipefail
 BUILD=$(cd "${1:?usage: bench_batch.sh BUILD_DIR}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 SHARED=${SHARED:-$SRC/../shared}
-DOCS=${BENCH_DOCS:-600}
+DOCS=${BENCH_DOCS:-3000}
 RUNS=${RUNS:-3}
 WORK=${BENCH_WORK:-$(mktemp -d /dev/shm/intake-bench.XXXXXX 2>/dev/null || mktemp -d)}
 trap 'rm -rf "$WORK"' EXIT
