@@ -1,0 +1,217 @@
+/*
+ * detect_patterns: identifiers found by pattern and validated by their
+ * check digits and structure: e-mail, phones, national IDs (KZ IIN, UZ
+ * PINFL, KG PIN, RU INN/SNILS), passports, IBAN, payment cards, IP
+ * addresses, URLs.
+ *
+ * Lifetimes (plugin.h):
+ *   instance  the Vectorscan databases compiled in cb_init (triggers for
+ *             the whole text, context words for the windows around the
+ *             candidates), read-only after, shared copy-on-write by the
+ *             worker processes;
+ *   worker    the Vectorscan scratch and reusable match arrays, made in
+ *             cb_worker_init after the fork.
+ * No mutable globals; the error messages carry counts and option names
+ * only, never document text.
+ */
+#include <ctype.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <intake/intake.h>
+
+#include "dp_engine.h"
+
+struct detect_patterns_config {
+    int64_t context_window;       /* SIZE: bytes before a hit searched for context words */
+    int64_t context_window_after; /* SIZE: bytes after a hit */
+    const char *const *types;     /* LIST: entity types to report */
+    double min_score;             /* DOUBLE: drop spans scored below */
+};
+
+#define DP_DEFAULT_TYPES "EMAIL,PHONE,NATIONAL_ID,PASSPORT,IBAN,CARD,IP_ADDRESS,URL"
+
+static const struct intake_option detect_patterns_options[] = {
+    {INTAKE_OPT_SIZE, "context_window", "64", 0,
+     offsetof(struct detect_patterns_config, context_window),
+     "bytes before a hit searched for context words (ИИН, тел., passport, IBAN...)", 0, 4096},
+    {INTAKE_OPT_SIZE, "context_window_after", "24", 0,
+     offsetof(struct detect_patterns_config, context_window_after),
+     "bytes after a hit searched for context words (Turkic order: number, then noun)", 0, 4096},
+    {INTAKE_OPT_LIST, "types", DP_DEFAULT_TYPES, 0, offsetof(struct detect_patterns_config, types),
+     "entity types to report (a subset of the default)", 0, 0},
+    {INTAKE_OPT_DOUBLE, "min_score", "0.0", 0, offsetof(struct detect_patterns_config, min_score),
+     "drop spans scored below this; 0 reports everything and lets the policy decide", 0, 1},
+    {0},
+};
+
+struct detect_patterns_instance {
+    const struct intake_host *host;
+    const struct intake_context *ctx;
+    struct dp_engine *engine;
+};
+
+struct detect_patterns_worker {
+    struct dp_scanner *scanner;
+};
+
+/* Entity type name (any case) to label bit; 0 when not one of ours. */
+static uint32_t type_bit(const char *name)
+{
+    char up[32];
+    size_t n = strlen(name);
+    while (n && isspace((unsigned char)name[n - 1]))
+        n--;
+    while (n && isspace((unsigned char)*name)) {
+        name++;
+        n--;
+    }
+    if (n == 0 || n >= sizeof up)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        up[i] = (char)toupper((unsigned char)name[i]);
+    up[n] = '\0';
+    uint32_t l = intake_label_from_name(up);
+    uint32_t bit = l ? 1u << l : 0;
+    return bit & dp_labels_supported();
+}
+
+static int cb_detect_patterns_init(const struct intake_host *host, const struct intake_context *ctx,
+                                   const void *config, void **instance, struct intake_error *err)
+{
+    intake_return_val_if_fail(host && instance, INTAKE_EINVAL);
+    const struct detect_patterns_config *cfg = config;
+    struct dp_settings set = {.labels = dp_labels_supported(), .window_before = 64,
+                              .window_after = 24, .min_score = 0.0};
+    if (cfg) {
+        if (cfg->context_window < 0 || cfg->context_window_after < 0)
+            return INTAKE_ERR(err, INTAKE_ECONFIG, "context_window must not be negative");
+        if (cfg->min_score < 0.0 || cfg->min_score > 1.0)
+            return INTAKE_ERR(err, INTAKE_ECONFIG, "min_score must lie in [0, 1]");
+        set.window_before = (size_t)cfg->context_window;
+        set.window_after = (size_t)cfg->context_window_after;
+        set.min_score = cfg->min_score;
+        if (cfg->types) {
+            set.labels = 0;
+            for (const char *const *t = cfg->types; *t; t++) {
+                uint32_t b = type_bit(*t);
+                if (!b)
+                    return INTAKE_ERR(err, INTAKE_ECONFIG,
+                                      "types: '%.40s' is not a type this plugin detects (%s)",
+                                      *t, DP_DEFAULT_TYPES);
+                set.labels |= b;
+            }
+            if (!set.labels)
+                return INTAKE_ERR(err, INTAKE_ECONFIG, "types: empty list");
+        }
+    }
+
+    struct detect_patterns_instance *in = host->alloc(sizeof *in);
+    if (!in)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    memset(in, 0, sizeof *in);
+    in->host = host;
+    in->ctx = ctx;
+    struct dp_alloc a = {host->alloc, host->free};
+    int rc = dp_engine_create(&set, &a, &in->engine, err);
+    if (rc != INTAKE_OK) {
+        host->free(in);
+        return rc;
+    }
+    *instance = in;
+    return INTAKE_OK;
+}
+
+static int cb_detect_patterns_worker_init(void *instance, void **worker, struct intake_error *err)
+{
+    struct detect_patterns_instance *in = instance;
+    intake_return_val_if_fail(in && worker, INTAKE_EINVAL);
+    struct detect_patterns_worker *w = in->host->alloc(sizeof *w);
+    if (!w)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    int rc = dp_scanner_create(in->engine, &w->scanner, err);
+    if (rc != INTAKE_OK) {
+        in->host->free(w);
+        return rc;
+    }
+    *worker = w;
+    return INTAKE_OK;
+}
+
+static int cb_detect_patterns_process(void *instance, void *worker, struct intake_doc *doc,
+                                      struct intake_error *err)
+{
+    struct detect_patterns_instance *in = instance;
+    struct detect_patterns_worker *w = worker;
+    intake_return_val_if_fail(in && doc, INTAKE_EINVAL);
+    if (!w)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "detect_patterns: cb_worker_init was not called");
+    const struct intake_host *h = in->host;
+
+    size_t len = 0;
+    const char *text = h->doc_text(doc, &len);
+    if (!text || len == 0)
+        return INTAKE_OK;
+
+    const struct dp_cand *c;
+    size_t n;
+    int rc = dp_scan(in->engine, w->scanner, text, len, &c, &n, err);
+    if (rc != INTAKE_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        struct intake_span sp = {
+            .start = c[i].start,
+            .end = c[i].end,
+            .label = dp_kind_info(c[i].kind)->label,
+            .source = 0,
+            .score = c[i].score,
+            .reserved = 0,
+            .key = 0,
+        };
+        rc = h->doc_add_span(doc, &sp, err);
+        if (rc != INTAKE_OK)
+            return rc;
+    }
+    intake_log_debug(h, in->ctx, doc, "%zu spans in %zu bytes", n, len);
+    return INTAKE_OK;
+}
+
+static void cb_detect_patterns_worker_exit(void *instance, void *worker)
+{
+    struct detect_patterns_instance *in = instance;
+    struct detect_patterns_worker *w = worker;
+    if (!in || !w)
+        return;
+    dp_scanner_destroy(w->scanner);
+    in->host->free(w);
+}
+
+static void cb_detect_patterns_exit(void *instance)
+{
+    struct detect_patterns_instance *in = instance;
+    if (!in)
+        return;
+    dp_engine_destroy(in->engine);
+    in->host->free(in);
+}
+
+static const struct intake_plugin detect_patterns_descriptor = {
+    INTAKE_PLUGIN_ABI,
+    .stage = INTAKE_STAGE_DETECT,
+    .flags = 0,
+    .name = "detect_patterns",
+    .version = "0.1.0",
+    .description = "E-mail, phones, national IDs, passports, IBAN, cards, IP, URL by pattern "
+                   "and check digit (Vectorscan)",
+    .options = detect_patterns_options,
+    .config_size = sizeof(struct detect_patterns_config),
+    .mime_types = NULL,
+    .cb_init = cb_detect_patterns_init,
+    .cb_worker_init = cb_detect_patterns_worker_init,
+    .cb_process = cb_detect_patterns_process,
+    .cb_worker_exit = cb_detect_patterns_worker_exit,
+    .cb_exit = cb_detect_patterns_exit,
+    .cb_probe = NULL,
+};
+
+INTAKE_PLUGIN_DEFINE(detect_patterns, detect_patterns_descriptor)

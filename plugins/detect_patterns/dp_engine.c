@@ -1,0 +1,779 @@
+/*
+ * detect_patterns: the scanning engine (see dp_engine.h).
+ *
+ * Two Vectorscan block-mode databases per instance:
+ *
+ *   main     family triggers: cheap regexes that fire where an entity
+ *            *ends* (no SOM flag: start-of-match tracking took this pass
+ *            from 686 to 520 MB/s); the validators in dp_validate.c find
+ *            the start and check structure and check digits. Also the
+ *            passport words, after which the validators look for series
+ *            written apart. This is the only pass over the whole text.
+ *   context  the context words, caseless (Unicode folding for Cyrillic).
+ *            They are scanned only in the windows around the candidates,
+ *            merged: over the whole text they cost more than all the
+ *            triggers together (Cyrillic literals are low-entropy bytes).
+ *
+ * A scan: main pass; validation of the hits; context pass over the
+ * candidate windows; scoring; overlap resolution.
+ */
+#include "dp_engine.h"
+
+#include <hs/hs.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <intake/span.h>
+
+#define LBIT(l) (1u << (l))
+
+/* ------------------------------------------------------------- families */
+
+enum dp_family {
+    FAM_EMAIL,
+    FAM_URL,
+    FAM_WWW,
+    FAM_IPV4,
+    FAM_IPV6,
+    FAM_NUM,
+    FAM_PASS,
+    FAM_IBAN,
+    FAM_COUNT
+};
+
+static const struct {
+    const char *re;
+    unsigned flags;
+    uint32_t labels; /* compiled when one of these labels is enabled */
+} fam_tab[FAM_COUNT] = {
+    /* ends two letters after the first dot of the domain */
+    [FAM_EMAIL] = {"[A-Za-z0-9._%+\\-]@[A-Za-z0-9\\-]+\\.[A-Za-z]{2}", 0, LBIT(INTAKE_LABEL_EMAIL)},
+    [FAM_URL] = {"(?:https?|ftp)://[^\\s]", HS_FLAG_CASELESS, LBIT(INTAKE_LABEL_URL)},
+    [FAM_WWW] = {"www\\.[A-Za-z0-9\\-]", HS_FLAG_CASELESS, LBIT(INTAKE_LABEL_URL)},
+    [FAM_IPV4] = {"[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]", 0, LBIT(INTAKE_LABEL_IP_ADDRESS)},
+    [FAM_IPV6] = {"[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}", 0,
+                  LBIT(INTAKE_LABEL_IP_ADDRESS)},
+    /* 8+ digits joined by up to 3 separators (space, NBSP, - ( ) +), then
+     * the first character that cannot continue the number: fires once per
+     * number, however many digit groups it has */
+    [FAM_NUM] = {"(?:[0-9](?:[ ()+\\-]|\\xC2\\xA0){0,3}){7}[0-9](?:[ ()+\\-]|\\xC2\\xA0){0,3}"
+                 "(?:[^0-9 ()+\\-\\xC2]|\\xC2[^\\xA0]|\\z)",
+                 0,
+                 LBIT(INTAKE_LABEL_PHONE) | LBIT(INTAKE_LABEL_NATIONAL_ID) |
+                     LBIT(INTAKE_LABEL_PASSPORT) | LBIT(INTAKE_LABEL_CARD) |
+                     LBIT(INTAKE_LABEL_IBAN) /* 20-digit accounts */},
+    /* one trigger for N + 8 digits, two letters + 7 and one letter + 7:
+     * fewer patterns keep the database fast; C tells them apart */
+    [FAM_PASS] = {"[A-Z][0-9]{7}", 0, LBIT(INTAKE_LABEL_PASSPORT)},
+    /* country, check digits, first BBAN group, compact or spaced */
+    [FAM_IBAN] = {"[A-Z]{2}[0-9]{2} ?[0-9A-Z]{4}", 0, LBIT(INTAKE_LABEL_IBAN)},
+};
+
+/* -------------------------------------------------------- context words */
+
+/*
+ * Words that make a nearby number more likely to be the entity. Written
+ * for this plugin from the usual vocabulary of case files in Russian,
+ * Kazakh, Kyrgyz, Turkmen, Uzbek (Latin and Cyrillic) and English.
+ * Matched caselessly; "whole" words must also end at a word boundary
+ * (abbreviations), the others are stems that take suffixes ("паспорта",
+ * "телефонынан", "hisobiga").
+ */
+static const struct {
+    const char *word;
+    uint8_t cat;
+    uint8_t whole;
+} ctx_tab[] = {
+    /* phones */
+    {"тел.", DP_CTX_PHONE, 0},
+    {"тел:", DP_CTX_PHONE, 0},
+    {"телефон", DP_CTX_PHONE, 0},
+    {"tel", DP_CTX_PHONE, 1},
+    {"tel.", DP_CTX_PHONE, 0},
+    {"tel:", DP_CTX_PHONE, 0},
+    {"telefon", DP_CTX_PHONE, 0},
+    {"telephone", DP_CTX_PHONE, 0},
+    {"phone", DP_CTX_PHONE, 0},
+    {"mobile", DP_CTX_PHONE, 0},
+    {"mob.", DP_CTX_PHONE, 0},
+    {"моб.", DP_CTX_PHONE, 0},
+    {"мобильн", DP_CTX_PHONE, 0},
+    {"сотов", DP_CTX_PHONE, 0},
+    {"ұялы", DP_CTX_PHONE, 0},
+    {"уюлдук", DP_CTX_PHONE, 0},
+    {"номер", DP_CTX_PHONE, 0},
+    {"нөмір", DP_CTX_PHONE, 0},
+    {"nomer", DP_CTX_PHONE, 0},
+    {"nömer", DP_CTX_PHONE, 0},
+    {"raqam", DP_CTX_PHONE, 0},
+    {"рақам", DP_CTX_PHONE, 0},
+    {"belgi", DP_CTX_PHONE, 0},
+    {"факс", DP_CTX_PHONE, 0},
+    {"fax", DP_CTX_PHONE, 1},
+    {"number", DP_CTX_PHONE, 0},
+    {"call", DP_CTX_PHONE, 0},
+    {"contact", DP_CTX_PHONE, 0},
+    {"whatsapp", DP_CTX_PHONE, 0},
+    {"telegram", DP_CTX_PHONE, 0},
+    {"viber", DP_CTX_PHONE, 0},
+    /* e-mail */
+    {"e-mail", DP_CTX_EMAIL, 0},
+    {"email", DP_CTX_EMAIL, 0},
+    {"почт", DP_CTX_EMAIL, 0},
+    {"пошта", DP_CTX_EMAIL, 0},
+    {"pochta", DP_CTX_EMAIL, 0},
+    {"poçta", DP_CTX_EMAIL, 0},
+    /* personal identification numbers */
+    {"ИИН", DP_CTX_ID, 1},
+    {"ЖСН", DP_CTX_ID, 1},
+    {"IIN", DP_CTX_ID, 1},
+    {"ИНН", DP_CTX_ID, 1},
+    {"INN", DP_CTX_ID, 1},
+    {"ПИНФЛ", DP_CTX_ID, 1},
+    {"PINFL", DP_CTX_ID, 1},
+    {"ЖШШИР", DP_CTX_ID, 1},
+    {"JShShIR", DP_CTX_ID, 1},
+    {"ПИН", DP_CTX_ID, 1},
+    {"PIN", DP_CTX_ID, 1},
+    {"ЖИН", DP_CTX_ID, 1},
+    {"TIN", DP_CTX_ID, 1},
+    {"СНИЛС", DP_CTX_ID, 1},
+    {"SNILS", DP_CTX_ID, 1},
+    {"идентификац", DP_CTX_ID, 0},
+    {"identification", DP_CTX_ID, 0},
+    {"identifikats", DP_CTX_ID, 0},
+    {"сәйкестендіру", DP_CTX_ID, 0},
+    {"personal number", DP_CTX_ID, 0},
+    {"personal code", DP_CTX_ID, 0},
+    /* company identifiers: a number after them is not personal data */
+    {"БИН", DP_CTX_ORG, 1},
+    {"БСН", DP_CTX_ORG, 1},
+    {"BIN", DP_CTX_ORG, 1},
+    {"ОГРН", DP_CTX_ORG, 1},
+    {"OGRN", DP_CTX_ORG, 1},
+    {"КПП", DP_CTX_ORG, 1},
+    /* passports and identity documents */
+    {"паспорт", DP_CTX_PASS, 0},
+    {"pasport", DP_CTX_PASS, 0},
+    {"passport", DP_CTX_PASS, 0},
+    {"төлқұжат", DP_CTX_PASS, 0},
+    {"удостоверени", DP_CTX_PASS, 0},
+    {"куәлік", DP_CTX_PASS, 0},
+    {"id card", DP_CTX_PASS, 0},
+    {"id-card", DP_CTX_PASS, 0},
+    {"id-карт", DP_CTX_PASS, 0},
+    {"серия", DP_CTX_PASS, 0},
+    {"series", DP_CTX_PASS, 0},
+    {"şahsyýetnama", DP_CTX_PASS, 0},
+    {"kimlik", DP_CTX_PASS, 0},
+    /* payment cards */
+    {"карт", DP_CTX_CARD, 0},
+    {"card", DP_CTX_CARD, 0},
+    {"karta", DP_CTX_CARD, 0},
+    {"visa", DP_CTX_CARD, 1},
+    {"mastercard", DP_CTX_CARD, 1},
+    {"humo", DP_CTX_CARD, 1},
+    {"uzcard", DP_CTX_CARD, 1},
+    /* bank accounts */
+    {"счет", DP_CTX_ACCT, 0},
+    {"счёт", DP_CTX_ACCT, 0},
+    {"IBAN", DP_CTX_ACCT, 1},
+    {"ИИК", DP_CTX_ACCT, 1},
+    {"IIK", DP_CTX_ACCT, 1},
+    {"ЖСК", DP_CTX_ACCT, 1},
+    {"account", DP_CTX_ACCT, 0},
+    {"шот", DP_CTX_ACCT, 0},
+    {"эсеп", DP_CTX_ACCT, 0},
+    {"эсеб", DP_CTX_ACCT, 0}, /* эсеби, эсебине: p -> b before a vowel */
+    {"hisob", DP_CTX_ACCT, 0},
+    {"ҳисоб", DP_CTX_ACCT, 0},
+    {"hasap", DP_CTX_ACCT, 0},
+    {"hasab", DP_CTX_ACCT, 0}, /* hasaby */
+    {"р/с", DP_CTX_ACCT, 1},
+    {"банк", DP_CTX_ACCT, 0},
+    {"bank", DP_CTX_ACCT, 0},
+};
+#define N_CTX (sizeof ctx_tab / sizeof ctx_tab[0])
+#define CTX_ID_BASE 1000u
+
+/* Context categories each label uses (to compile only what is needed). */
+static uint32_t ctx_cats_for(uint32_t labels)
+{
+    uint32_t c = 0;
+    if (labels & LBIT(INTAKE_LABEL_PHONE))
+        c |= DP_CTX_PHONE;
+    if (labels & LBIT(INTAKE_LABEL_EMAIL))
+        c |= DP_CTX_EMAIL;
+    if (labels & LBIT(INTAKE_LABEL_NATIONAL_ID))
+        c |= DP_CTX_ID | DP_CTX_ORG;
+    if (labels & LBIT(INTAKE_LABEL_PASSPORT))
+        c |= DP_CTX_PASS;
+    if (labels & LBIT(INTAKE_LABEL_CARD))
+        c |= DP_CTX_CARD | DP_CTX_ACCT;
+    if (labels & LBIT(INTAKE_LABEL_IBAN))
+        c |= DP_CTX_ACCT;
+    return c;
+}
+
+/* ---------------------------------------------------------------- types */
+
+struct dp_engine {
+    hs_database_t *db;      /* triggers + passport words, over the whole text */
+    hs_database_t *ctx_db;  /* context words, over candidate windows; NULL if none */
+    struct dp_settings set;
+    struct dp_alloc a;
+    uint8_t ctx_len[N_CTX]; /* byte length of each word (case variants keep it) */
+    size_t ctx_max;         /* longest context word, bytes */
+};
+
+struct dp_hit {
+    uint64_t end;
+    uint32_t fam;
+};
+
+struct dp_ctxhit {
+    uint64_t start, end;
+    uint32_t cat;
+    uint32_t whole;
+};
+
+struct dp_scanner {
+    const struct dp_engine *e;
+    hs_scratch_t *scratch; /* fits both databases (never used nested) */
+    struct dp_hit *hits;
+    size_t nhits, caphits;
+    struct dp_ctxhit *anchors; /* passport words of the main pass */
+    size_t nanchors, capanchors;
+    struct dp_ctxhit *ctx; /* context words near candidates, by end */
+    size_t nctx, capctx;
+    uint64_t base; /* offset of the window being scanned for context */
+    struct dp_cands cands;
+    int oom;
+    size_t raw; /* dp_scan_raw: number of callbacks */
+};
+
+uint32_t dp_labels_supported(void)
+{
+    return LBIT(INTAKE_LABEL_EMAIL) | LBIT(INTAKE_LABEL_PHONE) | LBIT(INTAKE_LABEL_NATIONAL_ID) |
+           LBIT(INTAKE_LABEL_PASSPORT) | LBIT(INTAKE_LABEL_IBAN) | LBIT(INTAKE_LABEL_CARD) |
+           LBIT(INTAKE_LABEL_IP_ADDRESS) | LBIT(INTAKE_LABEL_URL);
+}
+
+/* ---------------------------------------------------------------- build */
+
+static int has_non_ascii(const char *w)
+{
+    for (; *w; w++)
+        if ((unsigned char)*w >= 0x80)
+            return 1;
+    return 0;
+}
+
+/* The pattern of a context word: the literal, regex-escaped. ASCII words
+ * start with \b (cheap in the database, and it spares the callbacks for
+ * "tin" in "Martin"). No \b at the end: "IIN880315300123" must match, and
+ * digits are word characters. UCP mode has no \b; for those words, and
+ * next to Cyrillic letters, the C check after the scan decides. */
+static char *ctx_pattern(const struct dp_alloc *a, const char *w)
+{
+    size_t n = strlen(w);
+    char *out = a->alloc(2 * n + 3);
+    if (!out)
+        return NULL;
+    int ascii = !has_non_ascii(w);
+    char *o = out;
+    if (ascii) {
+        *o++ = '\\';
+        *o++ = 'b';
+    }
+    for (const char *p = w; *p; p++) {
+        if (strchr(".^$|()[]{}*+?\\/-", *p))
+            *o++ = '\\';
+        *o++ = *p;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Compile \p n patterns into *db; INTAKE_EINTERNAL on failure (a bug). */
+static int compile(const char *const *pats, const unsigned *flags, const unsigned *ids, unsigned n,
+                   hs_database_t **db, struct intake_error *err)
+{
+    hs_compile_error_t *ce = NULL;
+    if (hs_compile_multi(pats, flags, ids, n, HS_MODE_BLOCK, NULL, db, &ce) == HS_SUCCESS)
+        return INTAKE_OK;
+    /* The patterns are ours, so the message holds no document text. */
+    int rc = INTAKE_ERR(err, INTAKE_EINTERNAL, "vectorscan compile failed (pattern %d): %s",
+                        ce ? ce->expression : -1, ce && ce->message ? ce->message : "?");
+    hs_free_compile_error(ce);
+    *db = NULL;
+    return rc;
+}
+
+int dp_engine_create(const struct dp_settings *set, const struct dp_alloc *a,
+                     struct dp_engine **out, struct intake_error *err)
+{
+    intake_return_val_if_fail(set && a && a->alloc && a->free && out, INTAKE_EINVAL);
+    *out = NULL;
+    if ((set->labels & dp_labels_supported()) == 0)
+        return INTAKE_ERR(err, INTAKE_ECONFIG, "no entity type enabled");
+
+    struct dp_engine *e = a->alloc(sizeof *e);
+    if (!e)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    memset(e, 0, sizeof *e);
+    e->set = *set;
+    e->a = *a;
+
+    const char *pats[FAM_COUNT + N_CTX], *cpats[N_CTX];
+    unsigned flags[FAM_COUNT + N_CTX], ids[FAM_COUNT + N_CTX], cflags[N_CTX], cids[N_CTX];
+    char *owned[N_CTX];
+    unsigned n = 0, nc = 0, nowned = 0;
+    int rc = INTAKE_OK;
+
+    for (unsigned f = 0; f < FAM_COUNT; f++) {
+        if (!(fam_tab[f].labels & set->labels))
+            continue;
+        pats[n] = fam_tab[f].re;
+        flags[n] = fam_tab[f].flags;
+        ids[n++] = f;
+    }
+    uint32_t cats = ctx_cats_for(set->labels);
+    for (unsigned c = 0; c < N_CTX; c++) {
+        e->ctx_len[c] = (uint8_t)strlen(ctx_tab[c].word);
+        if (!(ctx_tab[c].cat & cats))
+            continue;
+        if (e->ctx_len[c] > e->ctx_max)
+            e->ctx_max = e->ctx_len[c];
+        char *p = ctx_pattern(a, ctx_tab[c].word);
+        if (!p) {
+            rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+            goto out;
+        }
+        owned[nowned++] = p;
+        unsigned fl = HS_FLAG_CASELESS |
+                      (has_non_ascii(ctx_tab[c].word) ? HS_FLAG_UTF8 | HS_FLAG_UCP : 0u);
+        cpats[nc] = p;
+        cflags[nc] = fl;
+        cids[nc++] = CTX_ID_BASE + c;
+        if (ctx_tab[c].cat & DP_CTX_PASS) { /* also an anchor in the main pass */
+            pats[n] = p;
+            flags[n] = fl;
+            ids[n++] = CTX_ID_BASE + c;
+        }
+    }
+    rc = compile(pats, flags, ids, n, &e->db, err);
+    if (rc == INTAKE_OK && nc)
+        rc = compile(cpats, cflags, cids, nc, &e->ctx_db, err);
+out:
+    for (unsigned i = 0; i < nowned; i++)
+        a->free(owned[i]);
+    if (rc != INTAKE_OK) {
+        dp_engine_destroy(e);
+        return rc;
+    }
+    *out = e;
+    return INTAKE_OK;
+}
+
+void dp_engine_destroy(struct dp_engine *e)
+{
+    if (!e)
+        return;
+    if (e->db)
+        hs_free_database(e->db);
+    if (e->ctx_db)
+        hs_free_database(e->ctx_db);
+    e->a.free(e);
+}
+
+int dp_scanner_create(const struct dp_engine *e, struct dp_scanner **out,
+                      struct intake_error *err)
+{
+    intake_return_val_if_fail(e && out, INTAKE_EINVAL);
+    *out = NULL;
+    struct dp_scanner *s = e->a.alloc(sizeof *s);
+    if (!s)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    memset(s, 0, sizeof *s);
+    s->e = e;
+    s->cands.alloc = e->a.alloc;
+    s->cands.free = e->a.free;
+    if (hs_alloc_scratch(e->db, &s->scratch) != HS_SUCCESS ||
+        (e->ctx_db && hs_alloc_scratch(e->ctx_db, &s->scratch) != HS_SUCCESS)) {
+        if (s->scratch)
+            hs_free_scratch(s->scratch);
+        e->a.free(s);
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "vectorscan scratch allocation failed");
+    }
+    *out = s;
+    return INTAKE_OK;
+}
+
+void dp_scanner_destroy(struct dp_scanner *s)
+{
+    if (!s)
+        return;
+    const struct dp_alloc *a = &s->e->a;
+    if (s->scratch)
+        hs_free_scratch(s->scratch);
+    a->free(s->hits);
+    a->free(s->anchors);
+    a->free(s->ctx);
+    a->free(s->cands.v);
+    a->free(s);
+}
+
+/* ----------------------------------------------------------------- scan */
+
+/* Grow an array of \p elem-byte items to hold one more. */
+static int grow(const struct dp_alloc *a, void **v, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return 1;
+    size_t ncap = *cap ? *cap * 2 : 1024;
+    void *nv = a->alloc(ncap * elem);
+    if (!nv)
+        return 0;
+    if (n)
+        memcpy(nv, *v, n * elem);
+    a->free(*v);
+    *v = nv;
+    *cap = ncap;
+    return 1;
+}
+
+/* Push a context word ending at \p end into \p v. */
+static int push_ctx(const struct dp_engine *e, struct dp_ctxhit **v, size_t *n, size_t *cap,
+                    unsigned c, uint64_t end)
+{
+    if (!grow(&e->a, (void **)v, cap, *n, sizeof **v))
+        return 0;
+    uint64_t l = e->ctx_len[c];
+    (*v)[(*n)++] = (struct dp_ctxhit){.start = end >= l ? end - l : 0, .end = end,
+                                      .cat = ctx_tab[c].cat, .whole = ctx_tab[c].whole};
+    return 1;
+}
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+                    unsigned int flags, void *ud)
+{
+    (void)from;
+    (void)flags;
+    struct dp_scanner *s = ud;
+    const struct dp_engine *e = s->e;
+    if (id >= CTX_ID_BASE) {
+        if (!push_ctx(e, &s->anchors, &s->nanchors, &s->capanchors, id - CTX_ID_BASE, to)) {
+            s->oom = 1;
+            return 1;
+        }
+        return 0;
+    }
+    if (!grow(&e->a, (void **)&s->hits, &s->caphits, s->nhits, sizeof *s->hits)) {
+        s->oom = 1;
+        return 1;
+    }
+    s->hits[s->nhits++] = (struct dp_hit){.end = to, .fam = id};
+    return 0;
+}
+
+static int on_ctx(unsigned int id, unsigned long long from, unsigned long long to,
+                  unsigned int flags, void *ud)
+{
+    (void)from;
+    (void)flags;
+    struct dp_scanner *s = ud;
+    if (!push_ctx(s->e, &s->ctx, &s->nctx, &s->capctx, id - CTX_ID_BASE, s->base + to)) {
+        s->oom = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int on_match_count(unsigned int id, unsigned long long from, unsigned long long to,
+                          unsigned int flags, void *ud)
+{
+    (void)id;
+    (void)from;
+    (void)to;
+    (void)flags;
+    ((struct dp_scanner *)ud)->raw++;
+    return 0;
+}
+
+static int cmp_hit(const void *x, const void *y)
+{
+    const struct dp_hit *a = x, *b = y;
+    return a->end < b->end ? -1 : a->end > b->end ? 1 : (int)a->fam - (int)b->fam;
+}
+
+static int cmp_ctx(const void *x, const void *y)
+{
+    const struct dp_ctxhit *a = x, *b = y;
+    return a->end < b->end ? -1 : a->end > b->end ? 1 : 0;
+}
+
+/* By start, then longest first: containers come before what they contain
+ * (scores do not exist yet when candidates are sorted). */
+static int cmp_cand(const void *x, const void *y)
+{
+    const struct dp_cand *a = x, *b = y;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    if (a->end != b->end)
+        return a->end > b->end ? -1 : 1;
+    return (int)a->kind - (int)b->kind;
+}
+
+/* Vectorscan reports in end order in practice; sort only if not. */
+static void sort_if_needed(void *v, size_t n, size_t elem, int (*cmp)(const void *, const void *))
+{
+    const char *p = v;
+    for (size_t i = 1; i < n; i++)
+        if (cmp(p + (i - 1) * elem, p + i * elem) > 0) {
+            qsort(v, n, elem, cmp);
+            return;
+        }
+}
+
+/* Context around [start, end): does a word of \p mask occur in the window?
+ * Also: does any word end exactly at \p start (a glued "IIN880315...")?
+ * and is the nearest identifier word before it a company one? */
+struct ctx_found {
+    int near;  /* a word of the mask in the window */
+    int exact; /* some word ends at start */
+    int org;   /* a company word before, and no personal ID word */
+};
+
+static struct ctx_found ctx_lookup(const struct dp_engine *e, const struct dp_scanner *s,
+                                   uint64_t start, uint64_t end, uint32_t mask)
+{
+    struct ctx_found f = {0, 0, 0};
+    uint64_t wb = e->set.window_before, wa = e->set.window_after;
+    uint64_t lo_end = start > wb ? start - wb : 0;
+    size_t lo = 0, hi = s->nctx;
+    while (lo < hi) { /* first word with end >= lo_end */
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->ctx[mid].end < lo_end)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int id_seen = 0, org_seen = 0;
+    for (size_t k = lo; k < s->nctx; k++) {
+        const struct dp_ctxhit *c = &s->ctx[k];
+        if (c->end > end + wa + 64)
+            break;
+        if (c->end <= start) {
+            if (c->end == start)
+                f.exact = 1;
+            if (c->cat & mask)
+                f.near = 1;
+            id_seen |= (c->cat & DP_CTX_ID) != 0;
+            org_seen |= (c->cat & DP_CTX_ORG) != 0;
+        } else if (c->start >= end && c->start - end <= wa) {
+            if (c->cat & mask)
+                f.near = 1;
+        }
+    }
+    f.org = org_seen && !id_seen;
+    return f;
+}
+
+/* Not inside a UTF-8 sequence. Always true on valid UTF-8 (all our spans
+ * start and end next to ASCII); the host checks its text, this only keeps
+ * a stray byte from turning into a refused span. */
+static int on_boundary(const char *t, size_t len, uint64_t off)
+{
+    return off >= len || ((unsigned char)t[off] & 0xC0) != 0x80;
+}
+
+static void score_cands(const struct dp_engine *e, struct dp_scanner *s, const char *text,
+                        size_t len)
+{
+    struct dp_cands *c = &s->cands;
+    size_t w = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        struct dp_cand x = c->v[i];
+        if (!on_boundary(text, len, x.start) || !on_boundary(text, len, x.end))
+            continue;
+        const struct dp_kind_info *ki = dp_kind_info(x.kind);
+        if (!(e->set.labels & LBIT(ki->label)))
+            continue;
+        struct ctx_found f = ctx_lookup(e, s, x.start, x.end, ki->ctx_mask);
+        if ((x.flags & DP_CF_GLUED) && !f.exact)
+            continue;
+        float sc = f.near ? ki->ctx : ki->base;
+        if (!f.near && (x.flags & DP_CF_NUMSIGN) &&
+            (ki->label == INTAKE_LABEL_NATIONAL_ID || ki->label == INTAKE_LABEL_CARD))
+            sc *= 0.7f; /* "№ 880315300123" is more often a document number */
+        if (ki->label == INTAKE_LABEL_NATIONAL_ID && f.org && sc > 0.2f)
+            sc = 0.2f;
+        if (sc <= 0.0f || sc < e->set.min_score)
+            continue;
+        x.score = sc;
+        c->v[w++] = x;
+    }
+    c->n = w;
+}
+
+/* Candidates are sorted by start, longest first. Keep one span per range
+ * (the best score), and drop a candidate contained in a kept one at least
+ * as confident (a number read by two rules, a "card" inside an IBAN).
+ * Partial overlaps stay: the core merges the spans of all detectors. */
+static void resolve(struct dp_scanner *s)
+{
+    struct dp_cands *c = &s->cands;
+    size_t w = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const struct dp_cand *x = &c->v[i];
+        if (w > 0 && c->v[w - 1].start == x->start && c->v[w - 1].end == x->end) {
+            if (x->score > c->v[w - 1].score)
+                c->v[w - 1] = *x;
+            continue;
+        }
+        int drop = 0;
+        for (size_t k = w; k > 0 && w - k < 8 && !drop; k--) {
+            const struct dp_cand *a = &c->v[k - 1];
+            drop = a->start <= x->start && x->end <= a->end && a->score >= x->score;
+        }
+        if (!drop)
+            c->v[w++] = *x;
+    }
+    c->n = w;
+}
+
+/* Keep the words that start (and, for abbreviations, end) at a word
+ * boundary: ASCII \b cannot tell next to Cyrillic letters. */
+static size_t filter_words(struct dp_ctxhit *v, size_t n, const char *text, size_t len)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (dp_letter_before(text, v[i].start))
+            continue;
+        if (v[i].whole && dp_letter_at(text, len, v[i].end))
+            continue;
+        v[w++] = v[i];
+    }
+    return w;
+}
+
+/* Scan the context database over the candidates' windows, merged: every
+ * word a lookup can see lies inside [start - before - longest word,
+ * end + after + longest word). */
+static int collect_context(const struct dp_engine *e, struct dp_scanner *s, const char *text,
+                           size_t len)
+{
+    if (!e->ctx_db)
+        return HS_SUCCESS;
+    uint64_t before = e->set.window_before + e->ctx_max, after = e->set.window_after + e->ctx_max;
+    size_t i = 0;
+    while (i < s->cands.n) {
+        uint64_t rs = s->cands.v[i].start > before ? s->cands.v[i].start - before : 0;
+        uint64_t re = s->cands.v[i].end + after;
+        for (i++; i < s->cands.n && s->cands.v[i].start <= re + before; i++)
+            if (s->cands.v[i].end + after > re)
+                re = s->cands.v[i].end + after;
+        if (re > len)
+            re = len;
+        s->base = rs;
+        hs_error_t hr =
+            hs_scan(e->ctx_db, text + rs, (unsigned)(re - rs), 0, s->scratch, on_ctx, s);
+        if (hr != HS_SUCCESS)
+            return hr;
+    }
+    return HS_SUCCESS;
+}
+
+int dp_scan(const struct dp_engine *e, struct dp_scanner *s, const char *text, size_t len,
+            const struct dp_cand **res, size_t *n, struct intake_error *err)
+{
+    intake_return_val_if_fail(e && s && s->e == e && (text || len == 0) && res && n,
+                              INTAKE_EINVAL);
+    *res = NULL;
+    *n = 0;
+    if (len > UINT_MAX)
+        return INTAKE_ERR(err, INTAKE_EFORMAT, "text of %zu bytes is too long to scan", len);
+    s->nhits = s->nanchors = s->nctx = s->cands.n = 0;
+    s->oom = s->cands.oom = 0;
+    if (len == 0)
+        return INTAKE_OK;
+
+    hs_error_t hr = hs_scan(e->db, text, (unsigned)len, 0, s->scratch, on_match, s);
+    if (s->oom)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory while scanning");
+    if (hr != HS_SUCCESS)
+        return INTAKE_ERR(err, INTAKE_EINTERNAL, "vectorscan scan failed (%d)", (int)hr);
+    s->nanchors = filter_words(s->anchors, s->nanchors, text, len);
+    sort_if_needed(s->hits, s->nhits, sizeof *s->hits, cmp_hit);
+
+    size_t floor[FAM_COUNT] = {0};
+    for (size_t i = 0; i < s->nhits; i++) {
+        size_t end = s->hits[i].end;
+        unsigned f = s->hits[i].fam;
+        switch (f) {
+        case FAM_NUM:
+            if (end > floor[f])
+                floor[f] = dp_v_numeric(text, len, end, floor[f], &s->cands);
+            break;
+        case FAM_EMAIL:
+            if (end > floor[f])
+                floor[f] = dp_v_email(text, len, end, floor[f], &s->cands);
+            break;
+        case FAM_URL:
+        case FAM_WWW:
+            if (end > floor[FAM_URL])
+                floor[FAM_URL] = dp_v_url(text, len, end, f == FAM_WWW, floor[FAM_URL], &s->cands);
+            break;
+        case FAM_IPV4:
+            if (end > floor[f])
+                floor[f] = dp_v_ipv4(text, len, end, floor[f], &s->cands);
+            break;
+        case FAM_IPV6:
+            if (end > floor[f])
+                floor[f] = dp_v_ipv6(text, len, end, floor[f], &s->cands);
+            break;
+        case FAM_PASS: dp_v_passport(text, len, end, &s->cands); break;
+        case FAM_IBAN: dp_v_iban(text, len, end, &s->cands); break;
+        default: break;
+        }
+    }
+    /* Passport series and number written apart: only after a passport word. */
+    if (e->set.labels & LBIT(INTAKE_LABEL_PASSPORT))
+        for (size_t i = 0; i < s->nanchors; i++)
+            dp_v_passport_near(text, len, s->anchors[i].end, e->set.window_before, &s->cands);
+    if (s->cands.oom)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory while validating");
+    if (s->cands.n == 0)
+        return INTAKE_OK;
+
+    sort_if_needed(s->cands.v, s->cands.n, sizeof *s->cands.v, cmp_cand);
+    hr = collect_context(e, s, text, len);
+    if (s->oom)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory while scanning");
+    if (hr != HS_SUCCESS)
+        return INTAKE_ERR(err, INTAKE_EINTERNAL, "vectorscan scan failed (%d)", (int)hr);
+    s->nctx = filter_words(s->ctx, s->nctx, text, len);
+    sort_if_needed(s->ctx, s->nctx, sizeof *s->ctx, cmp_ctx);
+
+    score_cands(e, s, text, len);
+    resolve(s);
+    *res = s->cands.v;
+    *n = s->cands.n;
+    return INTAKE_OK;
+}
+
+int dp_scan_raw(const struct dp_engine *e, struct dp_scanner *s, const char *text, size_t len,
+                size_t *hits, struct intake_error *err)
+{
+    intake_return_val_if_fail(e && s && s->e == e && (text || len == 0) && hits, INTAKE_EINVAL);
+    if (len > UINT_MAX)
+        return INTAKE_ERR(err, INTAKE_EFORMAT, "text of %zu bytes is too long to scan", len);
+    s->raw = 0;
+    hs_error_t hr = hs_scan(e->db, text, (unsigned)len, 0, s->scratch, on_match_count, s);
+    if (hr != HS_SUCCESS)
+        return INTAKE_ERR(err, INTAKE_EINTERNAL, "vectorscan scan failed (%d)", (int)hr);
+    *hits = s->raw;
+    return INTAKE_OK;
+}
