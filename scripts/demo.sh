@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
-# Quick start: install what is missing, build, and redact the bundled sample
-# case files (tests/fixtures/samples) with the freshly built plugins.
+# Quick start: install what is missing, build, take in the bundled sample
+# case files (tests/fixtures/samples: six languages, several encodings) into
+# a fresh SQLite store, then search the redacted corpus and show a document.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 BUILD=${BUILD:-build}
+STORE=${STORE:-$PWD/demo-store}
 [ -d "$BUILD" ] || meson setup "$BUILD" >/dev/null
 ninja -C "$BUILD" >/dev/null
+intake() { meson devenv -C "$BUILD" intake "$@"; }
+
+rm -rf "$STORE"
+echo "== intake batch --store $STORE tests/fixtures/samples/*.txt"
 status=0
-for f in tests/fixtures/samples/*.txt; do
-  echo "==== $f"
-  meson devenv -C "$BUILD" intake redact --format text "$PWD/$f" || status=$?
-done
-echo "==== detected entities in $(ls tests/fixtures/samples/ru-*.txt | head -1) (--format spans)"
-meson devenv -C "$BUILD" intake redact --format spans "$PWD/$(ls tests/fixtures/samples/ru-*.txt | head -1)" || status=$?
+intake batch --store "$STORE" "$PWD"/tests/fixtures/samples/*.txt >/dev/null || status=$?
+
+echo "== intake search 'потерпевшая OR victim OR jabrlanuvchi'"
+intake search --store "$STORE" --limit 5 'потерпевшая OR victim OR jabrlanuvchi'
+first=$(intake search --store "$STORE" --json --limit 1 'суд OR court' | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
+echo "== intake show $first (the redacted text as stored)"
+intake show --store "$STORE" "$first" | head -25
+echo "== intake redact --format spans tests/fixtures/samples/ru-statement.txt (first entities)"
+intake redact --format spans "$PWD/tests/fixtures/samples/ru-statement.txt" | head -8
 exit $status
