@@ -26,24 +26,39 @@ static char *reader(char *buf, int size, void *stream)
 {
     struct parse_state *st = stream;
     char *r;
+    int more; /* bytes follow what was read */
     if (st->fp) {
         r = fgets(buf, size, st->fp);
+        int c = r ? fgetc(st->fp) : EOF;
+        more = c != EOF;
+        if (more)
+            ungetc(c, st->fp);
     } else {
         const char *p = st->text_pos;
         if (!p || !*p)
             return NULL;
         int n = 0;
-        while (p[n] && p[n] != '\n' && n < size - 2)
+        while (p[n] && p[n] != '\n' && n < size - 1)
             n++;
-        if (p[n] == '\n')
+        if (p[n] == '\n' && n < size - 1)
             n++;
         memcpy(buf, p, (size_t)n);
         buf[n] = '\0';
         st->text_pos = p + n;
+        more = *st->text_pos != '\0';
         r = buf;
     }
     if (r) {
         st->line++;
+        size_t n = strlen(r);
+        /* inih's line buffer is fixed when it is built (200 in Debian): a
+         * longer line would be split and its tail misread. Say so. */
+        if (n == (size_t)size - 1 && r[n - 1] != '\n' && more) {
+            INTAKE_ERR(st->err, INTAKE_ECONFIG, "%s:%d: line longer than %d bytes", st->cfg->path,
+                       st->line, size - 2);
+            st->failed = 1;
+            return NULL;
+        }
         const char *p = r;
         while (*p == ' ' || *p == '\t')
             p++;

@@ -21,10 +21,9 @@ IN="$WORK/corpus/txt"
 BYTES=$(cat "$IN"/*.txt | wc -c)
 NDOCS=$(ls "$IN" | wc -l)
 
-PLUGINS=$(find "$BUILD/plugins" -name '*.so' -printf '%h\n' | sort -u | paste -sd:)
+export INTAKE_PLUGIN_PATH=$(find "$BUILD/plugins" -name '*.so' -printf '%h\n' | sort -u | paste -sd:)
 cat >"$WORK/bench.conf" <<EOF
 [pipeline]
-plugin_dir = $PLUGINS
 log_level = warn
 [text]
 type = extract_text

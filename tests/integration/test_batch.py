@@ -43,7 +43,7 @@ def ok(cond, name, detail=""):
 def conf(tmp, body, name="intake.conf", extra_pipeline=""):
     path = os.path.join(tmp, name)
     with open(path, "w") as f:
-        f.write("[pipeline]\nplugin_dir = %s\n%s\n%s" % (PLUGIN_PATH, extra_pipeline, body))
+        f.write("[pipeline]\n%s\n%s" % (extra_pipeline, body))
     return path
 
 
@@ -60,8 +60,7 @@ type = index_sqlite
 
 
 def run(args, timeout=300, env=None):
-    e = dict(os.environ)
-    e.pop("INTAKE_PLUGIN_PATH", None)  # configs name plugin_dir themselves
+    e = dict(os.environ)  # INTAKE_PLUGIN_PATH from meson names the plugins
     if env:
         e.update(env)
     p = subprocess.run([INTAKE] + args, capture_output=True, timeout=timeout, env=e)
@@ -224,7 +223,6 @@ def test_kill9(tmp):
     c = conf(tmp, body, "kill.conf")
     store = os.path.join(tmp, "kill-store")
     e = dict(os.environ)
-    e.pop("INTAKE_PLUGIN_PATH", None)
     kills = 0
     for k in range(4 if SHORT else 10):
         p = subprocess.Popen([INTAKE, "batch", "--config", c, "--store", store, "--jobs", "2", d],

@@ -34,7 +34,7 @@ def ok(cond, name, detail=""):
 
 def run(args, conf):
     e = dict(os.environ)
-    e.pop("INTAKE_PLUGIN_PATH", None)
+    e["INTAKE_PLUGIN_PATH"] = PLUGIN_PATH
     p = subprocess.run([INTAKE] + args[:1] + ["--config", conf] + args[1:], capture_output=True, env=e, timeout=120)
     return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
 
@@ -56,7 +56,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="intake-redact-")
     conf = os.path.join(tmp, "intake.conf")
     with open(conf, "w") as f:
-        f.write("[pipeline]\nplugin_dir = %s\n[text]\ntype = extract_text\n[ids]\ntype = detect_patterns\n" % PLUGIN_PATH)
+        f.write("[pipeline]\n[text]\ntype = extract_text\n[ids]\ntype = detect_patterns\n")
 
     files = sorted(os.listdir(SAMPLES))
     bases = [f[:-7] for f in files if f.endswith(".expect")]
@@ -150,7 +150,7 @@ def main():
 
     # Usage and config errors exit 2.
     bad = os.path.join(tmp, "bad.conf")
-    open(bad, "w").write("[pipeline]\nplugin_dir = %s\n[ids]\ntype = detect_patterns\ncontext_windw = 3\n" % PLUGIN_PATH)
+    open(bad, "w").write("[pipeline]\nlog_level = info\n[ids]\ntype = detect_patterns\ncontext_windw = 3\n")
     rc, out, err = run(["redact", path], bad)
     ok(rc == 2 and "bad.conf:5: [ids] unknown key 'context_windw'" in err, "unknown key: exit 2 with file:line", err)
     rc, out, err = run(["redact", "--format", "xml", path], conf)

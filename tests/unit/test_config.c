@@ -105,6 +105,19 @@ int main(void)
     TEST_OK(strstr(err.msg, "hunter2") == NULL && strstr(err.msg, "(hidden)"), "value hidden: %s", err.msg);
     intake_config_destroy(cfg);
 
+    /* inih's fixed line buffer: a long line is refused, not split. */
+    char longline[1024];
+    snprintf(longline, sizeof longline, "[s]\nsecret = s\nname = %0600d\n", 7);
+    memset(&c, 0, sizeof c);
+    rc = apply(longline, &c, &err);
+    TEST_EQ_INT(rc, INTAKE_ECONFIG, "a line over inih's limit is refused");
+    TEST_OK(strstr(err.msg, "t.conf:3: line longer than") != NULL, "named: %s", err.msg);
+    intake_options_clear(opts, &c);
+    snprintf(longline, sizeof longline, "[s]\nsecret = s\nname = %0150d", 7); /* no final newline */
+    rc = apply(longline, &c, &err);
+    TEST_EQ_INT(rc, 0, "a last line without newline under the limit is fine");
+    intake_options_clear(opts, &c);
+
     rc = intake_config_parse("/nonexistent/intake.conf", NULL, &cfg, &err);
     TEST_EQ_INT(rc, INTAKE_ECONFIG, "missing file");
     TEST_OK(strstr(err.msg, "/nonexistent/intake.conf: cannot open config") != NULL, "names the file");
