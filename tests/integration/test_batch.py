@@ -166,6 +166,34 @@ def test_samples(tmp):
     ok(rc == 0 and s["skipped"] == 1 and s["done"] == 0, "a renamed copy is skipped as a duplicate", s)
 
 
+def test_terminal(tmp):
+    """On a terminal: a live progress line and a human summary, no JSON."""
+    import pty
+    c = conf(tmp, REAL)
+    store = os.path.join(tmp, "tty-store")
+    master, slave = pty.openpty()
+    p = subprocess.Popen([INTAKE, "batch", "--config", c, "--store", store, SAMPLES],
+                         stdin=slave, stdout=slave, stderr=slave, env=dict(os.environ))
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    p.wait()
+    os.close(master)
+    text = out.decode("utf-8", "replace")
+    ok(p.returncode == 0, "batch on a terminal exits 0", text[-400:])
+    ok("\r" in text and "files," in text and "MB/s" in text and "ETA" in text,
+       "a progress line with files, MB/s and ETA", repr(text[:300]))
+    ok('"event"' not in text, "no JSON events on a terminal")
+    ok("done, 0 skipped" in text and "entities found:" in text, "a summary at the end", text[-400:])
+
+
 def test_chaos(tmp):
     d = os.path.join(tmp, "chaos-in")
     os.makedirs(d)
@@ -292,7 +320,7 @@ def main():
         print("1..0 # SKIP intake binary or INTAKE_PLUGIN_PATH missing")
         return 0
     with tempfile.TemporaryDirectory(prefix="intake-it-") as tmp:
-        for t in (test_samples, test_chaos, test_canary, test_kill9):
+        for t in (test_samples, test_terminal, test_chaos, test_canary, test_kill9):
             sub = os.path.join(tmp, t.__name__)
             os.makedirs(sub)
             try:
