@@ -19,6 +19,7 @@
  */
 #include "batch.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -30,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -113,6 +115,7 @@ struct run {
     unsigned long ents[INTAKE_LABEL_COUNT];
     int64_t t0;
     int64_t last_progress;
+    int lock_fd;       /* the store lock; workers must not inherit it */
     int64_t commit_ms; /* time in index transactions, for the debug log */
     long ncommits;
     struct pending pend[PEND_MAX];
@@ -517,6 +520,8 @@ static int spawn(struct run *R, struct worker *w, struct intake_error *err)
     }
     if (pid == 0) {
         close(sv[0]);
+        if (R->lock_fd >= 0)
+            close(R->lock_fd); /* a worker outliving us must not hold the store */
         for (int i = 0; i < R->nworkers; i++)
             if (R->w[i].fd >= 0)
                 close(R->w[i].fd);
@@ -1003,17 +1008,64 @@ static void summary(struct run *R)
     event(R, "summary", NULL, "summary", x);
 }
 
+/*
+** One supervisor per store: a second `intake batch` on the same store
+** would commit beside us. The lock is a flock on <store>/.lock, released by
+** the kernel when we exit, however we exit (kill -9 included).
+*/
+static int lock_store(const char *dir, struct intake_error *err)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/.lock", dir);
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return INTAKE_ERR(err, INTAKE_EIO, "store %s: cannot create lock: %s", dir, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return INTAKE_ERR(err, INTAKE_ECONFIG, "store %s is in use by another intake process", dir);
+    }
+    return fd; /* kept open for the whole run */
+}
+
+/* Temporary files of writers killed mid-write (".<name>.tmp") in the
+ * store's folders: with the lock held, nobody else can be writing them. */
+static void remove_stale_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char sub[PATH_MAX];
+        snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name);
+        DIR *s = opendir(sub);
+        if (!s)
+            continue;
+        struct dirent *f;
+        while ((f = readdir(s))) {
+            size_t n = strlen(f->d_name);
+            if (f->d_name[0] == '.' && n > 5 && strcmp(f->d_name + n - 4, ".tmp") == 0)
+                unlinkat(dirfd(s), f->d_name, 0);
+        }
+        closedir(s);
+    }
+    closedir(d);
+}
+
 int intake_batch_run(const struct intake_batch_opts *o)
 {
     struct run R_, *R = &R_;
     memset(R, 0, sizeof *R);
+    R->lock_fd = -1;
     R->tty = isatty(STDERR_FILENO) && isatty(STDOUT_FILENO);
     umask(027); /* the store is for the agency's eyes until it is handed over */
     R->t0 = now_ms();
     R->store_dir = o->store_dir;
     struct intake_error err;
     intake_error_clear(&err);
-    int exit_code = 2;
+    int exit_code = 2, lock_fd = -1;
 
     if (intake_engine_create(o->config_path, NULL, &R->e, &err)) {
         fprintf(stderr, "intake: %s\n", err.msg);
@@ -1030,6 +1082,11 @@ int intake_batch_run(const struct intake_batch_opts *o)
         fprintf(stderr, "intake: %s\n", err.msg);
         goto out;
     }
+    if ((R->lock_fd = lock_fd = lock_store(o->store_dir, &err)) < 0) {
+        fprintf(stderr, "intake: %s\n", err.msg);
+        goto out;
+    }
+    remove_stale_temps(o->store_dir);
     /* The supervisor is the single index writer: its own index worker state. */
     if (intake_engine_worker_init_stages(R->e, INTAKE_STAGE_BIT(INTAKE_STAGE_INDEX), &err)) {
         fprintf(stderr, "intake: %s\n", err.msg);
@@ -1242,6 +1299,12 @@ out:
     free(R->tasks);
     if (R->store)
         R->ops->close(R->store);
+    if (lock_fd >= 0) {
+        /* Again at the end: a worker of a killed earlier run may have been
+         * still dying when we started. */
+        remove_stale_temps(o->store_dir);
+        close(lock_fd);
+    }
     intake_engine_destroy(R->e);
     return exit_code;
 }

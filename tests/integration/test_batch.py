@@ -251,6 +251,14 @@ def test_kill9(tmp):
     c = conf(tmp, body, "kill.conf")
     store = os.path.join(tmp, "kill-store")
     e = dict(os.environ)
+    # One supervisor per store: a second batch on it is refused.
+    p = subprocess.Popen([INTAKE, "batch", "--config", c, "--store", store, "--jobs", "1", d],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=e)
+    time.sleep(0.5)
+    rc2, _, err2 = run(["batch", "--config", c, "--store", store, d])
+    ok(rc2 == 2 and "in use by another intake process" in err2, "a second batch on a busy store is refused", err2)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
     kills = 0
     for k in range(4 if SHORT else 10):
         p = subprocess.Popen([INTAKE, "batch", "--config", c, "--store", store, "--jobs", "2", d],
