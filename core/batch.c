@@ -537,8 +537,15 @@ static int spawn(struct run *R, struct worker *w, struct intake_error *err)
      * is a configuration problem, not a document's. */
     char *blob = NULL;
     uint64_t bl;
-    json_object *h = recv_frame(w->fd, &blob, &bl);
+    struct pollfd hp = {.fd = w->fd, .events = POLLIN};
+    int pr;
+    while ((pr = poll(&hp, 1, (int)(R->set.timeout_ms > 60000 ? R->set.timeout_ms : 60000))) < 0 &&
+           errno == EINTR)
+        ;
+    json_object *h = pr > 0 ? recv_frame(w->fd, &blob, &bl) : NULL;
     free(blob);
+    if (pr == 0)
+        kill(w->pid, SIGKILL); /* a plugin hangs in cb_worker_init */
     json_object *ok;
     int good = h && json_object_object_get_ex(h, "hello", &ok) && json_object_get_boolean(ok);
     int rc = INTAKE_OK;
