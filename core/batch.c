@@ -1003,8 +1003,7 @@ static void summary(struct run *R)
             break;
     }
     fprintf(stderr, "intake: entities found:%s\n", off ? line : " none");
-    intake_log(INTAKE_LOG_DEBUG, "index: %ld transactions, %lld ms", R->ncommits,
-               (long long)R->commit_ms);
+
     json_object *x = json_object_new_object();
     json_object_object_add(x, "files", json_object_new_int64((int64_t)R->files_total));
     json_object_object_add(x, "done", json_object_new_int64((int64_t)R->n_done));
@@ -1299,6 +1298,18 @@ out:
     }
     free(R->w);
     free(R->queue);
+    if (R->ncommits) { /* after the workers are reaped, so their time counts */
+        struct rusage self, kids;
+        getrusage(RUSAGE_SELF, &self);
+        getrusage(RUSAGE_CHILDREN, &kids);
+        intake_log(INTAKE_LOG_DEBUG,
+                   "index: %ld transactions, %lld ms; cpu: supervisor %.2f s, workers %.2f s",
+                   R->ncommits, (long long)R->commit_ms,
+                   (double)self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 + self.ru_stime.tv_sec +
+                       self.ru_stime.tv_usec / 1e6,
+                   (double)kids.ru_utime.tv_sec + kids.ru_utime.tv_usec / 1e6 + kids.ru_stime.tv_sec +
+                       kids.ru_stime.tv_usec / 1e6);
+    }
     for (size_t i = 0; i < R->ntasks; i++) {
         free(R->tasks[i].path);
         free(R->tasks[i].name);
