@@ -52,6 +52,8 @@ REAL = """
 type = extract_text
 [ids]
 type = detect_patterns
+[names]
+type = detect_names
 [export]
 type = export_text
 [index]
@@ -90,9 +92,9 @@ def expects(path):
     return pii, decoys
 
 
-# Types the pattern detector is responsible for; names, addresses and
-# dates of birth come with the name and context detectors (later issues).
-PATTERN_TYPES = {"PHONE", "EMAIL", "NATIONAL_ID", "IIN", "IBAN", "CARD", "PASSPORT", "IP_ADDRESS", "URL"}
+# Types the pattern and name detectors are responsible for; addresses and
+# dates of birth come with the context detectors (later work).
+PATTERN_TYPES = {"PERSON", "PHONE", "EMAIL", "NATIONAL_ID", "IIN", "IBAN", "CARD", "PASSPORT", "IP_ADDRESS", "URL"}
 
 
 def test_samples(tmp):

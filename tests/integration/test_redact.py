@@ -15,7 +15,7 @@ INTAKE, SRC = sys.argv[1], sys.argv[2]
 PLUGIN_PATH = ":".join(d for d in os.environ.get("INTAKE_PLUGIN_PATH", "").split(":")
                        if d and not d.rstrip("/").endswith("tests/plugins"))
 SAMPLES = os.path.join(SRC, "tests", "fixtures", "samples")
-PATTERN_TYPES = {"PHONE", "EMAIL", "NATIONAL_ID", "IBAN", "CARD", "PASSPORT", "IP_ADDRESS", "URL"}
+PATTERN_TYPES = {"PERSON", "PHONE", "EMAIL", "NATIONAL_ID", "IBAN", "CARD", "PASSPORT", "IP_ADDRESS", "URL"}
 
 n = failed = 0
 
@@ -56,7 +56,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="intake-redact-")
     conf = os.path.join(tmp, "intake.conf")
     with open(conf, "w") as f:
-        f.write("[pipeline]\n[text]\ntype = extract_text\n[ids]\ntype = detect_patterns\n")
+        f.write("[pipeline]\n[text]\ntype = extract_text\n[ids]\ntype = detect_patterns\n"
+                "[names]\ntype = detect_names\n")
 
     files = sorted(os.listdir(SAMPLES))
     bases = [f[:-7] for f in files if f.endswith(".expect")]
@@ -80,6 +81,7 @@ def main():
         lines = [json.loads(l) for l in out.decode().splitlines() if l.strip()]
         keys_ok = all(set(s) == {"start", "end", "type", "score", "detector"} for s in lines)
         ok(rc == 0 and lines and keys_ok, "%s: --format spans is one contract object per line" % b, out[:300])
+        ok(any(s["type"] == "PERSON" and s["detector"] == "names" for s in lines), "%s: names found by [names]" % b)
         in_file = all(0 <= s["start"] < s["end"] <= len(raw) for s in lines)
         decodes = True
         for s in lines:

@@ -1,0 +1,1388 @@
+/*
+ * dn_engine: see dn_engine.h.
+ *
+ * One pass tokenises the text (ICU character properties), a second groups
+ * capitalised words and initials into chains and scores each chain from
+ * its cues (first-name lists, surname and patronymic morphology, initials,
+ * a role word or title before it, place and institution context, sentence
+ * position); a third propagates the confident names to their other
+ * mentions in the document, in any inflection or script.
+ */
+#include "dn_engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
+#define DN_SKEL_MAX 48 /* longer words are never names */
+#define DN_CHAIN_MAX 5 /* words in one name */
+
+/* ------------------------------------------------------------------ */
+/* hash map: skeleton string -> int value                              */
+
+struct smap_ent {
+    uint64_t h;
+    uint32_t off; /* into pool */
+    uint32_t len;
+    int32_t val;
+    uint32_t used;
+};
+
+struct smap {
+    const struct dn_alloc *a;
+    struct smap_ent *tab;
+    size_t cap, n; /* cap is a power of two */
+    char *pool;
+    size_t plen, pcap;
+};
+
+static uint64_t fnv1a(const char *s, size_t n, uint64_t h)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+#define FNV_SEED 0xcbf29ce484222325ULL
+
+static void smap_free(struct smap *m)
+{
+    if (m->a) {
+        m->a->free(m->tab);
+        m->a->free(m->pool);
+    }
+    m->tab = NULL;
+    m->pool = NULL;
+    m->cap = m->n = m->plen = m->pcap = 0;
+}
+
+static void smap_clear(struct smap *m)
+{
+    if (m->tab && m->n)
+        memset(m->tab, 0, m->cap * sizeof *m->tab);
+    m->n = 0;
+    m->plen = 0;
+}
+
+static struct smap_ent *smap_slot(const struct smap *m, const char *s, size_t n, uint64_t h)
+{
+    size_t mask = m->cap - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        struct smap_ent *e = &m->tab[i];
+        if (!e->used)
+            return e;
+        if (e->h == h && e->len == n && memcmp(m->pool + e->off, s, n) == 0)
+            return e;
+    }
+}
+
+/* Value of \p s, or \p def when absent. */
+static int32_t smap_get(const struct smap *m, const char *s, size_t n, int32_t def)
+{
+    if (!m->cap || n == 0)
+        return def;
+    struct smap_ent *e = smap_slot(m, s, n, fnv1a(s, n, FNV_SEED));
+    return e->used ? e->val : def;
+}
+
+static int smap_grow(struct smap *m)
+{
+    size_t ncap = m->cap ? m->cap * 2 : 256;
+    struct smap_ent *nt = m->a->alloc(ncap * sizeof *nt);
+    if (!nt)
+        return -1;
+    memset(nt, 0, ncap * sizeof *nt);
+    struct smap old = *m;
+    m->tab = nt;
+    m->cap = ncap;
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.tab[i].used) {
+            struct smap_ent *e =
+                smap_slot(m, old.pool + old.tab[i].off, old.tab[i].len, old.tab[i].h);
+            *e = old.tab[i];
+        }
+    m->a->free(old.tab);
+    return 0;
+}
+
+/* Slot for \p s, inserted with value \p init when new; NULL on ENOMEM. */
+static struct smap_ent *smap_put(struct smap *m, const char *s, size_t n, int32_t init)
+{
+    if ((m->n + 1) * 2 > m->cap && smap_grow(m) != 0)
+        return NULL;
+    uint64_t h = fnv1a(s, n, FNV_SEED);
+    struct smap_ent *e = smap_slot(m, s, n, h);
+    if (e->used)
+        return e;
+    if (m->plen + n > m->pcap) {
+        size_t ncap = m->pcap ? m->pcap * 2 : 4096;
+        while (ncap < m->plen + n)
+            ncap *= 2;
+        char *np = m->a->alloc(ncap);
+        if (!np)
+            return NULL;
+        if (m->plen)
+            memcpy(np, m->pool, m->plen);
+        m->a->free(m->pool);
+        m->pool = np;
+        m->pcap = ncap;
+    }
+    memcpy(m->pool + m->plen, s, n);
+    e->h = h;
+    e->off = (uint32_t)m->plen;
+    e->len = (uint32_t)n;
+    e->val = init;
+    e->used = 1;
+    m->plen += n;
+    m->n++;
+    return e;
+}
+
+/* ------------------------------------------------------------------ */
+/* skeleton                                                            */
+
+static int is_vowel(char c)
+{
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+}
+
+/* ASCII spelling of one lower-case code point; NULL when it is not a
+ * letter we fold (the word is then not a name candidate), "" to drop. */
+static const char *fold_cp(UChar32 c, char prev)
+{
+    if (c < 0x80) {
+        static const char *const ascii[26] = {"a", "b", "c", "d", "e", "f", "g", "h", "i",
+                                              "z", "k", "l", "m", "n", "o", "p", "k", "r",
+                                              "s", "t", "u", "v", "v", "h", "i", "z"};
+        if (c >= 'a' && c <= 'z')
+            return ascii[c - 'a'];
+        if (c == '\'' || c == '`' || c == '-')
+            return "";
+        return NULL;
+    }
+    if (c >= 0x430 && c <= 0x44F) {
+        static const char *const cyr[32] = {"a", "b", "v", "g", "d", "e",  "z", "z",
+                                            "i", "i", "k", "l", "m", "n",  "o", "p",
+                                            "r", "s", "t", "u", "f", "h",  "c", "c",
+                                            "s", "s", "",  "i", "",  "e",  "iu", "ia"};
+        if (c == 0x435) /* е is "ye" at the start and after a vowel (Аннаев ~ Annaýew) */
+            return (prev == 0 || is_vowel(prev)) ? "ie" : "e";
+        return cyr[c - 0x430];
+    }
+    switch (c) {
+    case 0x451: return "io";   /* ё */
+    case 0x4D9: return "a";    /* ә */
+    case 0x493: return "g";    /* ғ */
+    case 0x49B: return "k";    /* қ */
+    case 0x4A3: return "n";    /* ң */
+    case 0x4E9: return "o";    /* ө */
+    case 0x4B1: return "u";    /* ұ */
+    case 0x4AF: return "u";    /* ү */
+    case 0x4BB: return "h";    /* һ */
+    case 0x456: return "i";    /* і */
+    case 0x4E3: return "i";    /* ӣ */
+    case 0x4EF: return "u";    /* ӯ */
+    case 0x4B3: return "h";    /* ҳ */
+    case 0x4B7: return "z";    /* ҷ */
+    case 0x45E: return "o";    /* ў */
+    case 0x454: return "ie";   /* є */
+    case 0x457: return "i";    /* ї */
+    case 0xE4: case 0xE0: case 0xE1: case 0xE2: case 0xE3: case 0xE5: return "a";
+    case 0xE7: case 0x10D: case 0x107: return "c";
+    case 0xE8: case 0xE9: case 0xEA: case 0xEB: case 0x11B: return "e";
+    case 0xEC: case 0xED: case 0xEE: case 0xEF: case 0x131: return "i";
+    case 0xF1: case 0x148: case 0x144: return "n";
+    case 0xF2: case 0xF3: case 0xF4: case 0xF5: case 0xF6: case 0xF8: return "o";
+    case 0xF9: case 0xFA: case 0xFB: case 0xFC: case 0x16B: return "u";
+    case 0xFD: case 0xFF: return "i";
+    case 0x15F: case 0x161: case 0x15B: return "s";
+    case 0x17E: case 0x17A: case 0x17C: return "z";
+    case 0x11F: return "g";
+    case 0x142: return "l";
+    case 0x2BB: case 0x2BC: case 0x2018: case 0x2019: case 0xB4: case 0x2BF: case 0x2BE:
+        return ""; /* Uzbek o‘ g‘ and apostrophes */
+    default: return NULL;
+    }
+}
+
+size_t dn_skeleton(const char *s, size_t n, char *out, size_t cap)
+{
+    char tmp[DN_SKEL_MAX * 2 + 8];
+    size_t k = 0;
+    /* English possessive: Valko's, Sokolenko’s */
+    if (n > 2 && s[n - 1] == 's' && s[n - 2] == '\'')
+        n -= 2;
+    else if (n > 4 && s[n - 1] == 's' && memcmp(s + n - 4, "\xe2\x80\x99", 3) == 0)
+        n -= 4;
+    for (size_t i = 0; i < n;) {
+        UChar32 c;
+        U8_NEXT(s, i, n, c);
+        if (c < 0)
+            return 0;
+        c = u_tolower(c);
+        const char *f = fold_cp(c, k ? tmp[k - 1] : 0);
+        if (!f)
+            return 0;
+        size_t fl = strlen(f);
+        if (k + fl >= sizeof tmp - 1)
+            return 0;
+        memcpy(tmp + k, f, fl);
+        k += fl;
+    }
+    /* Latin digraphs onto one letter, twice so that "kh"->"h" then
+     * "sh"->"s" agree with the Cyrillic (Askhat, Асхат -> "asat"). */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t w = 0;
+        for (size_t r = 0; r < k; r++) {
+            char c = tmp[r], d = r + 1 < k ? tmp[r + 1] : 0;
+            if (d == 'h' && (c == 's' || c == 'c' || c == 'z' || c == 'k' || c == 'g')) {
+                tmp[w++] = c == 'k' ? 'h' : c;
+                r++;
+            } else if ((c == 't' && d == 's') || (c == 'd' && d == 'z')) {
+                tmp[w++] = c == 't' ? 'c' : 'z';
+                r++;
+            } else
+                tmp[w++] = c;
+        }
+        k = w;
+    }
+    /* doubled letters once (Kassymov ~ Касымов, Анна ~ Ana) */
+    size_t w = 0;
+    for (size_t r = 0; r < k; r++)
+        if (w == 0 || tmp[w - 1] != tmp[r])
+            tmp[w++] = tmp[r];
+    if (w == 0 || w > DN_SKEL_MAX || w + 1 > cap)
+        return 0;
+    memcpy(out, tmp, w);
+    out[w] = '\0';
+    return w;
+}
+
+/* ------------------------------------------------------------------ */
+/* endings                                                             */
+
+/* Inflection endings as skeletons: Russian declension, the Kazakh,
+ * Kyrgyz, Turkmen and Uzbek case and possessive suffixes. A word is
+ * "stem + up to three of these". Lengths stored: this is the hot loop. */
+struct dn_end {
+    char s[6];
+    uint8_t n;
+};
+static const struct dn_end dn_ends[] = {
+    {"ami", 3}, {"ah", 2}, {"a", 1}, {"ben", 3}, {"dan", 3}, {"den", 3}, {"din", 3}, {"don", 3},
+    {"dun", 3}, {"da", 2}, {"de", 2}, {"di", 2}, {"do", 2}, {"du", 2}, {"ego", 3}, {"eiu", 3},
+    {"emu", 3}, {"ei", 2}, {"em", 2}, {"ev", 2}, {"e", 1}, {"ga", 2}, {"ge", 2}, {"go", 2},
+    {"iami", 4}, {"imi", 3}, {"ia", 2}, {"ie", 2}, {"ih", 2}, {"im", 2}, {"in", 2}, {"iu", 2},
+    {"i", 1}, {"ka", 2}, {"ke", 2}, {"ko", 2}, {"menen", 5}, {"mdan", 4}, {"men", 3},
+    {"ndan", 4}, {"ning", 4}, {"nan", 3}, {"nda", 3}, {"nde", 3}, {"nen", 3}, {"nin", 3},
+    {"non", 3}, {"nun", 3}, {"na", 2}, {"ne", 2}, {"ni", 2}, {"nu", 2}, {"ogo", 3}, {"oiu", 3},
+    {"omu", 3}, {"oe", 2}, {"oi", 2}, {"om", 2}, {"ov", 2}, {"o", 1}, {"pen", 3}, {"si", 2},
+    {"tan", 3}, {"ten", 3}, {"tin", 3}, {"ton", 3}, {"tun", 3}, {"ta", 2}, {"te", 2}, {"ti", 2},
+    {"to", 2}, {"un", 2}, {"u", 1},
+};
+/* dn_ends[dn_end_first[c - 'a'] .. dn_end_first[c - 'a' + 1]) start with c */
+static const uint8_t dn_end_first[27] = {0, 3, 4, 4, 14, 21, 21, 24, 24, 33, 33, 36, 36, 39, 52, 60, 61, 61, 61, 62, 71, 73, 73, 73, 73, 73, 73};
+#define DN_NENDS (sizeof dn_ends / sizeof dn_ends[0])
+
+static int ends_ok(const char *r, size_t n, int depth)
+{
+    if (n == 0)
+        return 1;
+    if (depth == 3 || n > 7 || r[0] < 'a' || r[0] > 'z')
+        return 0;
+    for (size_t i = dn_end_first[r[0] - 'a']; i < dn_end_first[r[0] - 'a' + 1]; i++) {
+        const struct dn_end *e = &dn_ends[i];
+        if (e->n > n)
+            continue;
+        size_t k = 1;
+        while (k < e->n && e->s[k] == r[k])
+            k++;
+        if (k == e->n && ends_ok(r + k, n - k, depth + 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* Longest single ending of \p w leaving at least \p keep letters; its length. */
+static size_t one_ending(const char *w, size_t n, size_t keep)
+{
+    size_t best = 0;
+    for (size_t i = 0; i < DN_NENDS; i++) {
+        size_t el = dn_ends[i].n;
+        if (el > best && n >= el + keep && memcmp(w + n - el, dn_ends[i].s, el) == 0)
+            best = el;
+    }
+    return best;
+}
+
+/* ------------------------------------------------------------------ */
+/* lexicon                                                             */
+
+enum {
+    L_FIRST = 1 << 0,
+    L_STOP = 1 << 1,
+    L_STOP_STEM = 1 << 2,
+    L_ROLE = 1 << 3,
+    L_ROLE_STEM = 1 << 4,
+    L_PLACE = 1 << 5,
+    L_PLACE_STEM = 1 << 6,
+};
+
+struct dn_lexicon {
+    struct dn_alloc a;
+    struct smap words; /* skeleton -> L_* bits */
+    double min_score;
+    int propagate;
+};
+
+static const struct {
+    const char *code;
+    unsigned bit;
+} dn_langs[] = {{"ru", DN_LANG_RU}, {"kk", DN_LANG_KK}, {"ky", DN_LANG_KY}, {"uz", DN_LANG_UZ},
+                {"tk", DN_LANG_TK}, {"tg", DN_LANG_TG}, {"en", DN_LANG_EN}};
+
+unsigned dn_lang_bit(const char *name)
+{
+    char b[8];
+    size_t n = 0;
+    while (*name == ' ')
+        name++;
+    for (; *name && *name != ' ' && n < sizeof b - 1; name++)
+        b[n++] = (char)(*name >= 'A' && *name <= 'Z' ? *name + 32 : *name);
+    b[n] = '\0';
+    if (strcmp(b, "all") == 0)
+        return DN_LANG_ALL;
+    for (size_t i = 0; i < sizeof dn_langs / sizeof dn_langs[0]; i++)
+        if (strcmp(b, dn_langs[i].code) == 0)
+            return dn_langs[i].bit;
+    return 0;
+}
+
+/* Add every word of one list file. Words ending in '*' are stems. */
+static int load_list(struct dn_lexicon *lex, const char *dir, const char *file, int exact,
+                     int stem, struct intake_error *err)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
+        return INTAKE_ERR(err, INTAKE_ECONFIG, "detect_names: data_dir path too long");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return INTAKE_ERR(err, INTAKE_ECONFIG, "detect_names: cannot open %s in data_dir (%s)",
+                          file, strerror(errno));
+    char line[8192];
+    int rc = INTAKE_OK;
+    while (rc == INTAKE_OK && fgets(line, sizeof line, f)) {
+        if (line[0] == '#')
+            continue;
+        char *save = NULL;
+        for (char *w = strtok_r(line, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
+            size_t wl = strlen(w);
+            int is_stem = wl > 1 && w[wl - 1] == '*';
+            if (is_stem)
+                wl--;
+            char sk[DN_SKEL_MAX + 1];
+            size_t sl = dn_skeleton(w, wl, sk, sizeof sk);
+            if (!sl)
+                continue;
+            struct smap_ent *e = smap_put(&lex->words, sk, sl, 0);
+            if (!e) {
+                rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+                break;
+            }
+            e->val |= is_stem ? (stem | exact) : exact;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int dn_lexicon_create(const struct dn_settings *set, const struct dn_alloc *a,
+                      struct dn_lexicon **out, struct intake_error *err)
+{
+    intake_return_val_if_fail(set && a && out && set->data_dir, INTAKE_EINVAL);
+    struct dn_lexicon *lex = a->alloc(sizeof *lex);
+    if (!lex)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    memset(lex, 0, sizeof *lex);
+    lex->a = *a;
+    lex->words.a = &lex->a;
+    lex->min_score = set->min_score;
+    lex->propagate = set->propagate;
+    int rc = INTAKE_OK;
+    for (size_t i = 0; rc == INTAKE_OK && i < sizeof dn_langs / sizeof dn_langs[0]; i++) {
+        if (!(set->langs & dn_langs[i].bit))
+            continue;
+        char file[32];
+        snprintf(file, sizeof file, "first_%s.txt", dn_langs[i].code);
+        rc = load_list(lex, set->data_dir, file, L_FIRST, L_FIRST, err);
+    }
+    if (rc == INTAKE_OK)
+        rc = load_list(lex, set->data_dir, "stop.txt", L_STOP, L_STOP_STEM, err);
+    if (rc == INTAKE_OK)
+        rc = load_list(lex, set->data_dir, "roles.txt", L_ROLE, L_ROLE_STEM, err);
+    if (rc == INTAKE_OK)
+        rc = load_list(lex, set->data_dir, "places.txt", L_PLACE, L_PLACE_STEM, err);
+    if (rc != INTAKE_OK) {
+        dn_lexicon_destroy(lex);
+        return rc;
+    }
+    *out = lex;
+    return INTAKE_OK;
+}
+
+void dn_lexicon_destroy(struct dn_lexicon *lex)
+{
+    if (!lex)
+        return;
+    smap_free(&lex->words);
+    lex->a.free(lex);
+}
+
+size_t dn_lexicon_size(const struct dn_lexicon *lex)
+{
+    return lex ? lex->words.n : 0;
+}
+
+static int lex_bits(const struct dn_lexicon *lex, const char *w, size_t n)
+{
+    return smap_get(&lex->words, w, n, 0);
+}
+
+/* Whether \p w is a list word (exact bit) or a stem word of at least
+ * \p min_stem letters plus endings. */
+static int lex_has_min(const struct dn_lexicon *lex, const char *w, size_t n, int exact, int stem,
+                       size_t min_stem)
+{
+    if (lex_bits(lex, w, n) & exact)
+        return 1;
+    for (size_t k = n - 1; k >= 3 && k >= min_stem && n - k <= 7; k--)
+        if (ends_ok(w + k, n - k, k < 4 ? 1 : 0) && (lex_bits(lex, w, k) & stem))
+            return 1;
+    return 0;
+}
+
+static int lex_has(const struct dn_lexicon *lex, const char *w, size_t n, int exact, int stem)
+{
+    return lex_has_min(lex, w, n, exact, stem, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* morphology                                                          */
+
+/* Patronymic: -ович/-евич/-овна/-евна/-ична, Turkmen -owiç/-owna, Uzbek
+ * -ovich/-ovna, Kazakh -ұлы/-қызы, Kyrgyz -уулу/-кызы, Uzbek o‘g‘li/qizi,
+ * each plus endings. */
+static int is_patronymic(const char *w, size_t n)
+{
+    static const char *const mk[] = {"ovic", "evic", "ovn", "evn", "icn", "kizi", "uli", "ulu",
+                                     "ogli"};
+    for (size_t m = 0; m < sizeof mk / sizeof mk[0]; m++) {
+        size_t ml = strlen(mk[m]);
+        for (size_t p = 3; p + ml <= n && n - (p + ml) <= 7; p++) {
+            if (memcmp(w + p, mk[m], ml) != 0)
+                continue;
+            const char *r = w + p + ml;
+            size_t rl = n - p - ml;
+            if (m >= 2 && m <= 4) {
+                /* -овна declines -овны/-овне/-овну/-овной: not the adjectives
+                 * уголовное, условный, духовным */
+                if (rl == 0 || !strchr("aieuo", r[0]) || (r[0] == 'o' && (rl < 2 || r[1] != 'i')) ||
+                    (r[0] == 'i' && rl > 1 && (r[1] == 'm' || r[1] == 'h' || r[1] == 'e')))
+                    continue;
+            }
+            if (ends_ok(r, rl, 0) || (rl == 1 && r[0] == 'n') /* Kyrgyz кызын, уулун */)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Detached Turkic patronymic particle (ұлы, қызы, уулу, o‘g‘li, qizi). */
+static int is_particle(const char *w, size_t n)
+{
+    static const char *const pt[] = {"uli", "ulu", "kizi", "ogli", "oglu", "uuli"};
+    for (size_t i = 0; i < sizeof pt / sizeof pt[0]; i++) {
+        size_t pl = strlen(pt[i]);
+        if (n >= pl && memcmp(w, pt[i], pl) == 0 &&
+            (ends_ok(w + pl, n - pl, 0) || (n == pl + 1 && w[pl] == 'n')))
+            return 1;
+    }
+    return 0;
+}
+
+/* Surname: -ов/-ев/-ин/-ский/-цкий/-енко/-зода/-ян plus endings (the
+ * feminine -а is one of them). Returns 2 strong, 1 weak (-ин), 0 no;
+ * \p stem gets the stem length (up to and with the marker). */
+static int surname_stem(const char *w, size_t n, size_t *stem)
+{
+    static const struct {
+        const char *m;
+        int strength;
+        int need_end; /* -ский: the bare stem is a place (Подольск) */
+    } mk[] = {{"ov", 2, 0}, {"ev", 2, 0},  {"sk", 2, 1},  {"ck", 2, 1},
+              {"enk", 2, 0}, {"zod", 2, 1}, {"zad", 2, 1}, {"ian", 2, 0}, {"in", 1, 0}};
+    for (size_t m = 0; m < sizeof mk / sizeof mk[0]; m++) {
+        size_t ml = strlen(mk[m].m);
+        for (size_t p = n >= ml ? n - ml : 0;; p--) {
+            if (p < 3 || n - (p + ml) > 7)
+                break;
+            if (memcmp(w + p, mk[m].m, ml) == 0 && (!mk[m].need_end || p + ml < n) &&
+                ends_ok(w + p + ml, n - p - ml, 0)) {
+                *stem = p + ml;
+                return mk[m].strength;
+            }
+        }
+    }
+    return 0;
+}
+
+static size_t put_joined(char *dst, const char *a, size_t an, const char *b)
+{
+    size_t k = an;
+    memcpy(dst, a, an);
+    for (; *b; b++)
+        if (k == 0 || dst[k - 1] != *b)
+            dst[k++] = *b;
+    return k;
+}
+
+/* First name in any inflection: \p base gets the list form. */
+static int first_name(const struct dn_lexicon *lex, const char *w, size_t n, char *base,
+                      size_t *bl)
+{
+    if (lex_bits(lex, w, n) & L_FIRST) {
+        memcpy(base, w, n);
+        *bl = n;
+        return 1;
+    }
+    static const char *const add[] = {"", "a", "ia", "i", "ii"};
+    char buf[DN_SKEL_MAX + 8];
+    for (size_t k = n - 1; k >= 3 && n - k <= 6; k--) {
+        if (!ends_ok(w + k, n - k, 0))
+            continue;
+        for (size_t j = 0; j < sizeof add / sizeof add[0]; j++) {
+            size_t l = put_joined(buf, w, k, add[j]);
+            int hit = lex_bits(lex, buf, l) & L_FIRST;
+            if (!hit && j == 0 && (buf[l - 1] == 'd' || buf[l - 1] == 'g' || buf[l - 1] == 'b')) {
+                /* Turkic voicing before a vowel suffix: Aýnabat -> Aýnabadyň */
+                buf[l - 1] = buf[l - 1] == 'd' ? 't' : buf[l - 1] == 'g' ? 'k' : 'p';
+                hit = lex_bits(lex, buf, l) & L_FIRST;
+            }
+            if (hit) {
+                memcpy(base, buf, l);
+                *bl = l;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* scanner                                                             */
+
+enum {
+    T_CAP = 1 << 0,    /* Capitalised */
+    T_UPPER = 1 << 1,  /* ALL CAPS (2+ letters) or mixed-case acronym */
+    T_INIT = 1 << 2,   /* one capital letter followed by '.' */
+    T_SSTART = 1 << 3, /* starts a sentence */
+    T_JOIN = 1 << 4,   /* only blanks (one line break at most) since the previous word */
+    T_SOFT = 1 << 5,   /* only blanks and , : — - since the previous word, same sentence */
+    T_DOTB = 1 << 6,   /* "." right after the previous word, then blanks */
+    T_NL = 1 << 7,     /* first word of a line */
+    T_COLON = 1 << 8,  /* followed by ':' (a form label) */
+};
+
+enum { C_NONE, C_STOP, C_ROLE, C_TITLE, C_FIRST, C_SURNAME, C_SURWEAK, C_PATRO, C_INIT,
+       C_PART, C_UNK };
+
+struct tok {
+    uint32_t start, end;
+    uint32_t sk_off;
+    uint16_t sk_len; /* 0xFFFF: not computed yet; 0: not foldable */
+    uint16_t flags;
+};
+
+struct chain {
+    uint32_t t0, t1;     /* tokens [t0, t1] */
+    uint64_t start, end; /* bytes */
+    float score;
+    uint32_t cues;
+    uint64_t key;
+    int32_t person; /* index or -1 */
+    uint32_t sur;   /* token of the surname, or UINT32_MAX */
+    char initial;   /* skeleton of the first initial, 0 none */
+    uint8_t fbl;
+    char fb[DN_SKEL_MAX + 1]; /* first-name base (skeleton), fbl bytes */
+};
+
+struct person {
+    uint64_t key;
+};
+
+struct dn_scanner {
+    struct dn_alloc a;
+    struct tok *toks;
+    size_t nt, ct;
+    char *sk;
+    size_t skl, skc;
+    struct chain *ch;
+    size_t nch, cch;
+    struct person *pp;
+    size_t np, cp;
+    struct dn_hit *hits;
+    size_t nh, chh;
+    struct smap stems;  /* surname stem -> person index (-2: several) */
+    struct smap firsts; /* first-name base -> person index (-2: several) */
+    struct smap pkeys;  /* person key (8 bytes) -> person index */
+    uint32_t *tok_chain; /* token -> chain index + 1, 0 none */
+    size_t ctc;
+};
+
+int dn_scanner_create(const struct dn_lexicon *lex, struct dn_scanner **out,
+                      struct intake_error *err)
+{
+    intake_return_val_if_fail(lex && out, INTAKE_EINVAL);
+    struct dn_scanner *sc = lex->a.alloc(sizeof *sc);
+    if (!sc)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    memset(sc, 0, sizeof *sc);
+    sc->a = lex->a;
+    sc->stems.a = &sc->a;
+    sc->firsts.a = &sc->a;
+    sc->pkeys.a = &sc->a;
+    *out = sc;
+    return INTAKE_OK;
+}
+
+void dn_scanner_destroy(struct dn_scanner *sc)
+{
+    if (!sc)
+        return;
+    sc->a.free(sc->toks);
+    sc->a.free(sc->sk);
+    sc->a.free(sc->ch);
+    sc->a.free(sc->pp);
+    sc->a.free(sc->hits);
+    sc->a.free(sc->tok_chain);
+    smap_free(&sc->stems);
+    smap_free(&sc->firsts);
+    smap_free(&sc->pkeys);
+    sc->a.free(sc);
+}
+
+/* Grow array *p of *cap elements of size \p sz to hold \p need. */
+static int grow(const struct dn_alloc *a, void **p, size_t *cap, size_t need, size_t sz)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < need)
+        nc *= 2;
+    void *np = a->alloc(nc * sz);
+    if (!np)
+        return -1;
+    if (*cap)
+        memcpy(np, *p, *cap * sz);
+    a->free(*p);
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
+static int is_apos(UChar32 c)
+{
+    return c == '\'' || c == 0x2019 || c == 0x2BB || c == 0x2BC || c == 0x2018 || c == '`';
+}
+
+static int is_letter(UChar32 c)
+{
+    if (c < 0x80)
+        return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+    return u_isalpha(c) || is_apos(c);
+}
+
+/* Tokenise: words of letters, with inner apostrophes and hyphens. */
+static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
+{
+    sc->nt = 0;
+    sc->skl = 0;
+    size_t i = 0;
+    int sent = 1;      /* a sentence starts at the next word */
+    int breaks = 0;    /* line breaks since the previous word */
+    int hard = 0;      /* punctuation that is not , : — - since the previous word */
+    int soft = 0;      /* , : - — since the previous word */
+    int dot_first = 0; /* the gap starts with '.' */
+    int dot_only = 1;  /* the gap is '.' and blanks only */
+    size_t gap_len = 0;
+    while (i < n) {
+        unsigned char b = (unsigned char)t[i];
+        UChar32 c;
+        size_t s = i;
+        if (b < 0x80) {
+            c = b;
+            i++;
+        } else {
+            U8_NEXT(t, i, n, c);
+            if (c < 0)
+                c = 0xFFFD;
+        }
+        if (!is_letter(c) || is_apos(c)) {
+            if (gap_len == 0)
+                dot_first = c == '.';
+            else if (c != ' ' && c != '\t' && c != 0xA0)
+                dot_only = 0;
+            gap_len++;
+            if (c == '\n')
+                breaks++;
+            else if (c == '.' || c == '!' || c == '?' || c == 0x2026) {
+                sent = 1;
+                hard = 1;
+            } else if (c == ',' || c == ':' || c == '-' || c == 0x2014 || c == 0x2013)
+                soft = 1;
+            else if (c != ' ' && c != '\t' && c != '\r' && c != 0xA0)
+                hard = 1;
+            continue;
+        }
+        /* a word: letters, plus apostrophes or hyphens between letters */
+        size_t end = i;
+        int nup = 1, nlow = 0, nlet = 1;
+        int first_up = u_isupper(c) || u_istitle(c);
+        if (!first_up)
+            nup = 0, nlow = u_islower(c) ? 1 : 0;
+        while (end < n) {
+            size_t j = end;
+            UChar32 d;
+            U8_NEXT(t, j, n, d);
+            if (d >= 0 && is_letter(d) && !is_apos(d)) {
+                nlet++;
+                if (u_isupper(d))
+                    nup++;
+                else if (u_islower(d))
+                    nlow++;
+                end = j;
+                continue;
+            }
+            if (d == '-' || is_apos(d)) {
+                size_t k = j;
+                UChar32 e;
+                if (k < n) {
+                    U8_NEXT(t, k, n, e);
+                    if (e >= 0 && is_letter(e) && !is_apos(e)) {
+                        end = j;
+                        continue;
+                    }
+                }
+            }
+            break;
+        }
+        if (grow(&sc->a, (void **)&sc->toks, &sc->ct, sc->nt + 1, sizeof *sc->toks))
+            return -1;
+        struct tok *tk = &sc->toks[sc->nt++];
+        tk->start = (uint32_t)s;
+        tk->end = (uint32_t)end;
+        tk->sk_off = 0;
+        tk->sk_len = 0xFFFF;
+        tk->flags = 0;
+        if (first_up) {
+            if (nlet == 1 && end < n && t[end] == '.')
+                tk->flags |= T_INIT;
+            else if (nlet == 2 && nup == 1 && end < n && t[end] == '.' &&
+                     (t[end - 1] == 'h' || c == 'Y'))
+                tk->flags |= T_INIT; /* Uzbek and English digraph initials: Sh. Ch. Kh. Yu. */
+            else if (nup >= 2 && (nlow == 0 || nup * 2 >= nlet || nlet <= 4))
+                tk->flags |= T_UPPER;
+            else if (nlet > 1 || nup == nlet)
+                tk->flags |= T_CAP;
+            if (nup >= 2 && nlow > 0)
+                tk->flags = (uint16_t)((tk->flags & ~T_CAP) | T_UPPER); /* AQSh, McDonald */
+        }
+        if (sc->nt == 1 || breaks >= 2)
+            sent = 1;
+        if (sent && sc->nt > 1 && dot_first) {
+            /* "г. Подольск", "О. В. Харитонов", "ст. 127": an abbreviation or an
+             * initial before the dot does not end the sentence */
+            const struct tok *p = &sc->toks[sc->nt - 2];
+            size_t plen = p->end - p->start;
+            /* ...but the end of an e-mail or web address is no abbreviation */
+            int addr = p->start > 0 && (t[p->start - 1] == '.' || t[p->start - 1] == '@');
+            int abbr = ((unsigned char)t[p->start] >= 0x80 ? plen <= 6 : plen <= 3) &&
+                       !(p->flags & (T_CAP | T_UPPER)) && breaks == 0 && !addr;
+            if ((p->flags & T_INIT) || abbr)
+                sent = breaks >= 2;
+        }
+        if (sent)
+            tk->flags |= T_SSTART;
+        if (breaks)
+            tk->flags |= T_NL;
+        if (end < n && t[end] == ':')
+            tk->flags |= T_COLON;
+        if (sc->nt > 1 && !hard && !soft && breaks <= 1)
+            tk->flags |= T_JOIN;
+        if (sc->nt > 1 && !hard && breaks <= 1)
+            tk->flags |= T_SOFT;
+        if (sc->nt > 1 && dot_first && dot_only && gap_len <= 3 && breaks == 0)
+            tk->flags |= T_DOTB;
+        sent = hard = soft = breaks = dot_first = 0;
+        dot_only = 1;
+        gap_len = 0;
+        i = end;
+    }
+    return 0;
+}
+
+/* Skeleton of token \p i (computed once); NULL if not foldable. */
+static const char *tok_skel(struct dn_scanner *sc, const char *t, size_t i, size_t *len)
+{
+    struct tok *tk = &sc->toks[i];
+    if (tk->sk_len == 0xFFFF) {
+        if (grow(&sc->a, (void **)&sc->sk, &sc->skc, sc->skl + DN_SKEL_MAX + 2, 1)) {
+            *len = 0;
+            return NULL;
+        }
+        size_t l = dn_skeleton(t + tk->start, tk->end - tk->start, sc->sk + sc->skl,
+                               DN_SKEL_MAX + 2);
+        tk->sk_off = (uint32_t)sc->skl;
+        tk->sk_len = (uint16_t)l;
+        sc->skl += l + 1;
+    }
+    *len = tk->sk_len;
+    return tk->sk_len ? sc->sk + tk->sk_off : NULL;
+}
+
+static int is_title(const char *w, size_t n)
+{
+    static const char *const ti[] = {"mr", "mrs", "ms", "miss", "dr", "gr", "mister", "madam"};
+    for (size_t i = 0; i < sizeof ti / sizeof ti[0]; i++)
+        if (strlen(ti[i]) == n && memcmp(ti[i], w, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Class of a capitalised token (or initial); \p fb/\p fbl: first-name base. */
+static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *t, size_t i,
+                    char *fb, size_t *fbl)
+{
+    const struct tok *tk = &sc->toks[i];
+    if (tk->flags & T_INIT)
+        return C_INIT;
+    size_t n;
+    const char *w = tok_skel(sc, t, i, &n);
+    if (!w)
+        return C_NONE;
+    if (is_title(w, n))
+        return C_TITLE;
+    int bits = lex_bits(lex, w, n);
+    if (bits & L_STOP) /* Алматы is a city before it is Алмат + -ы */
+        return C_STOP;
+    /* order: a listed first name as written; the morphology of patronymics
+     * and surnames (Иванова is not Иван + -ова); then first names in any
+     * inflection. */
+    if (bits & L_FIRST) {
+        memcpy(fb, w, n);
+        *fbl = n;
+        return C_FIRST;
+    }
+    if (is_patronymic(w, n))
+        return C_PATRO;
+    size_t st;
+    int s = surname_stem(w, n, &st);
+    /* an inflected first name beats a stop stem: Юлии is not июль + -ии,
+     * and Russian months are not capitalised */
+    if (s != 2 && first_name(lex, w, n, fb, fbl))
+        return C_FIRST;
+    /* a surname's own marker must lie inside the stop stem: Ростов is a
+     * city, Грузинов (груз- + -инов) a person */
+    size_t min_stem = s == 2 ? st : 0;
+    if (lex_has_min(lex, w, n, L_STOP, L_STOP_STEM, min_stem))
+        return C_STOP;
+    if (lex_has_min(lex, w, n, L_ROLE, L_ROLE_STEM, min_stem))
+        return C_ROLE;
+    if (s == 2)
+        return C_SURNAME;
+    if (s == 1)
+        return C_SURWEAK;
+    if (n < 2)
+        return C_NONE;
+    return C_UNK;
+}
+
+static int add_chain(struct dn_scanner *sc, const struct chain *c)
+{
+    if (grow(&sc->a, (void **)&sc->ch, &sc->cch, sc->nch + 1, sizeof *sc->ch))
+        return -1;
+    sc->ch[sc->nch++] = *c;
+    return 0;
+}
+
+static uint64_t key_of(const char *stem, size_t sl, char initial)
+{
+    uint64_t h = fnv1a("PERSON:", 7, FNV_SEED);
+    h = fnv1a(stem, sl, h);
+    h = fnv1a("|", 1, h);
+    if (initial)
+        h = fnv1a(&initial, 1, h);
+    return h ? h : 1;
+}
+
+/* Surname stem of token \p i for keys and propagation: the morphological
+ * stem, or the word less one ending. */
+static size_t sur_stem(struct dn_scanner *sc, const char *t, size_t i, const char **w)
+{
+    size_t n, st;
+    *w = tok_skel(sc, t, i, &n);
+    if (!*w)
+        return 0;
+    if (surname_stem(*w, n, &st))
+        return st;
+    return n - one_ending(*w, n, 4);
+}
+
+/* Score one run of name words [a, b] (classes in cls[]); 0 = not a name. */
+static float score_run(const struct dn_scanner *sc, const int *cls, size_t a, size_t b, int role,
+                       int place, uint32_t *cues)
+{
+    int strong = 0, weak = 0, init = 0, unk = 0, patro = 0, upper = 1, words = 0;
+    for (size_t i = a; i <= b; i++) {
+        switch (cls[i - a]) {
+        case C_FIRST: strong++; *cues |= DN_CUE_FIRST; break;
+        case C_SURNAME: strong++; *cues |= DN_CUE_SURNAME; break;
+        case C_SURWEAK: weak++; *cues |= DN_CUE_SURNAME; break;
+        case C_PATRO: strong++; patro++; *cues |= DN_CUE_PATRO; break;
+        case C_PART: patro++; *cues |= DN_CUE_PATRO; break;
+        case C_INIT: init++; *cues |= DN_CUE_INITIAL; break;
+        default: unk++; *cues |= DN_CUE_CAP; break;
+        }
+        if (cls[i - a] != C_INIT) {
+            words++;
+            if (!(sc->toks[i].flags & T_UPPER))
+                upper = 0;
+        }
+    }
+    if (role)
+        *cues |= DN_CUE_ROLE;
+    if (words == 0)
+        return 0; /* initials alone */
+    int sstart = (sc->toks[a].flags & T_SSTART) != 0;
+    int cues2 = strong + weak + (init ? 1 : 0) + (patro && !strong ? 1 : 0);
+    if (upper) /* headings: only a clear full name */
+        return (strong >= 2 || (strong >= 1 && (role || init))) ? 0.9f : 0.0f;
+    if (place && cues2 < 2)
+        return 0;
+    if (cues2 >= 2 || (strong && words >= 2))
+        return (patro || role) ? 0.97f : 0.92f;
+    if (role)
+        return 0.95f;
+    if (init && unk)
+        return 0.9f;
+    if (strong + weak == 1 && words == 1) {
+        if (cls[0] == C_SURNAME || (a != b && cls[b - a] == C_SURNAME))
+            return sstart ? 0.7f : 0.8f;
+        if (weak)
+            return sstart ? 0.0f : 0.6f;
+        return sstart ? 0.65f : 0.75f; /* first name or patronymic alone */
+    }
+    if (sstart)
+        return words >= 2 ? 0.55f : 0.0f;
+    if (sc->toks[b].flags & T_COLON) /* "Telephone:", "Officer:" */
+        return 0;
+    if (words == 1 && (sc->toks[a].flags & T_NL))
+        return 0; /* a lone unknown word opening a line: a label or a heading */
+    return words >= 2 ? 0.6f : 0.55f;
+}
+
+/* Whether token \p i (a neighbour of a name) is a place noun or abbreviation. */
+static int tok_place(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *t, size_t i)
+{
+    size_t n;
+    const char *w = tok_skel(sc, t, i, &n);
+    return w && lex_has(lex, w, n, L_PLACE, L_PLACE_STEM);
+}
+
+static int tok_role(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *t, size_t i)
+{
+    size_t n;
+    const char *w = tok_skel(sc, t, i, &n);
+    return w && (is_title(w, n) || lex_has(lex, w, n, L_ROLE, L_ROLE_STEM));
+}
+
+/* Who a chain names: its surname token, first initial and first-name base. */
+static void chain_identity(struct dn_scanner *sc, const char *t, struct chain *c, const int *cls,
+                           const char *fb, size_t fbl)
+{
+    uint32_t sur = UINT32_MAX;
+    char initial = 0;
+    for (uint32_t i = c->t0; i <= c->t1; i++) {
+        int k = cls[i - c->t0];
+        if ((k == C_SURNAME || k == C_SURWEAK) && sur == UINT32_MAX)
+            sur = i;
+    }
+    if (sur == UINT32_MAX)
+        for (uint32_t i = c->t1 + 1; i-- > c->t0;)
+            if (cls[i - c->t0] == C_UNK) {
+                sur = i;
+                break;
+            }
+    for (uint32_t i = c->t0; i <= c->t1 && !initial; i++) {
+        int k = cls[i - c->t0];
+        if (k == C_FIRST && fbl)
+            initial = fb[0];
+        else if (k == C_INIT) {
+            size_t n;
+            const char *w = tok_skel(sc, t, i, &n);
+            if (w)
+                initial = w[0];
+        }
+    }
+    c->sur = sur;
+    c->initial = initial;
+    c->fbl = (uint8_t)(fbl <= DN_SKEL_MAX ? fbl : 0);
+    memcpy(c->fb, fb, c->fbl);
+}
+
+/* Persons: register a confident chain (first those with an initial, then
+ * the bare surnames, which join the one person of that surname). Its
+ * person index, -1 none, -2 ENOMEM. */
+static int register_person(struct dn_scanner *sc, const char *t, struct chain *c, int bare)
+{
+    const char *sw = NULL;
+    size_t sl = c->sur != UINT32_MAX ? sur_stem(sc, t, c->sur, &sw) : 0;
+    if (sl < 3 && !c->fbl)
+        return -1;
+    if (sl >= 3) {
+        /* the stem a person already has, so that Гайдамака Р. П. and
+         * Гайдамаком Русланом get the same key whatever ending was cut */
+        size_t wl;
+        const char *w = tok_skel(sc, t, c->sur, &wl);
+        for (size_t k = wl; w && k >= 3 && wl - k <= 7; k--)
+            if (ends_ok(w + k, wl - k, 0) && smap_get(&sc->stems, w, k, -1) != -1) {
+                sw = w;
+                sl = k;
+                break;
+            }
+    }
+    if (bare != (c->initial == 0 || sl < 3))
+        return -1;
+    if (bare && sl < 3 && c->fbl) { /* "Әсел Нұрланқызының": the one Әсел */
+        int32_t v = smap_get(&sc->firsts, c->fb, c->fbl, -1);
+        if (v >= 0) {
+            c->person = v;
+            c->key = sc->pp[v].key;
+            return v;
+        }
+    }
+    if (bare && sl >= 3) {
+        int32_t v = smap_get(&sc->stems, sw, sl, -1);
+        if (v >= 0) {
+            c->person = v;
+            c->key = sc->pp[v].key;
+            return v;
+        }
+    }
+    uint64_t key = sl >= 3 ? key_of(sw, sl, c->initial) : key_of(c->fb, c->fbl, '*');
+    struct smap_ent *pk = smap_put(&sc->pkeys, (const char *)&key, sizeof key, (int32_t)sc->np);
+    if (!pk)
+        return -2;
+    int32_t idx = pk->val;
+    if (idx == (int32_t)sc->np) {
+        if (grow(&sc->a, (void **)&sc->pp, &sc->cp, sc->np + 1, sizeof *sc->pp))
+            return -2;
+        sc->pp[sc->np++].key = key;
+    }
+    if (sl >= 3) {
+        struct smap_ent *e = smap_put(&sc->stems, sw, sl, idx);
+        if (!e)
+            return -2;
+        if (e->val != idx)
+            e->val = -2; /* same surname, other initial: the bare surname is ambiguous */
+    }
+    if (c->fbl) {
+        struct smap_ent *e = smap_put(&sc->firsts, c->fb, c->fbl, idx);
+        if (!e)
+            return -2;
+        if (e->val != idx)
+            e->val = -2;
+    }
+    c->key = sc->pp[idx].key;
+    c->person = idx;
+    return idx;
+}
+
+/* Person whose surname stem the word \p w is an inflection of; -1 none, -2 several. */
+static int32_t match_stem(const struct dn_scanner *sc, const char *w, size_t n)
+{
+    for (size_t k = n; k >= 3 && n - k <= 7; k--)
+        if (ends_ok(w + k, n - k, 0)) {
+            int32_t v = smap_get(&sc->stems, w, k, -1);
+            if (v != -1)
+                return v;
+        }
+    return -1;
+}
+
+static int cmp_hit(const void *x, const void *y)
+{
+    const struct dn_hit *a = x, *b = y;
+    return a->start < b->start ? -1 : a->start > b->start ? 1 : 0;
+}
+
+int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *text, size_t len,
+            const struct dn_hit **hits, size_t *n, struct intake_error *err)
+{
+    intake_return_val_if_fail(lex && sc && hits && n && (text || !len), INTAKE_EINVAL);
+    *hits = NULL;
+    *n = 0;
+    sc->nh = sc->nch = sc->np = 0;
+    smap_clear(&sc->stems);
+    smap_clear(&sc->firsts);
+    smap_clear(&sc->pkeys);
+    if (len == 0)
+        return INTAKE_OK;
+    if (len >= UINT32_MAX)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "detect_names: text of %zu bytes too large", len);
+    if (tokenize(sc, text, len))
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    if (grow(&sc->a, (void **)&sc->tok_chain, &sc->ctc, sc->nt + 1, sizeof *sc->tok_chain))
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    memset(sc->tok_chain, 0, sc->nt * sizeof *sc->tok_chain);
+
+    /* 1. chains of capitalised words and initials */
+    int cls[DN_CHAIN_MAX + 1];
+    char fbs[DN_CHAIN_MAX + 1][DN_SKEL_MAX + 8];
+    size_t fbls[DN_CHAIN_MAX + 1];
+    for (size_t i = 0; i < sc->nt;) {
+        const struct tok *tk = &sc->toks[i];
+        if (!(tk->flags & (T_CAP | T_UPPER | T_INIT))) {
+            i++;
+            continue;
+        }
+        /* extend over words joined by blanks (or the dot of an initial) */
+        size_t j = i;
+        while (j + 1 < sc->nt && j + 1 - i < DN_CHAIN_MAX) {
+            const struct tok *nx = &sc->toks[j + 1];
+            const struct tok *cu = &sc->toks[j];
+            int joined = (nx->flags & T_JOIN) || ((cu->flags & T_INIT) && (nx->flags & T_DOTB));
+            if (!joined)
+                break;
+            if (nx->flags & (T_CAP | T_UPPER | T_INIT)) {
+                if ((nx->flags & T_UPPER) && !(cu->flags & T_UPPER) && !(cu->flags & T_INIT))
+                    break; /* "Иванов УК" */
+                j++;
+                continue;
+            }
+            size_t pl;
+            const char *pw = tok_skel(sc, text, j + 1, &pl);
+            if (pw && !(cu->flags & T_INIT) && is_particle(pw, pl)) {
+                j++;
+                continue;
+            }
+            break;
+        }
+        /* classify, then cut at stop words, role words and titles */
+        for (size_t k = i; k <= j; k++) {
+            fbls[k - i] = 0;
+            const struct tok *kt = &sc->toks[k];
+            if (kt->flags & (T_CAP | T_UPPER | T_INIT))
+                cls[k - i] = classify(lex, sc, text, k, fbs[k - i], &fbls[k - i]);
+            else
+                cls[k - i] = C_PART;
+        }
+        size_t a = i;
+        while (a <= j) {
+            int c0 = cls[a - i];
+            if (c0 == C_STOP || c0 == C_NONE || c0 == C_ROLE || c0 == C_TITLE || c0 == C_PART) {
+                a++;
+                continue;
+            }
+            size_t b = a;
+            while (b + 1 <= j) {
+                int c1 = cls[b + 1 - i];
+                if (c1 == C_STOP || c1 == C_NONE || c1 == C_ROLE || c1 == C_TITLE)
+                    break;
+                if (c1 == C_UNK && (sc->toks[b + 1].flags & T_NL))
+                    break; /* "Saule Abenova\nDate of birth" */
+                if (c1 == C_UNK && cls[b - i] == C_INIT && cls[a - i] != C_INIT)
+                    break; /* "Гайдамака Р. П. Моя мать": initials closed the name */
+                b++;
+            }
+            /* A capitalised word that only starts the sentence ("Позже
+             * Руслан", "Later Smith") is no part of the name, unless two
+             * more name words follow (Гайдамак Руслан Петрович). */
+            if (a < b && cls[a - i] == C_UNK && (sc->toks[a].flags & T_SSTART)) {
+                int more = 0, inits = 0;
+                for (size_t k = a + 1; k <= b; k++) {
+                    int ck = cls[k - i];
+                    more += ck == C_FIRST || ck == C_SURNAME || ck == C_PATRO || ck == C_SURWEAK;
+                    inits += ck == C_INIT;
+                }
+                if (more + (inits ? 1 : 0) < 2)
+                    a++;
+            }
+            /* Unknown words cut off by a stop word are part of an
+             * institution's name (Specialised Inter-District Criminal Court). */
+            int near_stop = (a > i && cls[a - 1 - i] == C_STOP) || (b < j && cls[b + 1 - i] == C_STOP);
+            if (near_stop) {
+                int cue = 0;
+                for (size_t k = a; k <= b; k++)
+                    cue += cls[k - i] != C_UNK && cls[k - i] != C_PART;
+                if (!cue) {
+                    a = b + 1;
+                    continue;
+                }
+            }
+            int role = 0, place = 0;
+            if (a > i && (cls[a - 1 - i] == C_TITLE || cls[a - 1 - i] == C_ROLE)) {
+                role = 1;
+            } else if (a == i && a > 0) {
+                const struct tok *cur = &sc->toks[a];
+                if ((cur->flags & T_SOFT) && !(cur->flags & T_SSTART) && tok_role(lex, sc, text, a - 1))
+                    role = 1;
+                else if ((cur->flags & T_DOTB) && sc->toks[a - 1].end - sc->toks[a - 1].start <= 4 &&
+                         tok_role(lex, sc, text, a - 1))
+                    role = 1; /* "гр. Иванов"; not "...работодатель. Перед" */
+                /* "г. Подольск", "Шымкент қ.", "улица Абая"; a bare one-letter
+                 * word is a preposition (с Харитоновым), not "с." for село */
+                const struct tok *pv = &sc->toks[a - 1];
+                if (!role && ((cur->flags & T_DOTB) || ((cur->flags & T_JOIN) && pv->end - pv->start > 3)) &&
+                    !(pv->flags & T_CAP) && tok_place(lex, sc, text, a - 1))
+                    place = 1;
+            }
+            /* "Подольский городской суд", "Abay Avenue", "Altyn Kadr LLP" */
+            for (size_t k = b + 1; k < sc->nt && k <= b + 2 && (sc->toks[k].flags & T_JOIN); k++)
+                if (tok_place(lex, sc, text, k)) { /* also "Қабанбай батыр көшесі" */
+                    place = 1;
+                    break;
+                }
+            struct chain c = {.t0 = (uint32_t)a, .t1 = (uint32_t)b, .person = -1,
+                              .sur = UINT32_MAX};
+            c.score = score_run(sc, cls + (a - i), a, b, role, place, &c.cues);
+            if (c.score > 0) {
+                c.start = sc->toks[a].start; /* "Mr" itself identifies no one */
+                c.end = sc->toks[b].end;
+                if ((sc->toks[b].flags & T_INIT) && c.end < len && text[c.end] == '.')
+                    c.end++;
+                const char *fb = "";
+                size_t fbl = 0;
+                for (size_t k = a; k <= b; k++)
+                    if (cls[k - i] == C_FIRST && fbls[k - i]) {
+                        fb = fbs[k - i];
+                        fbl = fbls[k - i];
+                        break;
+                    }
+                chain_identity(sc, text, &c, cls + (a - i), fb, fbl);
+                if (add_chain(sc, &c))
+                    return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+                for (size_t k = a; k <= b; k++)
+                    sc->tok_chain[k] = (uint32_t)sc->nch;
+            }
+            a = b + 1;
+        }
+        i = j + 1;
+    }
+
+    /* 2. persons from the confident chains: full names first, then bare
+     * surnames (which join the one full name of that surname) */
+    for (int bare = 0; lex->propagate && bare < 2; bare++)
+        for (size_t k = 0; k < sc->nch; k++)
+            if (sc->ch[k].score >= 0.85f &&
+                register_person(sc, text, &sc->ch[k], bare) == -2)
+                return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    for (size_t k = 0; k < sc->nch; k++) {
+        struct chain *c = &sc->ch[k];
+        if (!c->key) {
+            const char *sw;
+            size_t sl = sur_stem(sc, text, c->sur != UINT32_MAX ? c->sur : c->t0, &sw);
+            c->key = sl ? key_of(sw, sl, c->initial) : 0;
+        }
+    }
+
+    /* 3. propagation: other mentions of the confident persons */
+    if (lex->propagate && sc->np) {
+        for (size_t i = 0; i < sc->nt; i++) {
+            const struct tok *tk = &sc->toks[i];
+            if (!(tk->flags & (T_CAP | T_UPPER)))
+                continue;
+            uint32_t ci = sc->tok_chain[i];
+            if (ci && sc->ch[ci - 1].score >= 0.85f && sc->ch[ci - 1].person >= 0)
+                continue;
+            size_t wl;
+            const char *w = tok_skel(sc, text, i, &wl);
+            if (!w || wl < 3)
+                continue;
+            int32_t p = match_stem(sc, w, wl);
+            float sc_new = 0.9f;
+            if (p == -1) {
+                char fb[DN_SKEL_MAX + 8];
+                size_t fbl;
+                if (first_name(lex, w, wl, fb, &fbl))
+                    p = smap_get(&sc->firsts, fb, fbl, -1);
+                sc_new = 0.85f;
+            }
+            if (p == -1)
+                continue;
+            if (p == -2) { /* several persons share it: a name all the same */
+                sc_new = 0.85f;
+            }
+            if (ci) {
+                struct chain *c = &sc->ch[ci - 1];
+                if (c->score < sc_new)
+                    c->score = sc_new;
+                c->cues |= DN_CUE_PROP;
+                if (p >= 0)
+                    c->key = sc->pp[p].key;
+            } else {
+                struct chain c = {.t0 = (uint32_t)i, .t1 = (uint32_t)i, .start = tk->start,
+                                  .end = tk->end, .score = sc_new, .cues = DN_CUE_PROP,
+                                  .person = p >= 0 ? p : -1, .sur = (uint32_t)i};
+                if (p >= 0)
+                    c.key = sc->pp[p].key;
+                else {
+                    const char *sw;
+                    size_t sl = sur_stem(sc, text, i, &sw);
+                    c.key = key_of(sw, sl, 0);
+                }
+                if (add_chain(sc, &c))
+                    return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+                sc->tok_chain[i] = (uint32_t)sc->nch;
+            }
+        }
+    }
+
+    /* 4. keys of surname-only chains: the one person with that surname */
+    for (size_t k = 0; k < sc->nch; k++) {
+        struct chain *c = &sc->ch[k];
+        if (c->person >= 0 || !lex->propagate)
+            continue;
+        size_t wl;
+        const char *w = tok_skel(sc, text, c->t0, &wl);
+        if (w && c->t0 == c->t1) {
+            int32_t p = match_stem(sc, w, wl);
+            if (p >= 0)
+                c->key = sc->pp[p].key;
+        }
+    }
+
+    /* 5. hits */
+    for (size_t k = 0; k < sc->nch; k++) {
+        const struct chain *c = &sc->ch[k];
+        if (c->score < lex->min_score || c->score <= 0)
+            continue;
+        if (grow(&sc->a, (void **)&sc->hits, &sc->chh, sc->nh + 1, sizeof *sc->hits))
+            return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+        struct dn_hit *h = &sc->hits[sc->nh++];
+        h->start = c->start;
+        h->end = c->end;
+        h->score = c->score;
+        h->cues = c->cues;
+        h->key = c->key ? c->key : key_of("", 0, 0);
+    }
+    qsort(sc->hits, sc->nh, sizeof *sc->hits, cmp_hit);
+    *hits = sc->hits;
+    *n = sc->nh;
+    return INTAKE_OK;
+}
