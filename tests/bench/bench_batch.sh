@@ -29,6 +29,8 @@ log_level = warn
 type = extract_text
 [ids]
 type = detect_patterns
+[names]
+type = detect_names
 [export]
 type = export_text
 [index]
