@@ -14,8 +14,8 @@ INTAKE_PACKAGES=(
   libuchardet-dev
   # detect_patterns: multi-pattern matching
   libvectorscan-dev
-  # tests and benchmarks: runners, peers
-  python3 ripgrep
+  # tests and benchmarks: runners, peers, the style check
+  python3 ripgrep clang-format
 )
 
 missing=()

@@ -31,6 +31,8 @@ type = extract_text
 type = detect_patterns
 [names]
 type = detect_names
+[context]
+type = detect_context
 [export]
 type = export_text
 [index]

@@ -15,7 +15,8 @@ INTAKE, SRC = sys.argv[1], sys.argv[2]
 PLUGIN_PATH = ":".join(d for d in os.environ.get("INTAKE_PLUGIN_PATH", "").split(":")
                        if d and not d.rstrip("/").endswith("tests/plugins"))
 SAMPLES = os.path.join(SRC, "tests", "fixtures", "samples")
-PATTERN_TYPES = {"PERSON", "PHONE", "EMAIL", "NATIONAL_ID", "IBAN", "CARD", "PASSPORT", "IP_ADDRESS", "URL"}
+PATTERN_TYPES = {"PERSON", "PHONE", "EMAIL", "NATIONAL_ID", "IBAN", "CARD", "PASSPORT", "IP_ADDRESS", "URL",
+                 "DATE", "ADDRESS", "LOCATION"}
 
 n = failed = 0
 
@@ -57,7 +58,7 @@ def main():
     conf = os.path.join(tmp, "intake.conf")
     with open(conf, "w") as f:
         f.write("[pipeline]\n[text]\ntype = extract_text\n[ids]\ntype = detect_patterns\n"
-                "[names]\ntype = detect_names\n")
+                "[names]\ntype = detect_names\n[context]\ntype = detect_context\n")
 
     files = sorted(os.listdir(SAMPLES))
     bases = [f[:-7] for f in files if f.endswith(".expect")]

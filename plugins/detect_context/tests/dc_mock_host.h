@@ -1,0 +1,32 @@
+/*
+ * A small in-process host for the detect_context tests and tools: the
+ * members of struct intake_host a detect plugin uses, over a document that
+ * is just a text buffer and a span array. Not thread-safe (one document per
+ * thread); the host table itself is const.
+ */
+#ifndef DC_MOCK_HOST_H
+#define DC_MOCK_HOST_H
+
+#include <stddef.h>
+
+#include <intake/intake.h>
+
+/** The host table (static, never freed). */
+const struct intake_host *dc_mock_host(void);
+
+/** A document over a copy of \p len bytes of UTF-8 text; NULL on ENOMEM.
+ *  Destroy with dc_mock_doc_destroy(). */
+struct intake_doc *dc_mock_doc_create(const char *text, size_t len);
+void dc_mock_doc_destroy(struct intake_doc *doc);
+/** Forget the spans (keeps the memory) so a document can be processed again. */
+void dc_mock_doc_clear_spans(struct intake_doc *doc);
+/** The spans added so far (borrowed). */
+const struct intake_span *dc_mock_doc_spans(const struct intake_doc *doc, size_t *n);
+/** Count spans only, do not store them (benchmarks on 100 MB texts). */
+void dc_mock_doc_count_only(struct intake_doc *doc, int on);
+
+/** The plugin descriptor, through its static entry point (-DINTAKE_STATIC_PLUGIN).
+ *  Returns an intake_status. */
+int dc_mock_load(const struct intake_plugin **out);
+
+#endif
