@@ -10,7 +10,10 @@
 
 static const char *const op_names[] = {"keep", "replace", "pseudonym", "mask", "redact"};
 
-const char *intake_op_name(int op) { return op >= 0 && op <= 4 ? op_names[op] : "?"; }
+const char *intake_op_name(int op)
+{
+    return op >= 0 && op <= 4 ? op_names[op] : "?";
+}
 
 void intake_policy_default(struct intake_policy *p)
 {
@@ -43,8 +46,8 @@ int intake_policy_configure(struct intake_policy *p, const struct intake_config 
             double d;
             if (parse_threshold(e->value, &d))
                 return INTAKE_ERR(err, INTAKE_ECONFIG,
-                                  "%s:%d: [policy] threshold = %s: must be a number in [0,1]",
-                                  file, e->line, e->value);
+                                  "%s:%d: [policy] threshold = %s: must be a number in [0,1]", file,
+                                  e->line, e->value);
             for (int l = 0; l < INTAKE_LABEL_COUNT; l++)
                 p->threshold[l] = d;
         }
@@ -192,8 +195,7 @@ static int write_entity(struct outbuf *o, const char *text, const struct intake_
     size_t n = (size_t)(e->end - e->start);
     char tag[64];
     switch (e->op) {
-    case INTAKE_OP_KEEP:
-        return put(o, s, n);
+    case INTAKE_OP_KEEP: return put(o, s, n);
     case INTAKE_OP_REPLACE:
         snprintf(tag, sizeof tag, "[%s]", intake_label_name(e->label));
         return put(o, tag, strlen(tag));

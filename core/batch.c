@@ -57,14 +57,22 @@
 #endif
 
 #define FRAME_MAGIC 0x4b544e49u /* "INTK" */
-#define MAX_JSON (64u << 20)
-#define MAX_BLOB (1u << 30)
+#define MAX_JSON    (64u << 20)
+#define MAX_BLOB    (1u << 30)
 
-enum task_state { T_QUEUED, T_RUNNING, T_COMMITTING, T_DONE, T_SKIPPED, T_QUARANTINED, T_UNREADABLE };
+enum task_state {
+    T_QUEUED,
+    T_RUNNING,
+    T_COMMITTING,
+    T_DONE,
+    T_SKIPPED,
+    T_QUARANTINED,
+    T_UNREADABLE
+};
 
 /* Group commit: at most this many documents, or this old, per transaction. */
 #define PEND_MAX 64
-#define PEND_MS 50
+#define PEND_MS  50
 
 struct pending {
     long ti;
@@ -75,8 +83,8 @@ struct pending {
 };
 
 struct task {
-    char *path;     /* as found; printed only in the stderr error line */
-    char *name;     /* relative source name, redacted by the worker before it is stored */
+    char *path; /* as found; printed only in the stderr error line */
+    char *name; /* relative source name, redacted by the worker before it is stored */
     char id[65];
     uint64_t size;
     int state;
@@ -279,8 +287,10 @@ static json_object *result_json(long seq, struct intake_doc *doc)
     json_object_object_add(r, "mime", json_object_new_string(intake_doc_mime(doc)));
     json_object_object_add(r, "lang", json_object_new_string(intake_doc_lang(doc)));
     const char *v;
-    json_object_object_add(r, "size", json_object_new_string((v = intake_doc_meta_get(doc, "size")) ? v : "0"));
-    json_object_object_add(r, "pages", json_object_new_string((v = intake_doc_meta_get(doc, "pages")) ? v : "0"));
+    json_object_object_add(
+        r, "size", json_object_new_string((v = intake_doc_meta_get(doc, "size")) ? v : "0"));
+    json_object_object_add(
+        r, "pages", json_object_new_string((v = intake_doc_meta_get(doc, "pages")) ? v : "0"));
     if ((v = intake_doc_source_name(doc)))
         json_object_object_add(r, "name", json_object_new_string(v));
     json_object *ents = json_object_new_array();
@@ -395,8 +405,8 @@ static void progress(struct run *R, int force)
         long s = (long)((double)(R->bytes_total - R->bytes_done) / rate);
         snprintf(eta, sizeof eta, "%ld:%02ld", s / 60, s % 60);
     }
-    fprintf(stderr, "\r\033[Kintake: %zu/%zu files, %.1f MB/s, ETA %s", finished,
-            R->files_total, rate / 1e6, eta);
+    fprintf(stderr, "\r\033[Kintake: %zu/%zu files, %.1f MB/s, ETA %s", finished, R->files_total,
+            rate / 1e6, eta);
     fflush(stderr);
 }
 
@@ -712,9 +722,11 @@ static void committed(struct run *R, struct pending *p)
 {
     struct task *t = &R->tasks[p->ti];
     json_object *ents;
-    if (json_object_object_get_ex(p->res, "ents", &ents) && json_object_is_type(ents, json_type_array)) {
+    if (json_object_object_get_ex(p->res, "ents", &ents) &&
+        json_object_is_type(ents, json_type_array)) {
         for (size_t i = 0, n = json_object_array_length(ents); i < n; i++) {
-            int l = json_object_get_int(json_object_array_get_idx(json_object_array_get_idx(ents, i), 2));
+            int l = json_object_get_int(
+                json_object_array_get_idx(json_object_array_get_idx(ents, i), 2));
             if (l > 0 && l < INTAKE_LABEL_COUNT)
                 R->ents[l]++;
         }
@@ -998,7 +1010,8 @@ static void summary(struct run *R)
             continue;
         off += (size_t)snprintf(line + off, sizeof line - off, " %s %lu", intake_label_name(l),
                                 R->ents[l]);
-        json_object_object_add(ents, intake_label_name(l), json_object_new_int64((int64_t)R->ents[l]));
+        json_object_object_add(ents, intake_label_name(l),
+                               json_object_new_int64((int64_t)R->ents[l]));
         if (off >= sizeof line)
             break;
     }
@@ -1008,7 +1021,8 @@ static void summary(struct run *R)
     json_object_object_add(x, "files", json_object_new_int64((int64_t)R->files_total));
     json_object_object_add(x, "done", json_object_new_int64((int64_t)R->n_done));
     json_object_object_add(x, "skipped", json_object_new_int64((int64_t)R->n_skipped));
-    json_object_object_add(x, "quarantined", json_object_new_int64((int64_t)(R->n_quar + R->n_unreadable)));
+    json_object_object_add(x, "quarantined",
+                           json_object_new_int64((int64_t)(R->n_quar + R->n_unreadable)));
     json_object_object_add(x, "seconds", json_object_new_double(secs));
     json_object_object_add(x, "entities", ents);
     event(R, "summary", NULL, "summary", x);
@@ -1025,7 +1039,8 @@ static int lock_store(const char *dir, struct intake_error *err)
     snprintf(p, sizeof p, "%s/.lock", dir);
     int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0)
-        return INTAKE_ERR(err, INTAKE_EIO, "store %s: cannot create lock: %s", dir, strerror(errno));
+        return INTAKE_ERR(err, INTAKE_EIO, "store %s: cannot create lock: %s", dir,
+                          strerror(errno));
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         close(fd);
         return INTAKE_ERR(err, INTAKE_ECONFIG, "store %s is in use by another intake process", dir);
@@ -1305,10 +1320,10 @@ out:
         intake_log(INTAKE_LOG_DEBUG,
                    "index: %ld transactions, %lld ms; cpu: supervisor %.2f s, workers %.2f s",
                    R->ncommits, (long long)R->commit_ms,
-                   (double)self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 + self.ru_stime.tv_sec +
-                       self.ru_stime.tv_usec / 1e6,
-                   (double)kids.ru_utime.tv_sec + kids.ru_utime.tv_usec / 1e6 + kids.ru_stime.tv_sec +
-                       kids.ru_stime.tv_usec / 1e6);
+                   (double)self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 +
+                       self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6,
+                   (double)kids.ru_utime.tv_sec + kids.ru_utime.tv_usec / 1e6 +
+                       kids.ru_stime.tv_sec + kids.ru_stime.tv_usec / 1e6);
     }
     for (size_t i = 0; i < R->ntasks; i++) {
         free(R->tasks[i].path);

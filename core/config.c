@@ -133,8 +133,9 @@ static int handler(void *user, const char *section, const char *name, const char
     if (!sec) {
         for (size_t i = 0; i < cfg->nsections; i++) {
             if (strcmp(cfg->sections[i].name, section) == 0) {
-                INTAKE_ERR(st->err, INTAKE_ECONFIG, "%s:%d: [%s] section appears twice (first at line %d)",
-                           cfg->path, st->line, section, cfg->sections[i].line);
+                INTAKE_ERR(st->err, INTAKE_ECONFIG,
+                           "%s:%d: [%s] section appears twice (first at line %d)", cfg->path,
+                           st->line, section, cfg->sections[i].line);
                 st->failed = 1;
                 return 0;
             }
@@ -215,8 +216,7 @@ int intake_config_parse(const char *path, const char *text, struct intake_config
         if (!st.fp) {
             int e = errno;
             intake_config_destroy(cfg);
-            return INTAKE_ERR(err, INTAKE_ECONFIG, "%s: cannot open config: %s", path,
-                              strerror(e));
+            return INTAKE_ERR(err, INTAKE_ECONFIG, "%s: cannot open config: %s", path, strerror(e));
         }
     }
     int rc = ini_parse_stream(reader, &st, handler, &st);
@@ -262,8 +262,7 @@ const struct intake_cfg_section *intake_config_section(const struct intake_confi
     return NULL;
 }
 
-const struct intake_cfg_entry *intake_cfg_get(const struct intake_cfg_section *sec,
-                                              const char *key)
+const struct intake_cfg_entry *intake_cfg_get(const struct intake_cfg_section *sec, const char *key)
 {
     for (size_t i = 0; sec && i < sec->nentries; i++)
         if (strcmp(sec->entries[i].key, key) == 0)
@@ -273,7 +272,8 @@ const struct intake_cfg_entry *intake_cfg_get(const struct intake_cfg_section *s
 
 int intake_parse_bool(const char *s, int *out)
 {
-    static const char *const t[] = {"true", "yes", "on", "1"}, *const f[] = {"false", "no", "off", "0"};
+    static const char *const t[] = {"true", "yes", "on", "1"}, *const f[] = {"false", "no", "off",
+                                                                             "0"};
     for (int i = 0; i < 4; i++) {
         if (strcmp(s, t[i]) == 0)
             return *out = 1, 0;

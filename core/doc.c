@@ -45,7 +45,7 @@ struct intake_doc {
     size_t redacted_len;
     struct intake_span *entities;
     size_t nentities;
-    char *source_name; /* redacted */
+    char *source_name;                 /* redacted */
     const char *const *detector_names; /* borrowed from the engine */
     uint32_t ndetectors;
 
@@ -193,10 +193,19 @@ int intake_doc_set_mime(struct intake_doc *d, const char *mime)
     return 0;
 }
 
-void intake_doc_freeze_text(struct intake_doc *d) { d->frozen = 1; }
-void intake_doc_set_source(struct intake_doc *d, uint32_t source) { d->source = source; }
+void intake_doc_freeze_text(struct intake_doc *d)
+{
+    d->frozen = 1;
+}
+void intake_doc_set_source(struct intake_doc *d, uint32_t source)
+{
+    d->source = source;
+}
 
-const char *intake_doc_id(const struct intake_doc *d) { return d ? d->id : ""; }
+const char *intake_doc_id(const struct intake_doc *d)
+{
+    return d ? d->id : "";
+}
 const char *intake_doc_mime(const struct intake_doc *d)
 {
     return d && d->mime ? d->mime : "application/octet-stream";
@@ -248,7 +257,10 @@ int intake_doc_add_page(struct intake_doc *d, const char *utf8, size_t len,
     return INTAKE_OK;
 }
 
-uint32_t intake_doc_page_count(const struct intake_doc *d) { return d ? d->npages : 0; }
+uint32_t intake_doc_page_count(const struct intake_doc *d)
+{
+    return d ? d->npages : 0;
+}
 
 int intake_doc_page_range(const struct intake_doc *d, uint32_t i, uint64_t *start, uint64_t *end)
 {
@@ -303,7 +315,10 @@ int intake_doc_meta_at(const struct intake_doc *d, size_t i, const char **key, c
     return 1;
 }
 
-const char *intake_doc_lang(const struct intake_doc *d) { return d ? d->lang : "und"; }
+const char *intake_doc_lang(const struct intake_doc *d)
+{
+    return d ? d->lang : "und";
+}
 
 int intake_doc_set_lang(struct intake_doc *d, const char *lang, struct intake_error *err)
 {
@@ -431,4 +446,7 @@ const char *intake_doc_detector_name(const struct intake_doc *d, uint32_t source
     return "?";
 }
 
-const char *intake_doc_source_name(const struct intake_doc *d) { return d ? d->source_name : NULL; }
+const char *intake_doc_source_name(const struct intake_doc *d)
+{
+    return d ? d->source_name : NULL;
+}

@@ -53,8 +53,7 @@ const char *intake_doc_text(const struct intake_doc *doc, size_t *len);
 int intake_doc_add_page(struct intake_doc *doc, const char *utf8, size_t len,
                         struct intake_error *err);
 uint32_t intake_doc_page_count(const struct intake_doc *doc);
-int intake_doc_page_range(const struct intake_doc *doc, uint32_t i, uint64_t *start,
-                          uint64_t *end);
+int intake_doc_page_range(const struct intake_doc *doc, uint32_t i, uint64_t *start, uint64_t *end);
 int intake_doc_meta_set(struct intake_doc *doc, const char *key, const char *value,
                         struct intake_error *err);
 const char *intake_doc_meta_get(const struct intake_doc *doc, const char *key);

@@ -103,8 +103,10 @@ int intake_engine_create(const char *config_path, const char *config_text,
     if (rc == 0) {
         e->log_level = intake_log_level_parse(pc.log_level);
         if (e->log_level < 0)
-            rc = INTAKE_ERR(err, INTAKE_ECONFIG, "%s: [pipeline] log_level = %s: not one of "
-                            "error, warn, info, debug, trace", e->cfg->path, pc.log_level);
+            rc = INTAKE_ERR(err, INTAKE_ECONFIG,
+                            "%s: [pipeline] log_level = %s: not one of "
+                            "error, warn, info, debug, trace",
+                            e->cfg->path, pc.log_level);
         e->settings.jobs = pc.jobs;
         e->settings.timeout_ms = pc.timeout_ms;
         e->settings.memory_limit = pc.memory_limit;
@@ -283,7 +285,8 @@ const char *intake_engine_instance_name(const struct intake_engine *e, uint32_t 
 }
 
 /* Run one instance on a document, turning its error into one content-free line. */
-static int run_instance(struct intake_instance *in, struct intake_doc *doc, struct intake_error *err)
+static int run_instance(struct intake_instance *in, struct intake_doc *doc,
+                        struct intake_error *err)
 {
     struct intake_error ierr;
     intake_error_clear(&ierr);

@@ -44,7 +44,7 @@ int intake_engine_detect(struct intake_engine *e, struct intake_doc *doc, struct
  *  \p stage_mask only (bit 1 << INTAKE_STAGE_x). */
 int intake_engine_worker_init_stages(struct intake_engine *e, unsigned stage_mask,
                                      struct intake_error *err);
-#define INTAKE_STAGES_ALL 0xFFFFu
+#define INTAKE_STAGES_ALL   0xFFFFu
 #define INTAKE_STAGE_BIT(s) (1u << (s))
 
 /** Tell store-stage plugins where the store is (NULL: no store). */

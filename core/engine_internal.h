@@ -30,7 +30,7 @@ struct intake_engine {
     size_t ninstances;
     struct magic_set *magic;      /* worker state: full libmagic */
     struct magic_set *magic_fast; /* worker state: without soft magic */
-    const char **names;      /* instance names by id - 1, for documents */
+    const char **names;           /* instance names by id - 1, for documents */
     char *store_dir;
     struct intake_run_settings settings;
 };

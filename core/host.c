@@ -7,7 +7,10 @@
 
 #include <intake/plugin.h>
 
-static int ctx_level(const struct intake_context *ctx) { return ctx ? ctx->level : -1; }
+static int ctx_level(const struct intake_context *ctx)
+{
+    return ctx ? ctx->level : -1;
+}
 static const char *ctx_store_dir(const struct intake_context *ctx)
 {
     return ctx ? ctx->store_dir : NULL;
@@ -18,8 +21,14 @@ static void *ctx_store_handle(const struct intake_context *ctx, const char *kind
     return ctx && kind && strcmp(kind, "sqlite3") == 0 ? ctx->store_db : NULL;
 }
 
-static void *host_alloc(size_t n) { return malloc(n ? n : 1); }
-static void host_free(void *p) { free(p); }
+static void *host_alloc(size_t n)
+{
+    return malloc(n ? n : 1);
+}
+static void host_free(void *p)
+{
+    free(p);
+}
 
 static const struct intake_host core_host = {
     .abi_major = INTAKE_PLUGIN_ABI_MAJOR,
@@ -51,4 +60,7 @@ static const struct intake_host core_host = {
     .store_handle = ctx_store_handle,
 };
 
-const struct intake_host *intake_core_host(void) { return &core_host; }
+const struct intake_host *intake_core_host(void)
+{
+    return &core_host;
+}

@@ -25,8 +25,14 @@ const char *intake_log_level_name(int level)
     return level >= 0 && level < 5 ? level_names[level] : "?";
 }
 
-void intake_log_set_level(int level) { core_level = level; }
-int intake_log_get_level(void) { return core_level; }
+void intake_log_set_level(int level)
+{
+    core_level = level;
+}
+int intake_log_get_level(void)
+{
+    return core_level;
+}
 
 static void emit(const char *prefix, const char *fmt, va_list ap)
 {

@@ -28,7 +28,7 @@
 #endif
 
 #define EXIT_QUARANTINED 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE       2
 
 static void usage(FILE *f)
 {
@@ -124,12 +124,10 @@ static const int json_flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHE
 
 static int cmd_redact(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                         {"format", required_argument, 0, 'f'},
-                                         {"verbose", no_argument, 0, 'v'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'}, {"format", required_argument, 0, 'f'},
+        {"verbose", no_argument, 0, 'v'},      {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     const char *cfg = NULL, *format = "text";
     int c;
     while ((c = getopt_long(argc, argv, "c:f:vqh", opts, NULL)) != -1) {
@@ -211,7 +209,8 @@ static int cmd_redact(int argc, char **argv)
             per[red.entities[i].label]++;
         for (uint32_t l = 1; l < INTAKE_LABEL_COUNT; l++)
             if (per[l])
-                json_object_object_add(counts, intake_label_name(l), json_object_new_int((int)per[l]));
+                json_object_object_add(counts, intake_label_name(l),
+                                       json_object_new_int((int)per[l]));
         json_object_object_add(o, "entity_counts", counts);
         json_object *arr = json_object_new_array();
         for (size_t i = 0; i < red.nentities; i++) {
@@ -238,7 +237,8 @@ static int cmd_redact(int argc, char **argv)
 
 static void print_options(const struct intake_option *o)
 {
-    static const char *const tn[] = {"", "str", "int", "bool", "size", "duration", "list", "path", "number"};
+    static const char *const tn[] = {"",         "str",  "int",  "bool",  "size",
+                                     "duration", "list", "path", "number"};
     if (!o || !o->type) {
         printf("  (no options)\n");
         return;
@@ -291,8 +291,11 @@ static int cmd_batch(int argc, char **argv)
         fprintf(stderr, "intake: batch needs at least one PATH\n");
         return EXIT_USAGE;
     }
-    struct intake_batch_opts o = {.config_path = config_path(cfg), .store_dir = store_path(store),
-                                  .jobs = jobs, .paths = argv + optind, .npaths = argc - optind};
+    struct intake_batch_opts o = {.config_path = config_path(cfg),
+                                  .store_dir = store_path(store),
+                                  .jobs = jobs,
+                                  .paths = argv + optind,
+                                  .npaths = argc - optind};
     return intake_batch_run(&o);
 }
 
@@ -330,7 +333,8 @@ static int print_hit(void *user, const struct intake_hit *h)
     if (o->json) {
         json_object *j = json_object_new_object();
         json_object_object_add(j, "id", json_object_new_string(h->doc_id));
-        json_object_object_add(j, "source", h->source_name ? json_object_new_string(h->source_name) : NULL);
+        json_object_object_add(j, "source",
+                               h->source_name ? json_object_new_string(h->source_name) : NULL);
         json_object_object_add(j, "mime", json_object_new_string(h->mime ? h->mime : ""));
         json_object_object_add(j, "lang", json_object_new_string(h->lang ? h->lang : "und"));
         json_object_object_add(j, "score", json_object_new_double(h->score));
@@ -362,14 +366,11 @@ static int print_text(void *user, const struct intake_hit *h)
 
 static int cmd_search_or_show(int argc, char **argv, int show)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                         {"store", required_argument, 0, 's'},
-                                         {"json", no_argument, 0, 'J'},
-                                         {"limit", required_argument, 0, 'n'},
-                                         {"offset", required_argument, 0, 'o'},
-                                         {"lang", required_argument, 0, 'l'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'}, {"store", required_argument, 0, 's'},
+        {"json", no_argument, 0, 'J'},         {"limit", required_argument, 0, 'n'},
+        {"offset", required_argument, 0, 'o'}, {"lang", required_argument, 0, 'l'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     const char *cfg = NULL, *store = NULL, *lang = NULL;
     long limit = 10, offset = 0;
     int json = 0, c;
@@ -433,9 +434,8 @@ static int cmd_search_or_show(int argc, char **argv, int show)
 
 static int cmd_plugins(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *cfg = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -457,7 +457,8 @@ static int cmd_plugins(int argc, char **argv)
     printf("%-18s %-8s %-8s %s\n", "PLUGIN", "STAGE", "VERSION", "SUMMARY");
     int bad = 0, shown = 0;
     char *path = strdup(e->plugin_path);
-    for (char *save = NULL, *dir = strtok_r(path, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+    for (char *save = NULL, *dir = strtok_r(path, ":", &save); dir;
+         dir = strtok_r(NULL, ":", &save)) {
         DIR *d = opendir(dir);
         if (!d)
             continue;

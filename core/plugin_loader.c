@@ -70,8 +70,9 @@ int intake_plugin_load(const char *path, const char *expected_name,
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         const char *e = dlerror();
-        return INTAKE_ERR(err, INTAKE_EABI, "plugin %s: cannot load: %s (check its dependencies with ldd)",
-                          path, e ? e : "unknown dlopen error");
+        return INTAKE_ERR(err, INTAKE_EABI,
+                          "plugin %s: cannot load: %s (check its dependencies with ldd)", path,
+                          e ? e : "unknown dlopen error");
     }
     intake_plugin_entry_fn entry;
     *(void **)&entry = dlsym(h, INTAKE_PLUGIN_ENTRY_SYMBOL);
@@ -84,8 +85,9 @@ int intake_plugin_load(const char *path, const char *expected_name,
     int rc = entry(intake_core_host(), &d);
     if (rc != INTAKE_OK || !d) {
         dlclose(h);
-        return INTAKE_ERR(err, INTAKE_EABI, "plugin %s: entry point refused this host (ABI %d.%d): %s",
-                          path, INTAKE_PLUGIN_ABI_MAJOR, INTAKE_PLUGIN_ABI_MINOR,
+        return INTAKE_ERR(err, INTAKE_EABI,
+                          "plugin %s: entry point refused this host (ABI %d.%d): %s", path,
+                          INTAKE_PLUGIN_ABI_MAJOR, INTAKE_PLUGIN_ABI_MINOR,
                           rc ? intake_strerror(rc) : "no descriptor");
     }
     const char *why = NULL;
@@ -160,8 +162,8 @@ int intake_plugin_find(const char *search_path, const char *name, char **out,
             if (n > 0 && (size_t)n < sizeof path && access(path, F_OK) == 0) {
                 if (found) {
                     int rc = INTAKE_ERR(err, INTAKE_EABI,
-                                        "plugin '%s' found twice: %s and %s (duplicate name)",
-                                        name, found, path);
+                                        "plugin '%s' found twice: %s and %s (duplicate name)", name,
+                                        found, path);
                     free(found);
                     return rc;
                 }

@@ -18,7 +18,7 @@
 #include <intake/error.h>
 
 enum intake_job_state {
-    INTAKE_JOB_NONE = 0,   /* never seen */
+    INTAKE_JOB_NONE = 0, /* never seen */
     INTAKE_JOB_PENDING = 1,
     INTAKE_JOB_DONE = 2,
     INTAKE_JOB_QUARANTINED = 3
@@ -43,8 +43,8 @@ struct intake_store_ops {
     int (*job_enqueue)(struct intake_store *s, const char *doc_id, uint64_t size,
                        struct intake_error *err);
     /** Record a failed attempt; returns the new count in *attempts. */
-    int (*job_failed)(struct intake_store *s, const char *doc_id, const char *reason,
-                      int *attempts, struct intake_error *err);
+    int (*job_failed)(struct intake_store *s, const char *doc_id, const char *reason, int *attempts,
+                      struct intake_error *err);
     int (*job_quarantine)(struct intake_store *s, const char *doc_id, const char *reason,
                           struct intake_error *err);
     /** Begin the commit transaction; *handle is what index plugins get

@@ -69,10 +69,10 @@ static int exec(struct intake_store *s, const char *sql, struct intake_error *er
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS jobs ("
-    "  doc_id   TEXT PRIMARY KEY,"         /* SHA-256 of the content, hex */
+    "  doc_id   TEXT PRIMARY KEY," /* SHA-256 of the content, hex */
     "  state    TEXT NOT NULL CHECK (state IN ('pending','done','quarantined')),"
     "  attempts INTEGER NOT NULL DEFAULT 0," /* failed attempts */
-    "  reason   TEXT,"                     /* content-free */
+    "  reason   TEXT,"                       /* content-free */
     "  size     INTEGER,"
     "  created  INTEGER NOT NULL,"
     "  updated  INTEGER NOT NULL"
@@ -142,9 +142,9 @@ static int st_job_get(struct intake_store *s, const char *doc_id, struct intake_
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         const char *st = (const char *)sqlite3_column_text(q, 0);
-        job->state = !strcmp(st, "done") ? INTAKE_JOB_DONE
+        job->state = !strcmp(st, "done")          ? INTAKE_JOB_DONE
                      : !strcmp(st, "quarantined") ? INTAKE_JOB_QUARANTINED
-                                                   : INTAKE_JOB_PENDING;
+                                                  : INTAKE_JOB_PENDING;
         job->attempts = sqlite3_column_int(q, 1);
         const char *r = (const char *)sqlite3_column_text(q, 2);
         snprintf(job->reason, sizeof job->reason, "%s", r ? r : "");
@@ -189,8 +189,10 @@ static int st_job_failed(struct intake_store *s, const char *doc_id, const char 
 {
     int64_t now = time(NULL);
     const void *a[] = {doc_id, reason, &now};
-    int rc = run(s, "UPDATE jobs SET attempts = attempts + 1, reason = ?2, updated = ?3 "
-                    "WHERE doc_id = ?1", "tti", a, err);
+    int rc = run(s,
+                 "UPDATE jobs SET attempts = attempts + 1, reason = ?2, updated = ?3 "
+                 "WHERE doc_id = ?1",
+                 "tti", a, err);
     struct intake_job j;
     if (rc == 0 && (rc = st_job_get(s, doc_id, &j, err)) == 0)
         *attempts = j.attempts;
@@ -202,7 +204,8 @@ static int st_job_quarantine(struct intake_store *s, const char *doc_id, const c
 {
     int64_t now = time(NULL);
     const void *a[] = {doc_id, reason, &now};
-    return run(s, "UPDATE jobs SET state = 'quarantined', reason = ?2, updated = ?3 WHERE doc_id = ?1",
+    return run(s,
+               "UPDATE jobs SET state = 'quarantined', reason = ?2, updated = ?3 WHERE doc_id = ?1",
                "tti", a, err);
 }
 

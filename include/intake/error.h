@@ -21,22 +21,22 @@ extern "C" {
 enum intake_status {
     INTAKE_OK = 0,
     INTAKE_ENOMEM = -1,
-    INTAKE_EINVAL = -2,    /* misuse of an API */
-    INTAKE_EIO = -3,       /* reading or writing a file failed */
-    INTAKE_EFORMAT = -4,   /* unsupported or corrupt input document: quarantine */
-    INTAKE_ECONFIG = -5,   /* bad configuration: refuse to start */
-    INTAKE_EABI = -6,      /* plugin/host ABI mismatch: refuse to start */
-    INTAKE_ETIMEOUT = -7,  /* a deadline passed: quarantine */
-    INTAKE_ERETRY = -8,    /* transient, e.g. SQLITE_BUSY: retry */
-    INTAKE_EINTERNAL = -9  /* bug or broken library */
+    INTAKE_EINVAL = -2,   /* misuse of an API */
+    INTAKE_EIO = -3,      /* reading or writing a file failed */
+    INTAKE_EFORMAT = -4,  /* unsupported or corrupt input document: quarantine */
+    INTAKE_ECONFIG = -5,  /* bad configuration: refuse to start */
+    INTAKE_EABI = -6,     /* plugin/host ABI mismatch: refuse to start */
+    INTAKE_ETIMEOUT = -7, /* a deadline passed: quarantine */
+    INTAKE_ERETRY = -8,   /* transient, e.g. SQLITE_BUSY: retry */
+    INTAKE_EINTERNAL = -9 /* bug or broken library */
 };
 
 /** Per-call error details. Thread-safe because each call has its own. */
 struct intake_error {
-    int code;          /* an enum intake_status */
-    int line;          /* source line that set it, for debugging */
-    const char *file;  /* source file that set it (static string) */
-    char msg[256];     /* one line, no document content */
+    int code;         /* an enum intake_status */
+    int line;         /* source line that set it, for debugging */
+    const char *file; /* source file that set it (static string) */
+    char msg[256];    /* one line, no document content */
 };
 
 #if defined(__GNUC__)
@@ -65,8 +65,8 @@ static inline const char *intake_strerror(int code)
 
 /** Fill \p err (may be NULL) and return \p code; the one spot to break on. */
 INTAKE_PRINTF(5, 0)
-static inline int intake_error_vset(struct intake_error *err, int code, const char *file,
-                                    int line, const char *fmt, va_list ap)
+static inline int intake_error_vset(struct intake_error *err, int code, const char *file, int line,
+                                    const char *fmt, va_list ap)
 {
     if (err) {
         err->code = code;

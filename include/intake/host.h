@@ -77,8 +77,7 @@ struct intake_host {
                         struct intake_error *err);
     /** Number of pages, and the byte range [start, end) of page \p i in the text. */
     uint32_t (*doc_page_count)(const struct intake_doc *doc);
-    int (*doc_page_range)(const struct intake_doc *doc, uint32_t i, uint64_t *start,
-                          uint64_t *end);
+    int (*doc_page_range)(const struct intake_doc *doc, uint32_t i, uint64_t *start, uint64_t *end);
 
     /** Metadata (copied). Keys are ASCII; values may be personal data and are
      *  never stored unless the core has run detection over them. */
@@ -144,11 +143,16 @@ struct intake_host {
         if ((host)->log_level(ctx) >= (lvl))                                                       \
             (host)->log((ctx), (doc), (lvl), __VA_ARGS__);                                         \
     } while (0)
-#define intake_log_error(host, ctx, doc, ...) intake_log_at(host, ctx, doc, INTAKE_LOG_ERROR, __VA_ARGS__)
-#define intake_log_warn(host, ctx, doc, ...) intake_log_at(host, ctx, doc, INTAKE_LOG_WARN, __VA_ARGS__)
-#define intake_log_info(host, ctx, doc, ...) intake_log_at(host, ctx, doc, INTAKE_LOG_INFO, __VA_ARGS__)
-#define intake_log_debug(host, ctx, doc, ...) intake_log_at(host, ctx, doc, INTAKE_LOG_DEBUG, __VA_ARGS__)
-#define intake_log_trace(host, ctx, doc, ...) intake_log_at(host, ctx, doc, INTAKE_LOG_TRACE, __VA_ARGS__)
+#define intake_log_error(host, ctx, doc, ...)                                                      \
+    intake_log_at(host, ctx, doc, INTAKE_LOG_ERROR, __VA_ARGS__)
+#define intake_log_warn(host, ctx, doc, ...)                                                       \
+    intake_log_at(host, ctx, doc, INTAKE_LOG_WARN, __VA_ARGS__)
+#define intake_log_info(host, ctx, doc, ...)                                                       \
+    intake_log_at(host, ctx, doc, INTAKE_LOG_INFO, __VA_ARGS__)
+#define intake_log_debug(host, ctx, doc, ...)                                                      \
+    intake_log_at(host, ctx, doc, INTAKE_LOG_DEBUG, __VA_ARGS__)
+#define intake_log_trace(host, ctx, doc, ...)                                                      \
+    intake_log_at(host, ctx, doc, INTAKE_LOG_TRACE, __VA_ARGS__)
 
 #ifdef __cplusplus
 }

@@ -32,7 +32,7 @@ enum intake_option_type {
 };
 
 /** Option flags. */
-#define INTAKE_OPT_REQUIRED 0x1u  /* the section must set it */
+#define INTAKE_OPT_REQUIRED  0x1u /* the section must set it */
 #define INTAKE_OPT_SENSITIVE 0x2u /* never logged or echoed (salts, keys) */
 
 /** One row of an option table. */

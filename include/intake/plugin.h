@@ -59,12 +59,12 @@ typedef int (*intake_probe_fn)(void *instance, const unsigned char *bytes, size_
 
 /** A search request (index stage). Strings are borrowed for the call. */
 struct intake_query {
-    const char *text;  /* the user's query, in the index's query language */
-    const char *lang;  /* only documents in this language, or NULL */
+    const char *text;   /* the user's query, in the index's query language */
+    const char *lang;   /* only documents in this language, or NULL */
     const char *doc_id; /* fetch this one document (with its text) instead of searching */
-    uint32_t limit;    /* at most this many hits */
-    uint32_t offset;   /* skip this many (pagination) */
-    uint32_t flags;    /* INTAKE_QUERY_* */
+    uint32_t limit;     /* at most this many hits */
+    uint32_t offset;    /* skip this many (pagination) */
+    uint32_t flags;     /* INTAKE_QUERY_* */
     uint32_t reserved;
 };
 #define INTAKE_QUERY_WITH_TEXT 0x1u /* fill intake_hit.text */
@@ -97,9 +97,9 @@ struct intake_plugin {
     uint32_t stage;       /* enum intake_stage */
     uint32_t flags;       /* INTAKE_PLUGIN_F_* */
     uint32_t reserved;
-    const char *name;        /* == folder name == .so basename == config `type` */
-    const char *version;     /* the plugin's own version string */
-    const char *description; /* one line */
+    const char *name;                    /* == folder name == .so basename == config `type` */
+    const char *version;                 /* the plugin's own version string */
+    const char *description;             /* one line */
     const struct intake_option *options; /* {0}-terminated table, or NULL */
     size_t config_size;                  /* size of the struct the options fill */
     const char *const *mime_types;       /* extract stage: NULL-terminated fnmatch patterns */
@@ -116,7 +116,8 @@ struct intake_plugin {
 };
 
 /** v1.0 size: the loader refuses anything shorter. */
-#define INTAKE_PLUGIN_SIZE_V1_0 (offsetof(struct intake_plugin, cb_search) + sizeof(intake_search_fn))
+#define INTAKE_PLUGIN_SIZE_V1_0                                                                    \
+    (offsetof(struct intake_plugin, cb_search) + sizeof(intake_search_fn))
 
 /** The entry point every plugin exports. */
 typedef int (*intake_plugin_entry_fn)(const struct intake_host *host,

@@ -52,9 +52,9 @@ struct intake_span {
 static inline const char *intake_label_name(uint32_t label)
 {
     static const char *const names[INTAKE_LABEL_COUNT] = {
-        NULL,       "PERSON",   "PHONE",  "EMAIL",      "NATIONAL_ID",
-        "PASSPORT", "IBAN",     "CARD",   "DATE",       "ADDRESS",
-        "LOCATION", "IP_ADDRESS", "URL",  "VEHICLE_PLATE", "ORGANISATION",
+        NULL,       "PERSON",     "PHONE", "EMAIL",         "NATIONAL_ID",
+        "PASSPORT", "IBAN",       "CARD",  "DATE",          "ADDRESS",
+        "LOCATION", "IP_ADDRESS", "URL",   "VEHICLE_PLATE", "ORGANISATION",
     };
     return label < INTAKE_LABEL_COUNT ? names[label] : NULL;
 }

@@ -30,32 +30,32 @@
 #include <strings.h>
 
 /* keyword classes (bits) */
-#define C_BIRTH 0x1u
-#define C_PLACE 0x2u
-#define C_CITYLOC 0x4u
-#define C_CITYPRE 0x8u
-#define C_CITYPOST 0x10u
-#define C_STREET 0x20u
-#define C_HOUSEPRE 0x40u
-#define C_FLATPRE 0x80u
+#define C_BIRTH     0x1u
+#define C_PLACE     0x2u
+#define C_CITYLOC   0x4u
+#define C_CITYPRE   0x8u
+#define C_CITYPOST  0x10u
+#define C_STREET    0x20u
+#define C_HOUSEPRE  0x40u
+#define C_FLATPRE   0x80u
 #define C_HOUSEPOST 0x100u
-#define C_FLATPOST 0x200u
-#define C_ORD 0x400u
-#define C_YEAR 0x800u
-#define C_MONTH 0x1000u
-#define C_PLATE 0x2000u
-#define C_EN 0x4000u
-#define C_SKIP 0x8000u
+#define C_FLATPOST  0x200u
+#define C_ORD       0x400u
+#define C_YEAR      0x800u
+#define C_MONTH     0x1000u
+#define C_PLATE     0x2000u
+#define C_EN        0x4000u
+#define C_SKIP      0x8000u
 
 static const struct {
     const char *name;
     uint32_t bit;
 } class_names[] = {
-    {"BIRTH", C_BIRTH},       {"PLACE", C_PLACE},         {"CITYLOC", C_CITYLOC},
-    {"CITYPRE", C_CITYPRE},   {"CITYPOST", C_CITYPOST},   {"STREET", C_STREET},
-    {"HOUSEPRE", C_HOUSEPRE}, {"FLATPRE", C_FLATPRE},     {"HOUSEPOST", C_HOUSEPOST},
-    {"FLATPOST", C_FLATPOST}, {"ORD", C_ORD},             {"YEAR", C_YEAR},
-    {"MONTH", C_MONTH},       {"PLATE", C_PLATE},         {"EN", C_EN},
+    {"BIRTH", C_BIRTH},       {"PLACE", C_PLACE},       {"CITYLOC", C_CITYLOC},
+    {"CITYPRE", C_CITYPRE},   {"CITYPOST", C_CITYPOST}, {"STREET", C_STREET},
+    {"HOUSEPRE", C_HOUSEPRE}, {"FLATPRE", C_FLATPRE},   {"HOUSEPOST", C_HOUSEPOST},
+    {"FLATPOST", C_FLATPOST}, {"ORD", C_ORD},           {"YEAR", C_YEAR},
+    {"MONTH", C_MONTH},       {"PLATE", C_PLATE},       {"EN", C_EN},
     {"SKIP", C_SKIP},
 };
 
@@ -87,24 +87,24 @@ static unsigned pbucket(const unsigned char *s)
 
 /* token kinds and flags */
 enum { TK_WORD = 1, TK_PUNCT = 2 };
-#define F_CAP 0x1u     /* first letter upper case */
-#define F_DIG0 0x2u    /* starts with a digit */
+#define F_CAP    0x1u  /* first letter upper case */
+#define F_DIG0   0x2u  /* starts with a digit */
 #define F_ALLDIG 0x4u  /* digits only */
-#define F_HYPH 0x8u    /* contains a hyphen */
-#define F_NL 0x10u     /* a line break before it */
-#define F_PARA 0x20u   /* a blank line before it */
-#define F_SP 0x40u     /* white space before it */
-#define F_ASCII 0x80u  /* ASCII only */
+#define F_HYPH   0x8u  /* contains a hyphen */
+#define F_NL     0x10u /* a line break before it */
+#define F_PARA   0x20u /* a blank line before it */
+#define F_SP     0x40u /* white space before it */
+#define F_ASCII  0x80u /* ASCII only */
 #define F_HASLET 0x100u
-#define F_UPPER 0x200u /* every letter upper case */
+#define F_UPPER  0x200u /* every letter upper case */
 
 struct tok {
-    uint32_t s, e;  /* offsets inside the chunk */
-    uint32_t cls;   /* keyword classes */
-    uint32_t ch;    /* punctuation: the code point */
+    uint32_t s, e; /* offsets inside the chunk */
+    uint32_t cls;  /* keyword classes */
+    uint32_t ch;   /* punctuation: the code point */
     uint16_t flags;
     uint8_t kind;
-    uint8_t ndig;   /* leading digits (capped at 255) */
+    uint8_t ndig; /* leading digits (capped at 255) */
 };
 
 struct date {
@@ -144,8 +144,7 @@ static size_t u8dec(const unsigned char *p, size_t n, uint32_t *cp)
     }
     if (c >= 0xF0 && c < 0xF5 && n >= 4 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
         (p[3] & 0xC0) == 0x80) {
-        *cp = ((c & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
-              (p[3] & 0x3Fu);
+        *cp = ((c & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
         return 4;
     }
     *cp = 0xFFFD;
@@ -201,9 +200,8 @@ static int is_digit(uint32_t c)
 
 static int is_space(uint32_t c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v' ||
-           c == 0xA0 || (c >= 0x2000 && c <= 0x200B) || c == 0x202F || c == 0x3000 ||
-           c == 0xFEFF;
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v' || c == 0xA0 ||
+           (c >= 0x2000 && c <= 0x200B) || c == 0x202F || c == 0x3000 || c == 0xFEFF;
 }
 
 static int is_upper(uint32_t c)
@@ -849,8 +847,8 @@ static int is_gr(const struct ctx *c, size_t k)
     if (!is_w(c, k) || k < 2 || !is_p(c, k - 1, '.') || !is_w(c, k - 2))
         return 0;
     const unsigned char *a = c->t + T(k - 2).s, *b = c->t + T(k).s;
-    return wlen(c, k - 2) == 2 && wlen(c, k) == 2 && a[0] == 0xD0 && a[1] == 0xB3 &&
-           b[0] == 0xD1 && b[1] == 0x80; /* г . р */
+    return wlen(c, k - 2) == 2 && wlen(c, k) == 2 && a[0] == 0xD0 && a[1] == 0xB3 && b[0] == 0xD1 &&
+           b[1] == 0x80; /* г . р */
 }
 
 static int birth_tok(const struct ctx *c, size_t k)
@@ -941,8 +939,8 @@ static size_t cap_run(const struct ctx *c, size_t k, int stop_at_class)
             break;
         if (m && (T(k + m).flags & F_NL))
             break;
-        if (stop_at_class && (T(k + m).cls & (C_CITYPOST | C_CITYLOC | C_STREET | C_MONTH |
-                                              C_BIRTH | C_PLACE)))
+        if (stop_at_class &&
+            (T(k + m).cls & (C_CITYPOST | C_CITYLOC | C_STREET | C_MONTH | C_BIRTH | C_PLACE)))
             break;
         m++;
     }
@@ -1004,8 +1002,8 @@ static int find_places(struct ctx *c)
             size_t m = 0;
             while (m < 3 && k >= m + 1 && is_w(c, k - m - 1) && (T(k - m - 1).flags & F_CAP) &&
                    (T(k - m - 1).flags & F_HASLET) &&
-                   !(T(k - m - 1).cls & (C_MONTH | C_BIRTH | C_PLACE)) &&
-                   (T(k - m).flags & F_SP) && !(T(k - m).flags & F_NL))
+                   !(T(k - m - 1).cls & (C_MONTH | C_BIRTH | C_PLACE)) && (T(k - m).flags & F_SP) &&
+                   !(T(k - m).flags & F_NL))
                 m++;
             if ((rc = emit_loc(c, k - m, m, 0.9f)))
                 return rc;
@@ -1035,8 +1033,16 @@ static int find_places(struct ctx *c)
 
 /* ------------------------------------------------------------ addresses */
 
-enum { K_NONE = 0, K_STREET = 1, K_HOUSE = 2, K_FLAT = 4, K_CITY = 8, K_CAPS = 16,
-       K_POST = 32, K_BARE = 64 /* a number alone: a house only right after a street */ };
+enum {
+    K_NONE = 0,
+    K_STREET = 1,
+    K_HOUSE = 2,
+    K_FLAT = 4,
+    K_CITY = 8,
+    K_CAPS = 16,
+    K_POST = 32,
+    K_BARE = 64 /* a number alone: a house only right after a street */
+};
 
 static int is_delim(const struct ctx *c, size_t k)
 {
@@ -1048,8 +1054,8 @@ static int is_delim(const struct ctx *c, size_t k)
     if (tk->kind != TK_PUNCT)
         return 0;
     return tk->ch == ',' || tk->ch == ';' || tk->ch == ':' || tk->ch == '(' || tk->ch == ')' ||
-           tk->ch == '.' || tk->ch == 0xAB || tk->ch == 0xBB || tk->ch == '"' ||
-           tk->ch == 0x201C || tk->ch == 0x201D;
+           tk->ch == '.' || tk->ch == 0xAB || tk->ch == 0xBB || tk->ch == '"' || tk->ch == 0x201C ||
+           tk->ch == 0x201D;
 }
 
 /* a house or flat number: 15, 15А, 14/2, 56-169 */
@@ -1112,8 +1118,8 @@ static int comp_right(const struct ctx *c, size_t k, size_t *end, int en_style)
             return K_STREET;
         }
         /* 56-169, 15 */
-        if ((tk->flags & F_HYPH) && !(tk->flags & F_HASLET) && tk->ndig <= 4 &&
-            wlen(c, k) <= 9u && is_delim(c, k + 1)) {
+        if ((tk->flags & F_HYPH) && !(tk->flags & F_HASLET) && tk->ndig <= 4 && wlen(c, k) <= 9u &&
+            is_delim(c, k + 1)) {
             *end = k;
             return K_BARE;
         }
@@ -1125,8 +1131,8 @@ static int comp_right(const struct ctx *c, size_t k, size_t *end, int en_style)
         }
     }
     /* ул. Садовая / г. Алматы: a prefix word, its dot, the name */
-    if ((tk->cls & (C_STREET | C_CITYPRE)) && !(tk->flags & F_CAP && tk->cls & C_CITYPRE &&
-                                                wlen(c, k) > 2)) {
+    if ((tk->cls & (C_STREET | C_CITYPRE)) &&
+        !(tk->flags & F_CAP && tk->cls & C_CITYPRE && wlen(c, k) > 2)) {
         size_t j = k + 1;
         if (is_p(c, j, '.'))
             j++;
@@ -1212,8 +1218,8 @@ static int comp_left(const struct ctx *c, size_t e, size_t *start)
             j--;
         size_t m = 0;
         while (m < 3 && j >= m + 1 && is_w(c, j - m - 1) && (T(j - m - 1).flags & F_HASLET) &&
-               ((T(j - m - 1).flags & F_CAP) || (m == 0 && j >= 2 && is_w(c, j - 2) &&
-                                                 (T(j - 2).flags & F_CAP))) &&
+               ((T(j - m - 1).flags & F_CAP) ||
+                (m == 0 && j >= 2 && is_w(c, j - 2) && (T(j - 2).flags & F_CAP))) &&
                !(T(j - m).flags & F_NL))
             m++;
         if (!m)
@@ -1256,8 +1262,8 @@ static int find_addresses(struct ctx *c)
             continue;
         const struct tok *tk = &T(k);
         int anchor = (tk->cls & (C_STREET | C_HOUSEPRE | C_FLATPRE)) ||
-                     ((tk->flags & F_DIG0) &&
-                      (tk->cls & (C_HOUSEPOST | C_FLATPOST | C_ORD)) && (tk->flags & F_HYPH));
+                     ((tk->flags & F_DIG0) && (tk->cls & (C_HOUSEPOST | C_FLATPOST | C_ORD)) &&
+                      (tk->flags & F_HYPH));
         if (!anchor)
             continue;
         /* the component holding the anchor: try starting up to 5 tokens left */
@@ -1279,8 +1285,8 @@ static int find_addresses(struct ctx *c)
         if (best_s == SIZE_MAX)
             continue;
         int kinds = kind, ncomp = 1, last = kind;
-        int prefix_style = (T(best_s).cls & C_STREET) && !(T(best_s).flags & F_DIG0) &&
-                           is_p(c, best_s + 1, '.');
+        int prefix_style =
+            (T(best_s).cls & C_STREET) && !(T(best_s).flags & F_DIG0) && is_p(c, best_s + 1, '.');
         size_t s = best_s, e = best_e;
         /* right */
         for (;;) {
@@ -1426,8 +1432,8 @@ static int find_plates(struct ctx *c)
                 e = k;
                 strong = 1;
             } else if (strcmp(s0, "DDD") == 0 && is_w(c, k + 1) && is_w(c, k + 2) &&
-                       shape(c, k + 1, s1, 0) && shape(c, k + 2, s2, 0) &&
-                       strcmp(s1, "LLL") == 0 && strcmp(s2, "DD") == 0) {
+                       shape(c, k + 1, s1, 0) && shape(c, k + 2, s2, 0) && strcmp(s1, "LLL") == 0 &&
+                       strcmp(s2, "DD") == 0) {
                 e = k + 2; /* 123 ABC 02 */
             } else if (strcmp(s0, "DD") == 0 && is_w(c, k + 1) && is_w(c, k + 2) &&
                        shape(c, k + 1, s1, 0) && shape(c, k + 2, s2, 0)) {

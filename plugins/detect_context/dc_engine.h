@@ -15,11 +15,11 @@
 #include <intake/intake.h>
 
 /* Entity types the plugin can report (the `types` option). */
-#define DC_T_DATE 0x1u
-#define DC_T_ADDRESS 0x2u
+#define DC_T_DATE     0x1u
+#define DC_T_ADDRESS  0x2u
 #define DC_T_LOCATION 0x4u
-#define DC_T_PLATE 0x8u
-#define DC_T_ALL 0xFu
+#define DC_T_PLATE    0x8u
+#define DC_T_ALL      0xFu
 
 struct dc_alloc {
     void *(*alloc)(size_t);

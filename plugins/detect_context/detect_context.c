@@ -32,8 +32,8 @@ struct detect_context_config {
 };
 
 static const struct intake_option detect_context_options[] = {
-    {INTAKE_OPT_PATH, "data_dir", DC_DATA_DIR, 0,
-     offsetof(struct detect_context_config, data_dir), "folder of keywords.txt", 0, 0},
+    {INTAKE_OPT_PATH, "data_dir", DC_DATA_DIR, 0, offsetof(struct detect_context_config, data_dir),
+     "folder of keywords.txt", 0, 0},
     {INTAKE_OPT_LIST, "types", "DATE,ADDRESS,LOCATION,VEHICLE_PLATE", 0,
      offsetof(struct detect_context_config, types),
      "types to report: DATE, ADDRESS, LOCATION, VEHICLE_PLATE or all", 0, 0},
@@ -57,14 +57,12 @@ static int dir_exists(const char *p)
     return p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int cb_detect_context_init(const struct intake_host *host,
-                                  const struct intake_context *ctx, const void *config,
-                                  void **instance, struct intake_error *err)
+static int cb_detect_context_init(const struct intake_host *host, const struct intake_context *ctx,
+                                  const void *config, void **instance, struct intake_error *err)
 {
     intake_return_val_if_fail(host && instance, INTAKE_EINVAL);
     const struct detect_context_config *cfg = config;
-    struct dc_settings set = {.data_dir = NULL, .types = DC_T_ALL, .window = 96,
-                              .min_score = 0.0};
+    struct dc_settings set = {.data_dir = NULL, .types = DC_T_ALL, .window = 96, .min_score = 0.0};
     const char *dir = cfg && cfg->data_dir ? cfg->data_dir : DC_DATA_DIR;
     if (cfg) {
         if (cfg->min_score < 0.0 || cfg->min_score > 1.0)
@@ -82,7 +80,8 @@ static int cb_detect_context_init(const struct intake_host *host,
                 if (!b)
                     return INTAKE_ERR(err, INTAKE_ECONFIG,
                                       "types: '%.16s' is not one of DATE, ADDRESS, LOCATION, "
-                                      "VEHICLE_PLATE, all", *l);
+                                      "VEHICLE_PLATE, all",
+                                      *l);
                 set.types |= b;
             }
         }

@@ -52,9 +52,12 @@ enum dp_kz12_class dp_kz12_classify(const char *d)
     int yy = two(d), mm = two(d + 2), dd = two(d + 4);
     int c = DIG(d[6]);
     switch (c) {
-    case 1: case 2: return dp_valid_date(1800 + yy, mm, dd) ? DP_KZ12_IIN : DP_KZ12_OTHER;
-    case 3: case 4: return dp_valid_date(1900 + yy, mm, dd) ? DP_KZ12_IIN : DP_KZ12_OTHER;
-    case 5: case 6: return dp_valid_date(2000 + yy, mm, dd) ? DP_KZ12_IIN : DP_KZ12_OTHER;
+    case 1:
+    case 2: return dp_valid_date(1800 + yy, mm, dd) ? DP_KZ12_IIN : DP_KZ12_OTHER;
+    case 3:
+    case 4: return dp_valid_date(1900 + yy, mm, dd) ? DP_KZ12_IIN : DP_KZ12_OTHER;
+    case 5:
+    case 6: return dp_valid_date(2000 + yy, mm, dd) ? DP_KZ12_IIN : DP_KZ12_OTHER;
     case 0: /* foreign residents: the century is not encoded */
         return (dp_valid_date(1900 + yy, mm, dd) || dp_valid_date(2000 + yy, mm, dd))
                    ? DP_KZ12_IIN

@@ -81,8 +81,8 @@ static int cb_detect_patterns_init(const struct intake_host *host, const struct 
 {
     intake_return_val_if_fail(host && instance, INTAKE_EINVAL);
     const struct detect_patterns_config *cfg = config;
-    struct dp_settings set = {.labels = dp_labels_supported(), .window_before = 64,
-                              .window_after = 24, .min_score = 0.0};
+    struct dp_settings set = {
+        .labels = dp_labels_supported(), .window_before = 64, .window_after = 24, .min_score = 0.0};
     if (cfg) {
         if (cfg->context_window < 0 || cfg->context_window_after < 0)
             return INTAKE_ERR(err, INTAKE_ECONFIG, "context_window must not be negative");
@@ -97,8 +97,8 @@ static int cb_detect_patterns_init(const struct intake_host *host, const struct 
                 uint32_t b = type_bit(*t);
                 if (!b)
                     return INTAKE_ERR(err, INTAKE_ECONFIG,
-                                      "types: '%.40s' is not a type this plugin detects (%s)",
-                                      *t, DP_DEFAULT_TYPES);
+                                      "types: '%.40s' is not a type this plugin detects (%s)", *t,
+                                      DP_DEFAULT_TYPES);
                 set.labels |= b;
             }
             if (!set.labels)

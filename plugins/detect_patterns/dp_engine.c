@@ -194,7 +194,7 @@ static const struct {
     {"банк", DP_CTX_ACCT, 0},
     {"bank", DP_CTX_ACCT, 0},
 };
-#define N_CTX (sizeof ctx_tab / sizeof ctx_tab[0])
+#define N_CTX       (sizeof ctx_tab / sizeof ctx_tab[0])
 #define CTX_ID_BASE 1000u
 
 /* Context categories each label uses (to compile only what is needed). */
@@ -219,8 +219,8 @@ static uint32_t ctx_cats_for(uint32_t labels)
 /* ---------------------------------------------------------------- types */
 
 struct dp_engine {
-    hs_database_t *db;      /* triggers + passport words, over the whole text */
-    hs_database_t *ctx_db;  /* context words, over candidate windows; NULL if none */
+    hs_database_t *db;     /* triggers + passport words, over the whole text */
+    hs_database_t *ctx_db; /* context words, over candidate windows; NULL if none */
     struct dp_settings set;
     struct dp_alloc a;
     uint8_t ctx_len[N_CTX]; /* byte length of each word (case variants keep it) */
@@ -352,8 +352,8 @@ int dp_engine_create(const struct dp_settings *set, const struct dp_alloc *a,
             goto out;
         }
         owned[nowned++] = p;
-        unsigned fl = HS_FLAG_CASELESS |
-                      (has_non_ascii(ctx_tab[c].word) ? HS_FLAG_UTF8 | HS_FLAG_UCP : 0u);
+        unsigned fl =
+            HS_FLAG_CASELESS | (has_non_ascii(ctx_tab[c].word) ? HS_FLAG_UTF8 | HS_FLAG_UCP : 0u);
         cpats[nc] = p;
         cflags[nc] = fl;
         cids[nc++] = CTX_ID_BASE + c;
@@ -388,8 +388,7 @@ void dp_engine_destroy(struct dp_engine *e)
     e->a.free(e);
 }
 
-int dp_scanner_create(const struct dp_engine *e, struct dp_scanner **out,
-                      struct intake_error *err)
+int dp_scanner_create(const struct dp_engine *e, struct dp_scanner **out, struct intake_error *err)
 {
     intake_return_val_if_fail(e && out, INTAKE_EINVAL);
     *out = NULL;
@@ -451,8 +450,10 @@ static int push_ctx(const struct dp_engine *e, struct dp_ctxhit **v, size_t *n, 
     if (!grow(&e->a, (void **)v, cap, *n, sizeof **v))
         return 0;
     uint64_t l = e->ctx_len[c];
-    (*v)[(*n)++] = (struct dp_ctxhit){.start = end >= l ? end - l : 0, .end = end,
-                                      .cat = ctx_tab[c].cat, .whole = ctx_tab[c].whole};
+    (*v)[(*n)++] = (struct dp_ctxhit){.start = end >= l ? end - l : 0,
+                                      .end = end,
+                                      .cat = ctx_tab[c].cat,
+                                      .whole = ctx_tab[c].whole};
     return 1;
 }
 
@@ -689,8 +690,7 @@ static int collect_context(const struct dp_engine *e, struct dp_scanner *s, cons
 int dp_scan(const struct dp_engine *e, struct dp_scanner *s, const char *text, size_t len,
             const struct dp_cand **res, size_t *n, struct intake_error *err)
 {
-    intake_return_val_if_fail(e && s && s->e == e && (text || len == 0) && res && n,
-                              INTAKE_EINVAL);
+    intake_return_val_if_fail(e && s && s->e == e && (text || len == 0) && res && n, INTAKE_EINVAL);
     *res = NULL;
     *n = 0;
     if (len > UINT_MAX)

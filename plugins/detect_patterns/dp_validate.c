@@ -13,7 +13,7 @@
 #define IS_LOWER(c) ((unsigned)((unsigned char)(c) - 'a') < 26u)
 #define IS_ALPHA(c) (IS_UPPER(c) || IS_LOWER(c))
 #define IS_ALNUM(c) (IS_ALPHA(c) || IS_DIGIT(c))
-#define IS_HEX(c) (IS_DIGIT(c) || (unsigned)(((unsigned char)(c) | 0x20) - 'a') < 6u)
+#define IS_HEX(c)   (IS_DIGIT(c) || (unsigned)(((unsigned char)(c) | 0x20) - 'a') < 6u)
 
 /* ---------------------------------------------------------------- scores */
 
@@ -97,8 +97,11 @@ void dp_cands_push(struct dp_cands *c, size_t start, size_t end, unsigned kind, 
         c->v = nv;
         c->cap = ncap;
     }
-    c->v[c->n++] = (struct dp_cand){.start = start, .end = end, .kind = (uint16_t)kind,
-                                    .flags = (uint16_t)flags, .score = 0.0f};
+    c->v[c->n++] = (struct dp_cand){.start = start,
+                                    .end = end,
+                                    .kind = (uint16_t)kind,
+                                    .flags = (uint16_t)flags,
+                                    .score = 0.0f};
 }
 
 /* ------------------------------------------------------------- letters */
@@ -189,10 +192,10 @@ static int numsign_before(const char *t, size_t s)
 /* ------------------------------------------------------- numeric tokens */
 
 #define SEP_SPACE 0x01u
-#define SEP_DASH 0x02u
-#define SEP_OPEN 0x04u
+#define SEP_DASH  0x02u
+#define SEP_OPEN  0x04u
 #define SEP_CLOSE 0x08u
-#define SEP_PLUS 0x10u
+#define SEP_PLUS  0x10u
 
 #define MAX_GROUPS 24
 #define MAX_DIGITS 20 /* longest entity: a 20-digit Russian account */
@@ -238,10 +241,10 @@ static size_t sep_start_at(const char *t, size_t len, size_t i, unsigned *fl)
 }
 
 struct grp {
-    size_t s, e;    /* digits [s, e) */
-    size_t sep_s;   /* start of the separator run before the group */
-    unsigned sep;   /* SEP_* flags of that run */
-    unsigned nsep;  /* characters in that run */
+    size_t s, e;   /* digits [s, e) */
+    size_t sep_s;  /* start of the separator run before the group */
+    unsigned sep;  /* SEP_* flags of that run */
+    unsigned nsep; /* characters in that run */
 };
 
 struct tok {
@@ -265,7 +268,11 @@ static int sizes_are(const struct tok *k, int i, int j, const int *want)
             return 0;
     return want[n] == 0;
 }
-#define SIZES(...) (const int[]){__VA_ARGS__, 0}
+#define SIZES(...)                                                                                 \
+    (const int[])                                                                                  \
+    {                                                                                              \
+        __VA_ARGS__, 0                                                                             \
+    }
 
 /* All separators between groups i..j are the same single space or dash:
  * the way card numbers are printed. */
@@ -299,16 +306,16 @@ static const struct {
     char cc[4];
     unsigned char min, max;
 } cc_tab[] = {
-    {"7", 11, 11},    {"996", 12, 12}, {"993", 11, 11}, {"998", 12, 12}, {"992", 12, 12},
-    {"90", 12, 12},   {"994", 12, 12}, {"995", 12, 12}, {"374", 11, 11}, {"375", 12, 12},
-    {"380", 12, 12},  {"373", 11, 11}, {"370", 11, 11}, {"371", 11, 11}, {"372", 10, 11},
-    {"1", 11, 11},    {"44", 12, 12},  {"49", 11, 13},  {"33", 11, 11},  {"39", 11, 13},
-    {"34", 11, 11},   {"86", 13, 13},  {"82", 11, 12},  {"971", 12, 12}, {"966", 12, 12},
-    {"974", 11, 11},  {"965", 11, 11}, {"973", 11, 11}, {"968", 11, 11}, {"972", 12, 12},
-    {"98", 12, 12},   {"91", 12, 12},  {"93", 11, 11},  {"48", 11, 11},  {"420", 12, 12},
-    {"36", 10, 11},   {"40", 11, 11},  {"30", 12, 12},  {"31", 11, 11},  {"32", 11, 11},
-    {"41", 11, 11},   {"43", 11, 13},  {"46", 10, 12},  {"81", 11, 12},  {"84", 11, 12},
-    {"66", 11, 11},   {"60", 11, 12},  {"62", 11, 14},  {"20", 12, 12},  {"976", 11, 11},
+    {"7", 11, 11},   {"996", 12, 12}, {"993", 11, 11}, {"998", 12, 12}, {"992", 12, 12},
+    {"90", 12, 12},  {"994", 12, 12}, {"995", 12, 12}, {"374", 11, 11}, {"375", 12, 12},
+    {"380", 12, 12}, {"373", 11, 11}, {"370", 11, 11}, {"371", 11, 11}, {"372", 10, 11},
+    {"1", 11, 11},   {"44", 12, 12},  {"49", 11, 13},  {"33", 11, 11},  {"39", 11, 13},
+    {"34", 11, 11},  {"86", 13, 13},  {"82", 11, 12},  {"971", 12, 12}, {"966", 12, 12},
+    {"974", 11, 11}, {"965", 11, 11}, {"973", 11, 11}, {"968", 11, 11}, {"972", 12, 12},
+    {"98", 12, 12},  {"91", 12, 12},  {"93", 11, 11},  {"48", 11, 11},  {"420", 12, 12},
+    {"36", 10, 11},  {"40", 11, 11},  {"30", 12, 12},  {"31", 11, 11},  {"32", 11, 11},
+    {"41", 11, 11},  {"43", 11, 13},  {"46", 10, 12},  {"81", 11, 12},  {"84", 11, 12},
+    {"66", 11, 11},  {"60", 11, 12},  {"62", 11, 14},  {"20", 12, 12},  {"976", 11, 11},
 };
 
 static unsigned phone_plus(const char *D, int n)
@@ -317,8 +324,8 @@ static unsigned phone_plus(const char *D, int n)
         size_t l = strlen(cc_tab[i].cc);
         if (memcmp(D, cc_tab[i].cc, l) == 0)
             return (n >= cc_tab[i].min && n <= cc_tab[i].max) ? DP_K_PHONE_INTL
-                   : (n >= 8 && n <= 15)                       ? DP_K_PHONE_E164
-                                                               : DP_K_NONE;
+                   : (n >= 8 && n <= 15)                      ? DP_K_PHONE_E164
+                                                              : DP_K_NONE;
     }
     return (n >= 8 && n <= 15 && D[0] != '0') ? DP_K_PHONE_E164 : DP_K_NONE;
 }
@@ -451,7 +458,7 @@ static int interpret(const struct tok *k, int i, int j, const char *D, int n, un
         if (memcmp(D, "40817", 5) == 0 || memcmp(D, "40820", 5) == 0 || memcmp(D, "423", 3) == 0)
             out[c++] = DP_K_ACCOUNT_RU;
         else if (memcmp(D, "301", 3) != 0) /* 301xx: a bank's correspondent account */
-            out[c++] = DP_K_ACCOUNT_20; /* Uzbek and other 20-digit accounts */
+            out[c++] = DP_K_ACCOUNT_20;    /* Uzbek and other 20-digit accounts */
     }
 
     /* ---- payment cards */
@@ -1057,8 +1064,7 @@ static size_t marker_fwd(const char *t, size_t len, size_t p)
     return p;
 }
 
-void dp_v_passport_near(const char *t, size_t len, size_t from, size_t window,
-                        struct dp_cands *out)
+void dp_v_passport_near(const char *t, size_t len, size_t from, size_t window, struct dp_cands *out)
 {
     const size_t NO = (size_t)-1;
     size_t lim = from + window < len ? from + window : len;

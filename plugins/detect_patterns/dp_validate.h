@@ -71,11 +71,11 @@ enum dp_kind {
 /** Context categories (bit mask) of the context words. */
 #define DP_CTX_PHONE 0x01u
 #define DP_CTX_EMAIL 0x02u
-#define DP_CTX_ID 0x04u
-#define DP_CTX_ORG 0x08u /* company identifiers: BIN, OGRN... lowers IDs */
-#define DP_CTX_PASS 0x10u
-#define DP_CTX_CARD 0x20u
-#define DP_CTX_ACCT 0x40u
+#define DP_CTX_ID    0x04u
+#define DP_CTX_ORG   0x08u /* company identifiers: BIN, OGRN... lowers IDs */
+#define DP_CTX_PASS  0x10u
+#define DP_CTX_CARD  0x20u
+#define DP_CTX_ACCT  0x40u
 
 /** Scoring row of a kind. */
 struct dp_kind_info {
@@ -88,7 +88,7 @@ struct dp_kind_info {
 DP_INTERNAL const struct dp_kind_info *dp_kind_info(unsigned kind);
 
 /** Candidate flags. */
-#define DP_CF_GLUED 0x1u   /* ASCII letter right before: kept only if a context word ends there */
+#define DP_CF_GLUED   0x1u /* ASCII letter right before: kept only if a context word ends there */
 #define DP_CF_NUMSIGN 0x2u /* "№"/"No"/"N" right before: a document number more often than not */
 
 struct dp_cand {

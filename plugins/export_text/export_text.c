@@ -38,8 +38,8 @@
 #include <intake/intake.h>
 
 #define EXPORT_TEXT_VERSION "0.1.0"
-#define DOC_ID_LEN 64
-#define MAX_DIR_LEN 1024
+#define DOC_ID_LEN          64
+#define MAX_DIR_LEN         1024
 
 /** Options, filled by the core from the option table below. */
 struct export_text_config {
@@ -51,8 +51,7 @@ static const struct intake_option export_text_options[] = {
     {INTAKE_OPT_STR, "dir", "redacted", 0, offsetof(struct export_text_config, dir),
      "folder for the exports, relative to the store (no '..', not absolute)", 0, 0},
     {INTAKE_OPT_BOOL, "json", "true", 0, offsetof(struct export_text_config, json),
-     "also write <doc-id>.json: metadata, entity counts and entity offsets (never values)", 0,
-     0},
+     "also write <doc-id>.json: metadata, entity counts and entity offsets (never values)", 0, 0},
     {0},
 };
 
@@ -378,7 +377,8 @@ static json_object *build_json(const struct intake_host *host, struct intake_doc
         b |= add(ent, "end", json_object_new_uint64(e[i].end));
         b |= add(ent, "type", json_object_new_string(type ? type : "OTHER"));
         b |= add(ent, "score", score_json(e[i].score));
-        b |= add(ent, "detector", json_object_new_string(host->doc_detector_name(doc, e[i].source)));
+        b |=
+            add(ent, "detector", json_object_new_string(host->doc_detector_name(doc, e[i].source)));
         if (b || json_object_array_add(list, ent) != 0) {
             json_object_put(ent);
             bad = 1;
@@ -410,8 +410,8 @@ static json_object *build_json(const struct intake_host *host, struct intake_doc
 /* process                                                            */
 /* ------------------------------------------------------------------ */
 
-static int write_json(const struct export_text_instance *in, struct intake_doc *doc,
-                      const char *id, int dfd, struct intake_error *err)
+static int write_json(const struct export_text_instance *in, struct intake_doc *doc, const char *id,
+                      int dfd, struct intake_error *err)
 {
     char name[DOC_ID_LEN + 8];
     snprintf(name, sizeof name, "%s.json", id);

@@ -21,28 +21,41 @@
 /* ------------------------------------------------------------------------ */
 
 static const char *const enc_names[ET_ENC_COUNT] = {
-    "utf-8",     "utf-16le",   "utf-16be", "windows-1251", "koi8-r",      "ibm866",
-    "x-mac-cyrillic", "iso-8859-5", "kz-1048", "ptcp154",  "windows-1252", "koi8-u",
+    "utf-8",          "utf-16le",   "utf-16be", "windows-1251", "koi8-r",       "ibm866",
+    "x-mac-cyrillic", "iso-8859-5", "kz-1048",  "ptcp154",      "windows-1252", "koi8-u",
 };
 
 /* glibc iconv names of the 8-bit encodings, in enum order. */
 static const char *const iconv_names[ET_N8BIT] = {
-    "WINDOWS-1251", "KOI8-R", "IBM866", "MAC-CYRILLIC", "ISO-8859-5", "RK1048", "PT154",
-    "WINDOWS-1252", "KOI8-U",
+    "WINDOWS-1251", "KOI8-R", "IBM866",       "MAC-CYRILLIC", "ISO-8859-5",
+    "RK1048",       "PT154",  "WINDOWS-1252", "KOI8-U",
 };
 
 static const struct {
     const char *alias;
     int enc;
 } aliases[] = {
-    {"utf8", ET_ENC_UTF8},          {"cp1251", ET_ENC_CP1251},    {"win1251", ET_ENC_CP1251},
-    {"koi8r", ET_ENC_KOI8R},        {"cp866", ET_ENC_CP866},      {"866", ET_ENC_CP866},
-    {"ibm-866", ET_ENC_CP866},      {"mac-cyrillic", ET_ENC_MACCYR},
-    {"maccyrillic", ET_ENC_MACCYR}, {"x-mac-ukrainian", ET_ENC_MACCYR},
-    {"iso8859-5", ET_ENC_ISO8859_5}, {"iso_8859-5", ET_ENC_ISO8859_5},
-    {"rk1048", ET_ENC_KZ1048},      {"kz1048", ET_ENC_KZ1048},    {"strk1048-2002", ET_ENC_KZ1048},
-    {"pt154", ET_ENC_PT154},        {"pt-154", ET_ENC_PT154},     {"cp154", ET_ENC_PT154},
-    {"cp1252", ET_ENC_CP1252},      {"win1252", ET_ENC_CP1252},   {"koi8u", ET_ENC_KOI8U},
+    {"utf8", ET_ENC_UTF8},
+    {"cp1251", ET_ENC_CP1251},
+    {"win1251", ET_ENC_CP1251},
+    {"koi8r", ET_ENC_KOI8R},
+    {"cp866", ET_ENC_CP866},
+    {"866", ET_ENC_CP866},
+    {"ibm-866", ET_ENC_CP866},
+    {"mac-cyrillic", ET_ENC_MACCYR},
+    {"maccyrillic", ET_ENC_MACCYR},
+    {"x-mac-ukrainian", ET_ENC_MACCYR},
+    {"iso8859-5", ET_ENC_ISO8859_5},
+    {"iso_8859-5", ET_ENC_ISO8859_5},
+    {"rk1048", ET_ENC_KZ1048},
+    {"kz1048", ET_ENC_KZ1048},
+    {"strk1048-2002", ET_ENC_KZ1048},
+    {"pt154", ET_ENC_PT154},
+    {"pt-154", ET_ENC_PT154},
+    {"cp154", ET_ENC_PT154},
+    {"cp1252", ET_ENC_CP1252},
+    {"win1252", ET_ENC_CP1252},
+    {"koi8u", ET_ENC_KOI8U},
 };
 
 const char *et_enc_name(int enc)
@@ -76,10 +89,10 @@ static int enc_from_uchardet(const char *name)
         const char *ud;
         int enc;
     } map[] = {
-        {"WINDOWS-1251", ET_ENC_CP1251}, {"KOI8-R", ET_ENC_KOI8R},
-        {"IBM866", ET_ENC_CP866},        {"MAC-CYRILLIC", ET_ENC_MACCYR},
+        {"WINDOWS-1251", ET_ENC_CP1251},  {"KOI8-R", ET_ENC_KOI8R},
+        {"IBM866", ET_ENC_CP866},         {"MAC-CYRILLIC", ET_ENC_MACCYR},
         {"ISO-8859-5", ET_ENC_ISO8859_5}, {"WINDOWS-1252", ET_ENC_CP1252},
-        {"ISO-8859-1", ET_ENC_CP1252},   {"ISO-8859-15", ET_ENC_CP1252},
+        {"ISO-8859-1", ET_ENC_CP1252},    {"ISO-8859-15", ET_ENC_CP1252},
         {"KOI8-U", ET_ENC_KOI8U},
     };
     if (!name)
@@ -125,18 +138,18 @@ enum {
     CL_INVALID = 0, /* undefined byte or a forbidden control */
     CL_SPACE,       /* space, \t \n \r \f, no-break space */
     CL_DIGIT,
-    CL_PUNCT,       /* ASCII punctuation and the usual typographic marks */
-    CL_APOS,        /* apostrophes, soft hyphen: normal inside words */
-    CL_RARE,        /* symbols that ordinary prose hardly uses */
-    CL_GRAPHIC,     /* box drawing (DOS tables in CP866 files) */
+    CL_PUNCT,   /* ASCII punctuation and the usual typographic marks */
+    CL_APOS,    /* apostrophes, soft hyphen: normal inside words */
+    CL_RARE,    /* symbols that ordinary prose hardly uses */
+    CL_GRAPHIC, /* box drawing (DOS tables in CP866 files) */
     CL_LAT_LO,
     CL_LAT_UP,
     CL_CYR_LO,
     CL_CYR_UP
 };
 #define IS_LETTER(c) ((c) >= CL_LAT_LO)
-#define IS_UPPER(c) ((c) == CL_LAT_UP || (c) == CL_CYR_UP)
-#define IS_CYR(c) ((c) == CL_CYR_LO || (c) == CL_CYR_UP)
+#define IS_UPPER(c)  ((c) == CL_LAT_UP || (c) == CL_CYR_UP)
+#define IS_CYR(c)    ((c) == CL_CYR_LO || (c) == CL_CYR_UP)
 
 /*
  * Letter frequencies per 10000 letters, most frequent first. Approximate
@@ -172,24 +185,19 @@ static const uint16_t w_tg[] = {1000, 700, 650, 600, 550, 550, 500, 450, 400, 35
 static const uint16_t w_uz[] = {1100, 800, 600, 550, 550, 450, 450, 400, 400, 400, 350, 350,
                                 300,  300, 200, 250, 250, 250, 200, 150, 150, 150, 150, 150,
                                 100,  100, 100, 80,  80,  50,  50,  30,  50,  10,  10};
-static const uint16_t w_latn[] = {250, 60, 60, 60, 60, 60, 50, 40, 40, 40, 40, 30, 20, 20, 10, 20,
-                                  10,  10, 10, 10, 10, 20, 10, 10, 20, 20, 20, 20, 10, 10};
+static const uint16_t w_latn[] = {250, 60, 60, 60, 60, 60, 50, 40, 40, 40, 40, 30, 20, 20, 10,
+                                  20,  10, 10, 10, 10, 10, 20, 10, 10, 20, 20, 20, 20, 10, 10};
 
 static const struct profile profiles[ET_NPROF] = {
-    [ET_PROF_RU] = {0, "оеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъё",
-                    w_ru, sizeof w_ru / sizeof w_ru[0]},
-    [ET_PROF_UK] = {0, "оанвіиетрскдлумпязьбгчхйїшжюцєщфґ",
-                    w_uk, sizeof w_uk / sizeof w_uk[0]},
-    [ET_PROF_KK] = {0, "аентырлісдқкмбуоәижзшйұғңгүөпявхюьчфцэһъщё",
-                    w_kk, sizeof w_kk / sizeof w_kk[0]},
-    [ET_PROF_KY] = {0, "аыенртклиудсомбүзгжчөйңшпявэюьхцфъщё",
-                    w_ky, sizeof w_ky / sizeof w_ky[0]},
-    [ET_PROF_TG] = {0, "аоирндтмбвсшеклӣҳузгқғяҷӯхфйчъпжэюё",
-                    w_tg, sizeof w_tg / sizeof w_tg[0]},
-    [ET_PROF_UZ] = {0, "аирнлдтекосмубйшқўвгзчяҳхғпёжфэюъць",
-                    w_uz, sizeof w_uz / sizeof w_uz[0]},
-    [ET_PROF_LATN] = {1, "éèàüöäçñáíóúâêîôûëïãõåæøßýžšœÿ",
-                    w_latn, sizeof w_latn / sizeof w_latn[0]},
+    [ET_PROF_RU] = {0, "оеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъё", w_ru, sizeof w_ru / sizeof w_ru[0]},
+    [ET_PROF_UK] = {0, "оанвіиетрскдлумпязьбгчхйїшжюцєщфґ", w_uk, sizeof w_uk / sizeof w_uk[0]},
+    [ET_PROF_KK] = {0, "аентырлісдқкмбуоәижзшйұғңгүөпявхюьчфцэһъщё", w_kk,
+                    sizeof w_kk / sizeof w_kk[0]},
+    [ET_PROF_KY] = {0, "аыенртклиудсомбүзгжчөйңшпявэюьхцфъщё", w_ky, sizeof w_ky / sizeof w_ky[0]},
+    [ET_PROF_TG] = {0, "аоирндтмбвсшеклӣҳузгқғяҷӯхфйчъпжэюё", w_tg, sizeof w_tg / sizeof w_tg[0]},
+    [ET_PROF_UZ] = {0, "аирнлдтекосмубйшқўвгзчяҳхғпёжфэюъць", w_uz, sizeof w_uz / sizeof w_uz[0]},
+    [ET_PROF_LATN] = {1, "éèàüöäçñáíóúâêîôûëïãõåæøßýžšœÿ", w_latn,
+                      sizeof w_latn / sizeof w_latn[0]},
 };
 
 /* Decode one UTF-8 character of a trusted static string. */
@@ -209,13 +217,13 @@ static uint32_t utf8_next(const char **s)
 }
 
 /* Unigram log2 probabilities (per character of running text, ~80% letters). */
-#define LP_SPACE (-9.0f)      /* no-break space */
-#define LP_PUNCT (-10.0f)     /* « » – — “ ” … № and the like */
-#define LP_RARE (-16.6f)      /* ‰ † ¦ µ and the like: 1e-5 */
-#define LP_GRAPHIC (-13.3f)   /* a lone box-drawing character: 1e-4 */
-#define LP_GRAPHIC_RUN (-1.0f) /* the same box character again: a table border */
-#define LP_OUTSIDE (-16.6f)   /* letter of the script but not of the language */
-#define LP_FOREIGN (-19.9f)   /* letter of the other script */
+#define LP_SPACE       (-9.0f)  /* no-break space */
+#define LP_PUNCT       (-10.0f) /* « » – — “ ” … № and the like */
+#define LP_RARE        (-16.6f) /* ‰ † ¦ µ and the like: 1e-5 */
+#define LP_GRAPHIC     (-13.3f) /* a lone box-drawing character: 1e-4 */
+#define LP_GRAPHIC_RUN (-1.0f)  /* the same box character again: a table border */
+#define LP_OUTSIDE     (-16.6f) /* letter of the script but not of the language */
+#define LP_FOREIGN     (-19.9f) /* letter of the other script */
 
 static uint8_t classify(uint32_t cp)
 {
@@ -240,11 +248,29 @@ static uint8_t classify(uint32_t cp)
         return CL_INVALID; /* C1 controls: a wrong guess, never text */
     switch (cp) {
     case 0xA0: return CL_SPACE;
-    case 0xAD: case 0x2018: case 0x2019: case 0x02BB: case 0x02BC: return CL_APOS;
-    case 0xAB: case 0xBB: case 0x2013: case 0x2014: case 0x201C: case 0x201D: case 0x201E:
-    case 0x2026: case 0x2116: case 0x2022: case 0xA7: case 0xB0: case 0x20AC: case 0xB1:
-    case 0xD7: case 0xA9: case 0xAE: case 0x2122:
-        return CL_PUNCT;
+    case 0xAD:
+    case 0x2018:
+    case 0x2019:
+    case 0x02BB:
+    case 0x02BC: return CL_APOS;
+    case 0xAB:
+    case 0xBB:
+    case 0x2013:
+    case 0x2014:
+    case 0x201C:
+    case 0x201D:
+    case 0x201E:
+    case 0x2026:
+    case 0x2116:
+    case 0x2022:
+    case 0xA7:
+    case 0xB0:
+    case 0x20AC:
+    case 0xB1:
+    case 0xD7:
+    case 0xA9:
+    case 0xAE:
+    case 0x2122: return CL_PUNCT;
     default: break;
     }
     if (cp >= 0x2500 && cp <= 0x25A0)
@@ -342,12 +368,14 @@ int et_tables_init(struct et_tables *t, char *msg, size_t msgsize)
                 uint8_t out_of = 0;
                 switch (cls) {
                 case CL_SPACE: lp = LP_SPACE; break;
-                case CL_PUNCT: case CL_APOS: lp = LP_PUNCT; break;
+                case CL_PUNCT:
+                case CL_APOS: lp = LP_PUNCT; break;
                 case CL_RARE: lp = LP_RARE; break;
                 case CL_GRAPHIC: lp = LP_GRAPHIC; break;
-                case CL_LAT_LO: case CL_LAT_UP: case CL_CYR_LO: case CL_CYR_UP:
-                    lp = letter_logp(&profiles[p], cp, cls, &out_of);
-                    break;
+                case CL_LAT_LO:
+                case CL_LAT_UP:
+                case CL_CYR_LO:
+                case CL_CYR_UP: lp = letter_logp(&profiles[p], cp, cls, &out_of); break;
                 default: break;
                 }
                 t->logp[k][p][b] = lp;
@@ -375,8 +403,8 @@ static inline int forbidden(uint32_t c)
     return (c < 0x20 && !ctrl_ok(c)) || (c >= 0x7F && c < 0xA0);
 }
 
-int et_utf8_check(const unsigned char *b, size_t len, int truncated, size_t *bad,
-                  int *is_control, size_t *multibyte)
+int et_utf8_check(const unsigned char *b, size_t len, int truncated, size_t *bad, int *is_control,
+                  size_t *multibyte)
 {
     size_t i = 0, mb = 0;
     *is_control = 0;
@@ -458,7 +486,8 @@ static int utf16_check(const unsigned char *b, size_t len, int be, int truncated
                 *bad = base + i;
                 return ET_R_UTF16_SURROGATE;
             }
-            uint32_t v = be ? (uint32_t)b[i + 2] << 8 | b[i + 3] : (uint32_t)b[i + 3] << 8 | b[i + 2];
+            uint32_t v =
+                be ? (uint32_t)b[i + 2] << 8 | b[i + 3] : (uint32_t)b[i + 3] << 8 | b[i + 2];
             if (v < 0xDC00 || v > 0xDFFF) {
                 *bad = base + i;
                 return ET_R_UTF16_SURROGATE;
@@ -492,15 +521,15 @@ static int utf16_check(const unsigned char *b, size_t len, int be, int truncated
  * projection of the text (non-ASCII fed as 0x80), so every encoding shares it.
  */
 struct esc_state {
-    unsigned pos;       /* characters fed */
-    unsigned lead;      /* non-space characters fed, for signatures */
-    char head[16];      /* first non-space characters, lower case */
-    int found;          /* 1 once an escape was seen */
-    unsigned prev[8];   /* last characters, newest at [0] */
-    unsigned qp_pairs;  /* "=XX=XX" sequences */
-    unsigned rtf_hex;   /* \'xx outside an RTF header */
-    unsigned b64_run;   /* length of the current run of base64 characters */
-    unsigned b64_kinds; /* 1 upper, 2 lower, 4 digit seen in that run */
+    unsigned pos;        /* characters fed */
+    unsigned lead;       /* non-space characters fed, for signatures */
+    char head[16];       /* first non-space characters, lower case */
+    int found;           /* 1 once an escape was seen */
+    unsigned prev[8];    /* last characters, newest at [0] */
+    unsigned qp_pairs;   /* "=XX=XX" sequences */
+    unsigned rtf_hex;    /* \'xx outside an RTF header */
+    unsigned b64_run;    /* length of the current run of base64 characters */
+    unsigned b64_kinds;  /* 1 upper, 2 lower, 4 digit seen in that run */
     unsigned b64_blocks; /* long mixed runs seen: MIME bodies, data: URIs */
 };
 
@@ -519,8 +548,8 @@ static void esc_feed(struct esc_state *s, unsigned c)
     if (s->found)
         return;
     s->pos++;
-    if (s->lead < sizeof s->head - 1 && !(s->lead == 0 && (c == ' ' || c == '\t' || c == '\r' ||
-                                                           c == '\n' || c == 0xFEFF))) {
+    if (s->lead < sizeof s->head - 1 &&
+        !(s->lead == 0 && (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xFEFF))) {
         s->head[s->lead++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : (c < 0x80 ? c : '?'));
         s->head[s->lead] = '\0';
         if (strncmp(s->head, "{\\rtf", 5) == 0 || strncmp(s->head, "<!doctype html", 14) == 0 ||
@@ -559,7 +588,10 @@ static void esc_feed(struct esc_state *s, unsigned c)
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
         c == '/') {
         s->b64_run++;
-        s->b64_kinds |= (c >= 'A' && c <= 'Z') ? 1u : (c >= 'a' && c <= 'z') ? 2u : (c >= '0' && c <= '9') ? 4u : 0u;
+        s->b64_kinds |= (c >= 'A' && c <= 'Z')   ? 1u
+                        : (c >= 'a' && c <= 'z') ? 2u
+                        : (c >= '0' && c <= '9') ? 4u
+                                                 : 0u;
         if (s->b64_run == 64 && s->b64_kinds == 7u && ++s->b64_blocks >= 2)
             s->found = 1;
         if (s->b64_run == 256 && s->b64_kinds == 7u)
@@ -579,43 +611,43 @@ static void esc_feed(struct esc_state *s, unsigned c)
 /* 8-bit scoring                                                            */
 /* ------------------------------------------------------------------------ */
 
-#define MIN_CYR_FOR_VOWELS 24u   /* fewer Cyrillic letters: no vowel check */
-#define MIN_VOWELS 0.28
-#define MAX_VOWELS 0.62
+#define MIN_CYR_FOR_VOWELS 24u /* fewer Cyrillic letters: no vowel check */
+#define MIN_VOWELS         0.28
+#define MAX_VOWELS         0.62
 /* How common each 8-bit encoding is in these files, in bits (log prior):
  * Mac Cyrillic and ISO-8859-5 are rare, windows-1251 is everywhere. */
 static const double base_rate[ET_N8BIT] = {0.0, -1.0, -1.0, -3.0, -3.0, -1.0, -1.5, 0.0, -2.0};
-#define TIE_BITS 0.5              /* readings this close are equally good */
-#define MAX_SCORED 65536u          /* non-ASCII characters looked at */
-#define UCHARDET_BYTES (1u << 20)  /* what uchardet is fed */
+#define TIE_BITS       0.5        /* readings this close are equally good */
+#define MAX_SCORED     65536u     /* non-ASCII characters looked at */
+#define UCHARDET_BYTES (1u << 20) /* what uchardet is fed */
 
 /* Context terms, log2. */
 #define LC_LOWER_LOWER (-0.04)
 #define LC_LOWER_UPPER (-6.6) /* "пРИВЕТ": KOI8 read as cp1251 and the like */
 #define LC_UPPER_UPPER (-1.7)
 #define LC_UPPER_LOWER (-0.5)
-#define LC_CAPS_UPPER (-0.07)
-#define LC_CAPS_LOWER (-4.3)
+#define LC_CAPS_UPPER  (-0.07)
+#define LC_CAPS_LOWER  (-4.3)
 #define LC_START_UPPER (-2.7)
 #define LC_START_LOWER (-0.23)
-#define LC_MIX (-10.0)        /* Cyrillic and Latin letters inside one word */
-#define LC_SYM_IN_WORD (-6.6) /* symbol between two letters */
-#define LC_SYM_GLUED (-6.6)   /* symbol (not an opening quote) glued to a word's start */
-#define LC_UNPAIRED (-6.6)    /* each « without » or » without « */
-#define LC_RUN_4 (-2.0)       /* 4 consonants in a row: "вств" exists, but rarely */
-#define LC_RUN_LONG (-4.0)    /* 5 consonants ("нтств") or 3 vowels */
-#define LC_RUN_BAD (-8.0)     /* longer: a wrong reading */
-#define LC_HARMONY (-8.0)     /* kk/ky: front-only vowel in a word with back vowels */
-#define WORD_REACH 24         /* bytes looked at on each side for vowel harmony */
+#define LC_MIX         (-10.0) /* Cyrillic and Latin letters inside one word */
+#define LC_SYM_IN_WORD (-6.6)  /* symbol between two letters */
+#define LC_SYM_GLUED   (-6.6)  /* symbol (not an opening quote) glued to a word's start */
+#define LC_UNPAIRED    (-6.6)  /* each « without » or » without « */
+#define LC_RUN_4       (-2.0)  /* 4 consonants in a row: "вств" exists, but rarely */
+#define LC_RUN_LONG    (-4.0)  /* 5 consonants ("нтств") or 3 vowels */
+#define LC_RUN_BAD     (-8.0)  /* longer: a wrong reading */
+#define LC_HARMONY     (-8.0)  /* kk/ky: front-only vowel in a word with back vowels */
+#define WORD_REACH     24      /* bytes looked at on each side for vowel harmony */
 
 struct score8 {
-    double ctx;                 /* context terms, profile independent */
+    double ctx; /* context terms, profile independent */
     uint32_t ctx_bad;
-    uint32_t harmony;           /* front vowels in words that also have back vowels */
-    uint32_t doubled;           /* ә і ө ұ ү twice in a row */
-    uint32_t cyr, vowels;       /* Cyrillic letters scored, and how many are vowels */
-    uint32_t guillemets[2];     /* « and », which prose pairs */
-    double base[ET_NPROF];      /* unigram terms */
+    uint32_t harmony;       /* front vowels in words that also have back vowels */
+    uint32_t doubled;       /* ә і ө ұ ү twice in a row */
+    uint32_t cyr, vowels;   /* Cyrillic letters scored, and how many are vowels */
+    uint32_t guillemets[2]; /* « and », which prose pairs */
+    double base[ET_NPROF];  /* unigram terms */
     uint32_t base_bad[ET_NPROF];
 };
 
@@ -757,7 +789,8 @@ static int ask_uchardet(void *ud_in, const unsigned char *b, size_t len)
             return ET_ENC_NONE;
     }
     uchardet_reset(ud);
-    if (uchardet_handle_data(ud, (const char *)b, len < UCHARDET_BYTES ? len : UCHARDET_BYTES) == 0) {
+    if (uchardet_handle_data(ud, (const char *)b, len < UCHARDET_BYTES ? len : UCHARDET_BYTES) ==
+        0) {
         uchardet_data_end(ud);
         enc = enc_from_uchardet(uchardet_get_charset(ud));
     }
@@ -820,9 +853,9 @@ static int detect_8bit(const struct et_tables *t, void *ud, const unsigned char 
         struct score8 s;
         score_candidate(t, k, b, len, pos, npos, &s);
         c[k].raw = -INFINITY;
-        s.ctx += LC_UNPAIRED * (s.guillemets[0] > s.guillemets[1]
-                                    ? s.guillemets[0] - s.guillemets[1]
-                                    : s.guillemets[1] - s.guillemets[0]);
+        s.ctx +=
+            LC_UNPAIRED * (s.guillemets[0] > s.guillemets[1] ? s.guillemets[0] - s.guillemets[1]
+                                                             : s.guillemets[1] - s.guillemets[0]);
         for (int p = 0; p < ET_NPROF; p++) {
             double sc = s.ctx + s.base[p];
             if (p == ET_PROF_KK || p == ET_PROF_KY)
@@ -840,8 +873,7 @@ static int detect_8bit(const struct et_tables *t, void *ud, const unsigned char 
         /* Equal decodings score equal: the list order breaks ties (cp1251
          * before kz-1048 for Russian), then how common the encoding is in
          * these files, then uchardet's vote. */
-        c[k].score = c[k].raw - 0.001 * k + base_rate[k] +
-                     (enc == r->ud_enc ? o->prior_bits : 0.0);
+        c[k].score = c[k].raw - 0.001 * k + base_rate[k] + (enc == r->ud_enc ? o->prior_bits : 0.0);
         /*
          * Text: at most one implausible character in twenty (none in a short
          * text), and with enough Cyrillic letters a share of vowels that
@@ -1029,8 +1061,8 @@ static size_t put_utf8(char *o, uint32_t c)
     return 4;
 }
 
-size_t et_convert(const struct et_tables *t, int enc, const unsigned char *b, size_t len,
-                  char *out, size_t *bad)
+size_t et_convert(const struct et_tables *t, int enc, const unsigned char *b, size_t len, char *out,
+                  size_t *bad)
 {
     size_t o = 0, where = 0;
     if (!bad)
@@ -1052,8 +1084,8 @@ size_t et_convert(const struct et_tables *t, int enc, const unsigned char *b, si
         for (size_t i = 0; i < len; i += 2) {
             uint32_t u = be ? (uint32_t)b[i] << 8 | b[i + 1] : (uint32_t)b[i + 1] << 8 | b[i];
             if (u >= 0xD800 && u <= 0xDBFF && i + 3 < len) {
-                uint32_t v = be ? (uint32_t)b[i + 2] << 8 | b[i + 3]
-                                : (uint32_t)b[i + 3] << 8 | b[i + 2];
+                uint32_t v =
+                    be ? (uint32_t)b[i + 2] << 8 | b[i + 3] : (uint32_t)b[i + 3] << 8 | b[i + 2];
                 if (v >= 0xDC00 && v <= 0xDFFF) {
                     o += put_utf8(out + o, 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
                     i += 2;

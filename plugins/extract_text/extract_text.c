@@ -20,7 +20,7 @@
 #include "encoding.h"
 
 #define EXTRACT_TEXT_VERSION "0.1.0"
-#define PROBE_BYTES (1u << 20) /* the probe looks at this much */
+#define PROBE_BYTES          (1u << 20) /* the probe looks at this much */
 
 /** Options, filled by the core from the option table below. */
 struct extract_text_config {
@@ -216,7 +216,10 @@ static int cb_extract_text_process(void *instance, void *worker, struct intake_d
         switch (r.reason) {
         case ET_R_NOMEM:
             return INTAKE_ERR(err, INTAKE_ENOMEM, "extract_text: %s", et_reason_text(r.reason));
-        case ET_R_CONTROL: case ET_R_UTF8_BOM: case ET_R_UTF16_ODD: case ET_R_UTF16_SURROGATE:
+        case ET_R_CONTROL:
+        case ET_R_UTF8_BOM:
+        case ET_R_UTF16_ODD:
+        case ET_R_UTF16_SURROGATE:
         case ET_R_UTF8_INVALID:
             return INTAKE_ERR(err, INTAKE_EFORMAT, "extract_text: %s (byte offset %zu)",
                               et_reason_text(r.reason), r.offset);
@@ -256,8 +259,8 @@ static int cb_extract_text_process(void *instance, void *worker, struct intake_d
                          "encoding %s%s (profile %s, uchardet %s, margin %.1f bits, "
                          "%u of %u non-ASCII implausible)",
                          et_enc_name(r.enc), r.used_fallback ? " by fallback" : "",
-                         et_profile_name(r.profile), et_enc_name(r.ud_enc), r.margin,
-                         r.implausible, r.scored);
+                         et_profile_name(r.profile), et_enc_name(r.ud_enc), r.margin, r.implausible,
+                         r.scored);
     else
         intake_log_debug(h, in->ctx, doc, "encoding %s%s", et_enc_name(r.enc),
                          r.skip ? " with BOM" : "");

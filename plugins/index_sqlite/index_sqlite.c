@@ -30,8 +30,8 @@
 #include <intake/intake.h>
 
 #define INDEX_SQLITE_VERSION "0.1.0"
-#define MAX_QUERY_BYTES 4096 /* longer queries are refused, not truncated */
-#define DOC_ID_LEN 64
+#define MAX_QUERY_BYTES      4096 /* longer queries are refused, not truncated */
+#define DOC_ID_LEN           64
 
 /** Options, filled by the core from the option table below. */
 struct index_sqlite_config {
@@ -40,8 +40,9 @@ struct index_sqlite_config {
 };
 
 static const struct intake_option index_sqlite_options[] = {
-    {INTAKE_OPT_INT, "snippet_tokens", "16", 0, offsetof(struct index_sqlite_config, snippet_tokens),
-     "number of tokens in a search snippet", 1, 64},
+    {INTAKE_OPT_INT, "snippet_tokens", "16", 0,
+     offsetof(struct index_sqlite_config, snippet_tokens), "number of tokens in a search snippet",
+     1, 64},
     {INTAKE_OPT_DURATION, "busy_timeout", "5s", 0,
      offsetof(struct index_sqlite_config, busy_timeout),
      "how long a search waits for a locked store before giving up", 0, 3600000},
@@ -84,20 +85,19 @@ static const char *const stmt_sql[ST_COUNT] = {
  * (an implicit rowid of `documents` could be renumbered). The redacted text
  * is stored once, in the FTS5 table, where snippet() needs it anyway.
  */
-static const char schema_sql[] =
-    "CREATE TABLE IF NOT EXISTS documents ("
-    " doc_id TEXT PRIMARY KEY NOT NULL CHECK (length(doc_id) = 64),"
-    " fts_rowid INTEGER NOT NULL UNIQUE,"
-    " source_name TEXT,"
-    " mime TEXT,"
-    " lang TEXT NOT NULL,"
-    " size INTEGER,"
-    " pages INTEGER,"
-    " ingested INTEGER NOT NULL,"
-    " entity_counts TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS documents_lang ON documents(lang);"
-    "CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5("
-    " text, name, tokenize = 'unicode61 remove_diacritics 2');";
+static const char schema_sql[] = "CREATE TABLE IF NOT EXISTS documents ("
+                                 " doc_id TEXT PRIMARY KEY NOT NULL CHECK (length(doc_id) = 64),"
+                                 " fts_rowid INTEGER NOT NULL UNIQUE,"
+                                 " source_name TEXT,"
+                                 " mime TEXT,"
+                                 " lang TEXT NOT NULL,"
+                                 " size INTEGER,"
+                                 " pages INTEGER,"
+                                 " ingested INTEGER NOT NULL,"
+                                 " entity_counts TEXT NOT NULL);"
+                                 "CREATE INDEX IF NOT EXISTS documents_lang ON documents(lang);"
+                                 "CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5("
+                                 " text, name, tokenize = 'unicode61 remove_diacritics 2');";
 
 /* ------------------------------------------------------------------ */
 /* helpers                                                            */
@@ -122,12 +122,8 @@ static int sql_error(sqlite3 *db, int rc, struct intake_error *err, const char *
     int code;
     switch (rc & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        code = INTAKE_ERETRY;
-        break;
-    case SQLITE_NOMEM:
-        code = INTAKE_ENOMEM;
-        break;
+    case SQLITE_LOCKED: code = INTAKE_ERETRY; break;
+    case SQLITE_NOMEM: code = INTAKE_ENOMEM; break;
     case SQLITE_TOOBIG: /* a text over SQLite's 1 GB limit: this document can't be indexed */
         code = INTAKE_EFORMAT;
         break;
@@ -137,11 +133,8 @@ static int sql_error(sqlite3 *db, int rc, struct intake_error *err, const char *
     case SQLITE_READONLY:
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-    case SQLITE_PROTOCOL:
-        code = INTAKE_EIO;
-        break;
-    default:
-        code = INTAKE_EINTERNAL;
+    case SQLITE_PROTOCOL: code = INTAKE_EIO; break;
+    default: code = INTAKE_EINTERNAL;
     }
     INTAKE_ERR(err, code, "%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     if (err)
@@ -192,8 +185,7 @@ static void entity_counts_json(const struct intake_span *e, size_t n, char *buf,
             off += (size_t)snprintf(buf + off, cap - off, "%s\"%s\":%zu", off > 1 ? "," : "",
                                     intake_label_name(l), counts[l]);
     if (other && off < cap)
-        off += (size_t)snprintf(buf + off, cap - off, "%s\"OTHER\":%zu", off > 1 ? "," : "",
-                                other);
+        off += (size_t)snprintf(buf + off, cap - off, "%s\"OTHER\":%zu", off > 1 ? "," : "", other);
     if (off < cap)
         snprintf(buf + off, cap - off, "}");
 }
@@ -342,8 +334,8 @@ static int prepare_all(struct index_sqlite_worker *w, sqlite3 *db, struct intake
     for (int attempt = 0; attempt < 2; attempt++) {
         int rc = SQLITE_OK;
         for (int i = 0; i < ST_COUNT && rc == SQLITE_OK; i++)
-            rc = sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->st[i],
-                                    NULL);
+            rc =
+                sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->st[i], NULL);
         if (rc == SQLITE_OK) {
             w->db = db;
             return INTAKE_OK;

@@ -18,8 +18,8 @@
 static int test_count_;
 static int test_failed_;
 
-__attribute__((format(printf, 4, 5))) static inline int
-test_report_(int ok, const char *file, int line, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static inline int test_report_(int ok, const char *file,
+                                                                     int line, const char *fmt, ...)
 {
     va_list ap;
     test_count_++;

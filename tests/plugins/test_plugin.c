@@ -19,7 +19,7 @@
 #error PLUGIN_NAME must be defined
 #endif
 #define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR(x)  STR_(x)
 
 struct cfg {
     const char *word;
@@ -55,7 +55,8 @@ static int cb_init(const struct intake_host *host, const struct intake_context *
 extern int intake_test_symbol_that_does_not_exist(void);
 #endif
 
-__attribute__((unused)) static int cb_process(void *instance, void *worker, struct intake_doc *doc, struct intake_error *err)
+__attribute__((unused)) static int cb_process(void *instance, void *worker, struct intake_doc *doc,
+                                              struct intake_error *err)
 {
     struct inst *in = instance;
     const struct intake_host *h = in->host;
@@ -97,8 +98,10 @@ __attribute__((unused)) static int cb_process(void *instance, void *worker, stru
     const char *text = h->doc_text(doc, &n);
     size_t wl = strlen(in->cfg->word);
     for (const char *p = text; wl && (p = strstr(p, in->cfg->word)); p += wl) {
-        struct intake_span s = {.start = (uint64_t)(p - text), .end = (uint64_t)(p - text + wl),
-                                .label = (uint32_t)in->cfg->label, .score = 0.9f};
+        struct intake_span s = {.start = (uint64_t)(p - text),
+                                .end = (uint64_t)(p - text + wl),
+                                .label = (uint32_t)in->cfg->label,
+                                .score = 0.9f};
         int rc = h->doc_add_span(doc, &s, err);
         if (rc)
             return rc;
@@ -152,10 +155,15 @@ __attribute__((unused)) static const struct intake_plugin descriptor = {
 #if defined(VARIANT_NO_ENTRY)
 /* Exports something, but not the entry point. */
 INTAKE_EXPORT int intake_plugin_entry_misspelt(void);
-INTAKE_EXPORT int intake_plugin_entry_misspelt(void) { return descriptor.stage; }
+INTAKE_EXPORT int intake_plugin_entry_misspelt(void)
+{
+    return descriptor.stage;
+}
 #elif defined(VARIANT_REFUSE_HOST)
-INTAKE_EXPORT int intake_plugin_entry(const struct intake_host *host, const struct intake_plugin **out);
-INTAKE_EXPORT int intake_plugin_entry(const struct intake_host *host, const struct intake_plugin **out)
+INTAKE_EXPORT int intake_plugin_entry(const struct intake_host *host,
+                                      const struct intake_plugin **out);
+INTAKE_EXPORT int intake_plugin_entry(const struct intake_host *host,
+                                      const struct intake_plugin **out)
 {
     (void)host;
     (void)out;

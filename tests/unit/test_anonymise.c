@@ -5,7 +5,10 @@
 #include "anonymise.h"
 #include "test.h"
 
-#define SP(s, e, l, sc) {.start = (s), .end = (e), .label = INTAKE_LABEL_##l, .score = (sc)}
+#define SP(s, e, l, sc)                                                                            \
+    {                                                                                              \
+        .start = (s), .end = (e), .label = INTAKE_LABEL_##l, .score = (sc)                         \
+    }
 
 static char *run(const char *text, const struct intake_span *spans, size_t n,
                  const struct intake_policy *p, size_t *nent)
@@ -58,7 +61,8 @@ int main(void)
     const char *t3 = "tel Әлия!";
     struct intake_span s4[] = {SP(4, 12, PHONE, 0.95f)};
     o = run(t3, s4, 1, &p, NULL);
-    TEST_EQ_STR(o, "tel \xE2\x96\x88\xE2\x96\x88\xE2\x96\x88\xE2\x96\x88!", "redact: one block per character");
+    TEST_EQ_STR(o, "tel \xE2\x96\x88\xE2\x96\x88\xE2\x96\x88\xE2\x96\x88!",
+                "redact: one block per character");
     free(o);
     p.op[INTAKE_LABEL_PHONE] = INTAKE_OP_MASK;
     o = run(t3, s4, 1, &p, NULL);
@@ -113,9 +117,13 @@ int main(void)
     /* Policy configuration. */
     struct intake_config *cfg;
     struct intake_error err;
-    TEST_EQ_INT(intake_config_parse("p.conf", "[policy]\nthreshold.CARD = 0.7\nthreshold = 0.4\nPERSON = redact\n", &cfg, &err), 0, "parse");
+    TEST_EQ_INT(intake_config_parse(
+                    "p.conf", "[policy]\nthreshold.CARD = 0.7\nthreshold = 0.4\nPERSON = redact\n",
+                    &cfg, &err),
+                0, "parse");
     intake_policy_default(&p);
-    TEST_EQ_INT(intake_policy_configure(&p, cfg, intake_config_section(cfg, "policy"), &err), 0, "configure");
+    TEST_EQ_INT(intake_policy_configure(&p, cfg, intake_config_section(cfg, "policy"), &err), 0,
+                "configure");
     TEST_OK(p.threshold[INTAKE_LABEL_CARD] == 0.7 && p.threshold[INTAKE_LABEL_PHONE] == 0.4,
             "per-type threshold wins over global, whatever the order");
     TEST_EQ_INT(p.op[INTAKE_LABEL_PERSON], INTAKE_OP_REDACT, "operator set");

@@ -63,7 +63,8 @@ int main(void)
     TEST_OK(c.name == NULL && c.langs == NULL, "clear frees and zeroes");
 
     rc = apply("[s]\nname = n\ncount = 10\nflag = yes\nsize = 512k\ntimeout = 250ms\nlangs = uzb\n"
-               "ratio = 1\nsecret = s\n", &c, &err);
+               "ratio = 1\nsecret = s\n",
+               &c, &err);
     TEST_EQ_INT(rc, 0, "explicit values: %s", err.msg);
     TEST_OK(c.count == 10 && c.flag == 1 && c.size == 512 * 1024 && c.timeout == 250 &&
                 !strcmp(c.langs[0], "uzb") && !c.langs[1] && c.ratio == 1.0,
@@ -81,7 +82,8 @@ int main(void)
         {"[s]\nsecret = s\ntimeout = -1s\n", "timeout = -1s: not a valid duration"},
         {"[s]\nsecret = s\nratio = nan\n", "ratio = nan: not a valid number"},
         {"[s]\nname = x\n", "t.conf:1: [s] required key 'secret' is missing"},
-        {"[s]\nsecret = ${INTAKE_TEST_UNSET_VAR}\n", "t.conf:2: [s] secret: environment variable 'INTAKE_TEST_UNSET_VAR' is not set"},
+        {"[s]\nsecret = ${INTAKE_TEST_UNSET_VAR}\n",
+         "t.conf:2: [s] secret: environment variable 'INTAKE_TEST_UNSET_VAR' is not set"},
         {"[s]\nsecret = a\nsecret = b\n", "t.conf:3: [s] key 'secret' set twice (first at line 2)"},
         {"[s]\nsecret = a\n[t]\nx = 1\n[s]\ny = 2\n", "t.conf:6: [s] section appears twice"},
         {"[s]\nsecret = s\nthis line has no equals sign\n", "t.conf:3: syntax error"},
@@ -91,7 +93,8 @@ int main(void)
         intake_error_clear(&err);
         rc = apply(bad[i].text, &c, &err);
         TEST_EQ_INT(rc, INTAKE_ECONFIG, "bad config %zu refused", i);
-        TEST_OK(strstr(err.msg, bad[i].expect) != NULL, "'%s' contains '%s'", err.msg, bad[i].expect);
+        TEST_OK(strstr(err.msg, bad[i].expect) != NULL, "'%s' contains '%s'", err.msg,
+                bad[i].expect);
         intake_options_clear(opts, &c);
     }
     /* Sensitive values are never echoed, even when invalid. */
@@ -102,7 +105,8 @@ int main(void)
     intake_config_parse("t.conf", "[s]\npin = hunter2\n", &cfg, &err);
     rc = intake_options_apply(cfg, intake_config_section(cfg, "s"), sens, NULL, &pin, &err);
     TEST_EQ_INT(rc, INTAKE_ECONFIG, "bad sensitive value refused");
-    TEST_OK(strstr(err.msg, "hunter2") == NULL && strstr(err.msg, "(hidden)"), "value hidden: %s", err.msg);
+    TEST_OK(strstr(err.msg, "hunter2") == NULL && strstr(err.msg, "(hidden)"), "value hidden: %s",
+            err.msg);
     intake_config_destroy(cfg);
 
     /* inih's fixed line buffer: a long line is refused, not split. */
@@ -120,7 +124,8 @@ int main(void)
 
     rc = intake_config_parse("/nonexistent/intake.conf", NULL, &cfg, &err);
     TEST_EQ_INT(rc, INTAKE_ECONFIG, "missing file");
-    TEST_OK(strstr(err.msg, "/nonexistent/intake.conf: cannot open config") != NULL, "names the file");
+    TEST_OK(strstr(err.msg, "/nonexistent/intake.conf: cannot open config") != NULL,
+            "names the file");
 
     long long v;
     TEST_OK(intake_parse_size("2G", &v) == 0 && v == 2LL << 30, "2G");

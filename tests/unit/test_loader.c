@@ -70,19 +70,22 @@ static void test_engine(void)
     const char *text = intake_doc_text(doc, &nt);
     const struct intake_span *sp = intake_doc_spans(doc, &ns);
     TEST_EQ_INT(ns, 3, "three spans");
-    TEST_EQ_STR(intake_engine_instance_name(e, sp[0].source), "mark", "span source is the instance");
+    TEST_EQ_STR(intake_engine_instance_name(e, sp[0].source), "mark",
+                "span source is the instance");
     TEST_EQ_STR(intake_engine_instance_name(e, sp[2].source), "mark2", "second instance");
     struct intake_redaction red;
     rc = intake_anonymise(text, nt, sp, ns, intake_engine_policy(e), &red, &err);
     TEST_EQ_INT(rc, 0, "anonymise");
-    TEST_EQ_STR(red.text, "A [PERSON-1] met [PERSON-1] and \xE2\x96\x88\xE2\x96\x88\xE2\x96\x88"
-                          "\xE2\x96\x88\xE2\x96\x88\xE2\x96\x88\xE2\x96\x88\xE2\x96\x88.\n",
+    TEST_EQ_STR(red.text,
+                "A [PERSON-1] met [PERSON-1] and \xE2\x96\x88\xE2\x96\x88\xE2\x96\x88"
+                "\xE2\x96\x88\xE2\x96\x88\xE2\x96\x88\xE2\x96\x88\xE2\x96\x88.\n",
                 "policy from config applied");
     intake_redaction_clear(&red);
     intake_doc_destroy(doc);
 
     /* Binary bytes: no extractor claims them and test_extract has no probe. */
-    const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
+    const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+                                 0,    0,   0,   13,  'I',  'H',  'D',  'R'};
     rc = intake_engine_run(e, png, sizeof png, &doc, &err);
     TEST_EQ_INT(rc, INTAKE_EFORMAT, "binary input refused");
     TEST_OK(strncmp(err.msg, "unsupported type: ", 18) == 0, "reason names the type: %s", err.msg);
@@ -93,7 +96,8 @@ static void test_engine(void)
         const char *conf, *expect;
     } bad[] = {
         {"[mark]\ntype = test_ok\nwrod = x\n", "test.conf:3: [mark] unknown key 'wrod'"},
-        {"[mark]\ntype = test_ok\nlabel = many\n", "test.conf:3: [mark] label = many: not a valid integer"},
+        {"[mark]\ntype = test_ok\nlabel = many\n",
+         "test.conf:3: [mark] label = many: not a valid integer"},
         {"[mark]\ntype = test_ok\nlabel = 99\n", "must be between 1 and 14"},
         {"\n[mark]\nword = x\n", "test.conf:2: [mark] has no 'type'"},
         {"[mark]\ntype = no_such_plugin\n", "plugin 'no_such_plugin' not found"},

@@ -141,7 +141,7 @@ void dc_mock_doc_count_only(struct intake_doc *doc, int on)
 }
 
 int intake_plugin_entry_detect_context(const struct intake_host *host,
-                                        const struct intake_plugin **out);
+                                       const struct intake_plugin **out);
 
 int dc_mock_load(const struct intake_plugin **out)
 {

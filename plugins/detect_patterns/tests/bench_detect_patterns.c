@@ -98,8 +98,8 @@ int main(int argc, char **argv)
     double med = ts[runs / 2];
 
     /* The Vectorscan pass alone, same patterns, all types. */
-    struct dp_settings set = {.labels = dp_labels_supported(), .window_before = 64,
-                              .window_after = 24, .min_score = 0.0};
+    struct dp_settings set = {
+        .labels = dp_labels_supported(), .window_before = 64, .window_after = 24, .min_score = 0.0};
     struct dp_alloc a = {malloc, free};
     struct dp_engine *e = NULL;
     struct dp_scanner *s = NULL;

@@ -48,8 +48,8 @@ int main(int argc, char **argv)
         return 2;
     }
     /* --kinds: the engine directly, with the plugin's default settings */
-    struct dp_settings set = {.labels = dp_labels_supported(), .window_before = 64,
-                              .window_after = 24, .min_score = 0.0};
+    struct dp_settings set = {
+        .labels = dp_labels_supported(), .window_before = 64, .window_after = 24, .min_score = 0.0};
     struct dp_alloc a = {malloc, free};
     struct dp_engine *e = NULL;
     struct dp_scanner *sc = NULL;

@@ -104,8 +104,8 @@ static void test_ids14(void)
 
 static void test_iban(void)
 {
-    const char *valid[] = {"KZ86125KZT5004100100", "KZ829261234567890123",
-                           "DE89370400440532013000", "AE070331234567890123456",
+    const char *valid[] = {"KZ86125KZT5004100100",       "KZ829261234567890123",
+                           "DE89370400440532013000",     "AE070331234567890123456",
                            "TR330006100519786457841326", "GB29NWBK60161331926819"};
     for (size_t i = 0; i < sizeof valid / sizeof *valid; i++) {
         size_t n = strlen(valid[i]);

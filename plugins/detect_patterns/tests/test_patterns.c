@@ -131,10 +131,13 @@ static void none(const char *text, const char *surface)
 
 static void test_email(void)
 {
-    pos(INTAKE_LABEL_EMAIL, "e-mail: bekzat.t512@inbox.example.org, тел.", "bekzat.t512@inbox.example.org", 0.95f);
+    pos(INTAKE_LABEL_EMAIL, "e-mail: bekzat.t512@inbox.example.org, тел.",
+        "bekzat.t512@inbox.example.org", 0.95f);
     pos(INTAKE_LABEL_EMAIL, "почта:ivanov_a@mail.example.com.", "ivanov_a@mail.example.com", 0.95f);
-    pos(INTAKE_LABEL_EMAIL, "Write to a.b-c+tag@sub.example.co.uk)", "a.b-c+tag@sub.example.co.uk", 0.9f);
-    pos(INTAKE_LABEL_EMAIL, "электрондық поштасы:aigul1990@example.net", "aigul1990@example.net", 0.95f);
+    pos(INTAKE_LABEL_EMAIL, "Write to a.b-c+tag@sub.example.co.uk)", "a.b-c+tag@sub.example.co.uk",
+        0.9f);
+    pos(INTAKE_LABEL_EMAIL, "электрондық поштасы:aigul1990@example.net", "aigul1990@example.net",
+        0.95f);
     pos(INTAKE_LABEL_EMAIL, "x@example.org", "x@example.org", 0.9f);
     none("user@localhost and @handle", "user@localhost");
     none("price 5@ 3.50 each", "5@ 3.50");
@@ -208,8 +211,18 @@ static void test_phone(void)
     pos(INTAKE_LABEL_PHONE, "тел. 87012345678", "87012345678", 0.95f);
     pos(INTAKE_LABEL_PHONE, "+77012345678 is his", "+77012345678", 0.9f);
     /* NBSP as separator */
-    pos(INTAKE_LABEL_PHONE, "тел. 8\xC2\xA0" "701\xC2\xA0" "234\xC2\xA0" "56\xC2\xA0" "78",
-        "8\xC2\xA0" "701\xC2\xA0" "234\xC2\xA0" "56\xC2\xA0" "78", 0.9f);
+    pos(INTAKE_LABEL_PHONE,
+        "тел. 8\xC2\xA0"
+        "701\xC2\xA0"
+        "234\xC2\xA0"
+        "56\xC2\xA0"
+        "78",
+        "8\xC2\xA0"
+        "701\xC2\xA0"
+        "234\xC2\xA0"
+        "56\xC2\xA0"
+        "78",
+        0.9f);
 
     neg("в размере 3 560 000 тенге", "3 560 000");
     neg("сумма 12 500 000 тенге", "12 500 000");
@@ -238,7 +251,7 @@ static void test_national_id(void)
     pos(L, "shaxsi 31503851234566 edi", "31503851234566", 0.75f);
     pos(L, "ПИН 11503198512345", "11503198512345", 0.97f);
     pos(L, "21207198812345 туулган", "21207198812345", 0.75f);
-    {   /* a KG PIN is not also reported as a PINFL of someone born in 1812 */
+    { /* a KG PIN is not also reported as a PINFL of someone born in 1812 */
         const char *kg = "ПИН 11503198512345";
         struct intake_doc *d = run(kg);
         size_t n;
@@ -343,7 +356,7 @@ static void test_card(void)
     neg("1234 5678 1234 5670", "1234 5678 1234 5670");
     neg("4000 0000 0000 0003", "4000 0000 0000 0003");
     neg("4000 0000-0000 0002", "4000 0000-0000 0002"); /* mixed separators */
-    neg("1234567812345670", "1234567812345670");      /* Luhn, no network */
+    neg("1234567812345670", "1234567812345670");       /* Luhn, no network */
     pos(INTAKE_LABEL_IBAN, "р/с 40817810099910004312", "40817810099910004312", 0.9f);
     pos(INTAKE_LABEL_IBAN, "40817810099910004312", "40817810099910004312", 0.6f);
     neg("12345678901234567890", "12345678901234567890");
@@ -355,16 +368,19 @@ static void test_ip_url(void)
 {
     pos(INTAKE_LABEL_IP_ADDRESS, "с IP-адреса 192.168.10.25 зашел", "192.168.10.25", 0.8f);
     pos(INTAKE_LABEL_IP_ADDRESS, "ip 10.0.0.1.", "10.0.0.1", 0.8f);
-    pos(INTAKE_LABEL_IP_ADDRESS, "addr 2001:db8::8a2e:370:7334 seen", "2001:db8::8a2e:370:7334", 0.8f);
+    pos(INTAKE_LABEL_IP_ADDRESS, "addr 2001:db8::8a2e:370:7334 seen", "2001:db8::8a2e:370:7334",
+        0.8f);
     pos(INTAKE_LABEL_IP_ADDRESS, "fe80::1ff:fe23:4567:890a", "fe80::1ff:fe23:4567:890a", 0.8f);
-    pos(INTAKE_LABEL_IP_ADDRESS, "2001:0db8:85a3:0000:0000:8a2e:0370:7334", "2001:0db8:85a3:0000:0000:8a2e:0370:7334", 0.8f);
+    pos(INTAKE_LABEL_IP_ADDRESS, "2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+        "2001:0db8:85a3:0000:0000:8a2e:0370:7334", 0.8f);
     neg("1.2.3", "1.2.3");
     neg("300.1.1.1", "300.1.1.1");
     neg("24.08.2022", "24.08.2022");
     neg("at 12:30:45 the", "12:30:45");
     neg("std::vector", "std::vector");
     neg("01.02.03.04", "01.02.03.04");
-    pos(INTAKE_LABEL_URL, "see https://example.org/path?q=1.", "https://example.org/path?q=1", 0.8f);
+    pos(INTAKE_LABEL_URL, "see https://example.org/path?q=1.", "https://example.org/path?q=1",
+        0.8f);
     pos(INTAKE_LABEL_URL, "сайт www.example.com/x, где", "www.example.com/x", 0.8f);
     pos(INTAKE_LABEL_URL, "(http://example.com/a_(b)).", "http://example.com/a_(b)", 0.8f);
     pos(INTAKE_LABEL_URL, "FTP://files.example.net/a", "FTP://files.example.net/a", 0.8f);
@@ -375,12 +391,29 @@ static void test_decoys(void)
 {
     /* case numbers, articles, amounts, years, dates */
     const char *texts[] = {
-        "Дело № 1-45/2023", "ісі № 2-117/2021", "Іс № 2-5151/2024", "Iş № 1-8899/2022",
-        "ст. 128 ч. 3 п. 2", "статья 135", "128-бап", "п. 1 ч. 3 ст. 128 УК РК",
-        "135-моддаси 2-қисми", "1 500 000 тенге", "2 000 000 сом", "$ 15,000",
-        "1 500 000.00", "в 2021 году", "24 августа 2022 года", "2022-08-24", "24.08.2022",
-        "Case No. 2-1057/2023 of 17 December 2021", "USD 12,500", "KZT 4,470,000",
-        "4 470 000 теңге", "7 000 AQSH dollari", "сроком на 7 лет",
+        "Дело № 1-45/2023",
+        "ісі № 2-117/2021",
+        "Іс № 2-5151/2024",
+        "Iş № 1-8899/2022",
+        "ст. 128 ч. 3 п. 2",
+        "статья 135",
+        "128-бап",
+        "п. 1 ч. 3 ст. 128 УК РК",
+        "135-моддаси 2-қисми",
+        "1 500 000 тенге",
+        "2 000 000 сом",
+        "$ 15,000",
+        "1 500 000.00",
+        "в 2021 году",
+        "24 августа 2022 года",
+        "2022-08-24",
+        "24.08.2022",
+        "Case No. 2-1057/2023 of 17 December 2021",
+        "USD 12,500",
+        "KZT 4,470,000",
+        "4 470 000 теңге",
+        "7 000 AQSH dollari",
+        "сроком на 7 лет",
     };
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
         none(texts[i], texts[i]);

@@ -102,10 +102,12 @@ static void test_entry(void)
     TEST_EQ_INT(intake_plugin_entry_detect_patterns(NULL, &p), INTAKE_EABI, "NULL host refused");
     struct intake_host h = *dp_mock_host();
     h.abi_major = INTAKE_PLUGIN_ABI_MAJOR + 1;
-    TEST_EQ_INT(intake_plugin_entry_detect_patterns(&h, &p), INTAKE_EABI, "other ABI major refused");
+    TEST_EQ_INT(intake_plugin_entry_detect_patterns(&h, &p), INTAKE_EABI,
+                "other ABI major refused");
     h = *dp_mock_host();
     h.struct_size = 16;
-    TEST_EQ_INT(intake_plugin_entry_detect_patterns(&h, &p), INTAKE_EABI, "short host table refused");
+    TEST_EQ_INT(intake_plugin_entry_detect_patterns(&h, &p), INTAKE_EABI,
+                "short host table refused");
     TEST_EQ_INT(dp_mock_load(&P), INTAKE_OK, "mock host accepted");
     TEST_EQ_STR(P->name, "detect_patterns", "name is the folder name");
     TEST_EQ_INT(P->stage, INTAKE_STAGE_DETECT, "detect stage");
@@ -237,8 +239,21 @@ static void test_hostile(void)
     struct inst x;
     struct intake_error err;
     TEST_EQ_INT(start(NULL, &x, &err), INTAKE_OK, "instance for hostile inputs");
-    const char *unit[] = {"1 ", "1", ")", "a@b.cc", "1:", "1.", "ИИН ", "N1234567", "KZ12 ",
-                          "+7 ", "паспорт 45 ", "www.a", "12-", ("\xC2\xA0" "1")};
+    const char *unit[] = {"1 ",
+                          "1",
+                          ")",
+                          "a@b.cc",
+                          "1:",
+                          "1.",
+                          "ИИН ",
+                          "N1234567",
+                          "KZ12 ",
+                          "+7 ",
+                          "паспорт 45 ",
+                          "www.a",
+                          "12-",
+                          ("\xC2\xA0"
+                           "1")};
     size_t total = 2u << 20;
     for (size_t u = 0; u < sizeof unit / sizeof *unit; u++) {
         size_t ul = strlen(unit[u]);

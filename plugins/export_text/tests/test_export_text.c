@@ -103,10 +103,20 @@ static struct intake_doc *make_doc(const char *o, size_t olen, const char *r, si
     memset(ents, 0, sizeof ents);
     const char *a = strstr(o, "Жылдызбекова"), *b = strstr(o, "+996");
     if (a && b) {
-        ents[0] = (struct intake_span){(uint64_t)(a - o), (uint64_t)(a - o) + strlen("Жылдызбекова Айжан"),
-                                       INTAKE_LABEL_PERSON, 1, 0.93f, 0, 0};
-        ents[1] = (struct intake_span){(uint64_t)(b - o), (uint64_t)(b - o) + strlen("+996 555 123 456"),
-                                       INTAKE_LABEL_PHONE, 2, 1.0f, 0, 0};
+        ents[0] = (struct intake_span){(uint64_t)(a - o),
+                                       (uint64_t)(a - o) + strlen("Жылдызбекова Айжан"),
+                                       INTAKE_LABEL_PERSON,
+                                       1,
+                                       0.93f,
+                                       0,
+                                       0};
+        ents[1] = (struct intake_span){(uint64_t)(b - o),
+                                       (uint64_t)(b - o) + strlen("+996 555 123 456"),
+                                       INTAKE_LABEL_PHONE,
+                                       2,
+                                       1.0f,
+                                       0,
+                                       0};
         n = 2;
     }
     if (r)
@@ -229,8 +239,7 @@ static void test_export(void)
                 strlen(orig), "size is a number");
     TEST_EQ_INT(json_object_object_get_ex(o, "pages", &v) ? json_object_get_int64(v) : -1, 1,
                 "pages is a number");
-    TEST_OK(json_object_object_get_ex(o, "entity_counts", &v) &&
-                json_object_object_length(v) == 2,
+    TEST_OK(json_object_object_get_ex(o, "entity_counts", &v) && json_object_object_length(v) == 2,
             "entity_counts has two types");
     json_object *c = NULL;
     TEST_EQ_INT(json_object_object_get_ex(v, "PERSON", &c) ? json_object_get_int(c) : -1, 1,
@@ -249,11 +258,12 @@ static void test_export(void)
                 "PERSON", "entity type");
     TEST_EQ_STR(json_object_object_get_ex(e, "detector", &c) ? json_object_get_string(c) : NULL,
                 "names", "entity detector is the instance name");
-    TEST_OK(json_object_object_get_ex(e, "score", &c) &&
-                json_object_get_double(c) > 0.929 && json_object_get_double(c) < 0.931,
+    TEST_OK(json_object_object_get_ex(e, "score", &c) && json_object_get_double(c) > 0.929 &&
+                json_object_get_double(c) < 0.931,
             "entity score");
-    TEST_EQ_INT(json_object_object_length(e), 5, "an entity has exactly start, end, type, score, "
-                                                 "detector: no value");
+    TEST_EQ_INT(json_object_object_length(e), 5,
+                "an entity has exactly start, end, type, score, "
+                "detector: no value");
     e = v ? json_object_array_get_idx(v, 1) : NULL;
     TEST_EQ_STR(json_object_object_get_ex(e, "detector", &c) ? json_object_get_string(c) : NULL,
                 "ids", "second entity's detector");
@@ -364,7 +374,8 @@ static void test_variants(void)
     json_object *o = s ? json_tokener_parse(s) : NULL, *v = NULL;
     TEST_OK(o != NULL, "... .json parses");
     TEST_OK(json_object_object_get_ex(o, "source_name", &v) && v == NULL, "... source_name null");
-    TEST_OK(json_object_object_get_ex(o, "size", &v) && v == NULL, "... size null without metadata");
+    TEST_OK(json_object_object_get_ex(o, "size", &v) && v == NULL,
+            "... size null without metadata");
     TEST_OK(json_object_object_get_ex(o, "entities", &v) && json_object_array_length(v) == 0,
             "... entities []");
     TEST_OK(json_object_object_get_ex(o, "entity_counts", &v) && json_object_object_length(v) == 0,
@@ -441,8 +452,8 @@ static void test_sigkill(void)
     int status = -1;
     waitpid(first, &status, 0);
     double took = now() - t0;
-    TEST_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "an 8 MB export in a worker takes %.1f ms",
-            took * 1000);
+    TEST_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+            "an 8 MB export in a worker takes %.1f ms", took * 1000);
 
     /* Each forked worker sweeps its dead predecessors' temp files. */
     int partial = 0, orphan_json = 0, absent = 0, complete = 0;
@@ -483,8 +494,9 @@ static void test_sigkill(void)
         json_object_put(jo);
         free(j);
     }
-    TEST_EQ_INT(partial, 0, "40 kills mid-export: the .txt is never partial (%d before its rename, %d after)", absent,
-                complete);
+    TEST_EQ_INT(partial, 0,
+                "40 kills mid-export: the .txt is never partial (%d before its rename, %d after)",
+                absent, complete);
     TEST_EQ_INT(orphan_json, 0, "... the .json is never partial nor without its .txt");
     int temps;
 

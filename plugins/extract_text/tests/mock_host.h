@@ -11,7 +11,7 @@
 #include <intake/plugin.h>
 
 #define MOCK_MAX_PAGES 64
-#define MOCK_MAX_META 8
+#define MOCK_MAX_META  8
 
 struct intake_doc {
     unsigned char *src;

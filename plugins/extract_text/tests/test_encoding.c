@@ -92,7 +92,8 @@ static void test_tables(void)
     TEST_EQ_INT(T.cp[ET_ENC_CP866 - ET_ENC_FIRST_8BIT][0x80], 0x0410, "ibm866 80 = А");
     TEST_EQ_INT(T.cp[ET_ENC_MACCYR - ET_ENC_FIRST_8BIT][0xDF], 0x044F, "x-mac-cyrillic DF = я");
     TEST_EQ_INT(T.cp[ET_ENC_ISO8859_5 - ET_ENC_FIRST_8BIT][0xB0], 0x0410, "iso-8859-5 B0 = А");
-    TEST_EQ_INT(T.cp[ET_ENC_CP1251 - ET_ENC_FIRST_8BIT][0x98], ET_CP_INVALID, "cp1251 98 undefined");
+    TEST_EQ_INT(T.cp[ET_ENC_CP1251 - ET_ENC_FIRST_8BIT][0x98], ET_CP_INVALID,
+                "cp1251 98 undefined");
     TEST_EQ_INT(T.cp[ET_ENC_ISO8859_5 - ET_ENC_FIRST_8BIT][0x85], ET_CP_INVALID,
                 "iso-8859-5 C1 control refused");
 }
@@ -141,8 +142,8 @@ static void test_unicode(void)
         expect_refused(be ? "utf-16be truncated (odd length)" : "utf-16le truncated (odd length)",
                        buf, n - 1, ET_R_UTF16_ODD);
         /* cut between the two halves of the surrogate pair */
-        expect_refused(be ? "utf-16be cut inside a pair" : "utf-16le cut inside a pair", buf,
-                       n - 2, ET_R_UTF16_SURROGATE);
+        expect_refused(be ? "utf-16be cut inside a pair" : "utf-16le cut inside a pair", buf, n - 2,
+                       ET_R_UTF16_SURROGATE);
         et_detect(&T, NULL, buf, n - 1, 1, &o, &r);
         TEST_EQ_INT(r.reason, ET_OK, "utf-16 prefix cut mid-unit is fine for the probe");
     }
@@ -173,17 +174,18 @@ static void test_invalid(void)
         const char *b;
         size_t bad;
     } inv[] = {
-        {"abc \xC0\xAF def", 4},      /* overlong '/' */
-        {"x \xED\xA0\x80 y", 2},     /* encoded surrogate */
-        {"x \xF4\x90\x80\x80", 2},  /* above U+10FFFF */
-        {"x \xE0\x80\xAF", 2},       /* overlong 3-byte */
-        {"ok \xD0", 3},              /* cut at the end */
-        {"x \xBF y", 2},             /* lone continuation byte */
+        {"abc \xC0\xAF def", 4},   /* overlong '/' */
+        {"x \xED\xA0\x80 y", 2},   /* encoded surrogate */
+        {"x \xF4\x90\x80\x80", 2}, /* above U+10FFFF */
+        {"x \xE0\x80\xAF", 2},     /* overlong 3-byte */
+        {"ok \xD0", 3},            /* cut at the end */
+        {"x \xBF y", 2},           /* lone continuation byte */
     };
     for (size_t i = 0; i < sizeof inv / sizeof inv[0]; i++) {
         size_t at = 99, mb;
         int ctrl;
-        int ok = et_utf8_check((const unsigned char *)inv[i].b, strlen(inv[i].b), 0, &at, &ctrl, &mb);
+        int ok =
+            et_utf8_check((const unsigned char *)inv[i].b, strlen(inv[i].b), 0, &at, &ctrl, &mb);
         TEST_OK(!ok && at == inv[i].bad && !ctrl, "strict UTF-8 rejects case %zu at %zu", i, at);
     }
     {
@@ -206,8 +208,8 @@ static void test_invalid(void)
     expect_refused("NUL in cp1251 text", nul8, sizeof nul8 - 1, ET_R_CONTROL);
 
     /* Real binary headers. */
-    static const unsigned char png[] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0,
-                                        0x0D, 'I',  'H', 'D', 'R'};
+    static const unsigned char png[] = {0x89, 'P', 'N', 'G',  0x0D, 0x0A, 0x1A, 0x0A,
+                                        0,    0,   0,   0x0D, 'I',  'H',  'D',  'R'};
     static const unsigned char zip[] = {'P', 'K', 3, 4, 20, 0, 0, 0, 8, 0, 'a', 'b'};
     static const unsigned char elf[] = {0x7F, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     static const unsigned char jpg[] = {0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 'J', 'F', 'I', 'F', 0};
@@ -239,8 +241,8 @@ static void test_invalid(void)
         total++;
         refused += r.reason != ET_OK;
         if (r.reason == ET_OK)
-            TEST_NOTE("random round %d taken as %s (%u/%u implausible)", round,
-                      et_enc_name(r.enc), r.implausible, r.scored);
+            TEST_NOTE("random round %d taken as %s (%u/%u implausible)", round, et_enc_name(r.enc),
+                      r.implausible, r.scored);
     }
     TEST_EQ_INT(refused, total, "random bytes without controls refused (%d/%d)", refused, total);
 
@@ -392,10 +394,12 @@ static void test_sentences(const char *fixtures)
                         ud_asked++;
                         ud_right += r.ud_enc >= 0 && (same >> r.ud_enc & 1);
                     }
-                    TEST_OK(tok, "%s in %s: text right (got %s, profile %s, margin %.1f, vowels %.2f, %u/%u "
-                                 "implausible, uchardet %s)",
-                            lang, et_enc_name(enc), et_enc_name(r.enc), et_profile_name(r.profile), r.vowels,
-                            r.margin, r.implausible, r.scored, et_enc_name(r.ud_enc));
+                    TEST_OK(
+                        tok,
+                        "%s in %s: text right (got %s, profile %s, margin %.1f, vowels %.2f, %u/%u "
+                        "implausible, uchardet %s)",
+                        lang, et_enc_name(enc), et_enc_name(r.enc), et_profile_name(r.profile),
+                        r.vowels, r.margin, r.implausible, r.scored, et_enc_name(r.ud_enc));
                     /* A label is right if it names an encoding giving the same text;
                      * cp1251 bytes of Russian are also valid kz-1048, and must say cp1251. */
                     TEST_OK(r.enc >= 0 && (same >> r.enc & 1) &&
@@ -437,9 +441,10 @@ static unsigned char *slurp(const char *path, size_t *len)
 static void test_fixture_files(const char *fixtures)
 {
     static const char *const files[] = {
-        "ru.cp1251", "ru.koi8-r", "ru.cp866", "ru.mac-cyrillic", "ru.iso-8859-5", "ru.utf-16le",
-        "ru.utf-16be", "ru.utf-8-bom", "kk.rk1048", "kk.pt154", "kk.utf-16le", "ky.rk1048",
-        "ky.pt154", "uk.cp1251", "uk.koi8-u", "en.cp1252",
+        "ru.cp1251",     "ru.koi8-r",   "ru.cp866",    "ru.mac-cyrillic",
+        "ru.iso-8859-5", "ru.utf-16le", "ru.utf-16be", "ru.utf-8-bom",
+        "kk.rk1048",     "kk.pt154",    "kk.utf-16le", "ky.rk1048",
+        "ky.pt154",      "uk.cp1251",   "uk.koi8-u",   "en.cp1252",
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[4096], lang[8], tag[32];

@@ -155,7 +155,8 @@ static void test_basics(void)
     mock_doc_destroy(d);
 
     /* Allocation failure while converting: ENOMEM, nothing leaked. */
-    static const unsigned char cp[] = "\xcf\xf0\xee\xf2\xee\xea\xee\xeb \xe4\xee\xef\xf0\xee\xf1\xe0";
+    static const unsigned char cp[] =
+        "\xcf\xf0\xee\xf2\xee\xea\xee\xeb \xe4\xee\xef\xf0\xee\xf1\xe0";
     d = mock_doc_create(cp, sizeof cp - 1);
     void *w = NULL;
     P->cb_worker_init(in, &w, &err);

@@ -493,8 +493,7 @@ static void test_fetch(struct fixture *f, char ids[][65], time_t t0)
         upper[i] = (char)(ids[0][i] >= 'a' && ids[0][i] <= 'f' ? ids[0][i] - 32 : ids[0][i]);
     rc = fetch(f, upper, 0, &r, &err);
     TEST_OK(rc == 0 && r.n == 1, "upper-case id is the same document");
-    rc = fetch(f, "0000000000000000000000000000000000000000000000000000000000000000", 0, &r,
-               &err);
+    rc = fetch(f, "0000000000000000000000000000000000000000000000000000000000000000", 0, &r, &err);
     TEST_OK(rc == 0 && r.n == 0, "unknown id: no hit, no error");
     rc = fetch(f, "../../etc/passwd", 0, &r, &err);
     TEST_EQ_INT(rc, INTAKE_EINVAL, "malformed id: EINVAL (%s)", err.msg);
@@ -528,7 +527,8 @@ static void test_reindex_and_rollback(struct fixture *f, char ids[][65])
     TEST_EQ_INT(r.n, 1, "... still one hit for a word in both versions");
 
     /* Rollback: the core's transaction fails after cb_process. */
-    struct intake_doc *doc = make_doc("rollback original", "rollback zanzibar", "en", NULL, NULL, 0);
+    struct intake_doc *doc =
+        make_doc("rollback original", "rollback zanzibar", "en", NULL, NULL, 0);
     rc = index_doc_end(f, doc, "ROLLBACK", &err);
     TEST_EQ_INT(rc, 0, "cb_process inside a transaction that is then rolled back");
     intake_doc_destroy(doc);
@@ -600,8 +600,7 @@ static void test_store_errors(struct fixture *f)
     int rc = search(f, "trafficking", NULL, 10, 0, &r, &err);
     TEST_EQ_INT(rc, INTAKE_EIO, "empty store directory: EIO");
     TEST_OK(strncmp(err.msg, "no store at ", 12) == 0, "... '%s'", err.msg);
-    rc = fetch(f, "0000000000000000000000000000000000000000000000000000000000000000", 0, &r,
-               &err);
+    rc = fetch(f, "0000000000000000000000000000000000000000000000000000000000000000", 0, &r, &err);
     TEST_EQ_INT(rc, INTAKE_EIO, "... fetch too");
 
     /* A store the core created, where nothing was indexed yet. */
@@ -691,9 +690,9 @@ int main(void)
         {c, c + strlen("Сидорова"), INTAKE_LABEL_PERSON, 1, 0.8f, 0, 0},
     };
     char ids[6][65];
-    TEST_EQ_INT(index_text(&f, ru_orig, ru_red, "ru", "[PERSON-1]_показания.txt", ru_ents, 3,
-                           ids[0]),
-                0, "index the Russian statement");
+    TEST_EQ_INT(
+        index_text(&f, ru_orig, ru_red, "ru", "[PERSON-1]_показания.txt", ru_ents, 3, ids[0]), 0,
+        "index the Russian statement");
     TEST_EQ_INT(index_text(&f, kk_orig, kk_red, "kk", "kuager.txt", NULL, 0, ids[1]), 0,
                 "index the Kazakh statement");
     TEST_EQ_INT(index_text(&f, en3, en3, "en", NULL, NULL, 0, ids[2]), 0, "index en 3");

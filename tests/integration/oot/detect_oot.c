@@ -30,8 +30,10 @@ static int cb_oot_process(void *instance, void *worker, struct intake_doc *doc,
     size_t n;
     const char *t = o->host->doc_text(doc, &n);
     for (const char *p = t; (p = strstr(p, "OUTOFTREE")); p += 9) {
-        struct intake_span s = {.start = (uint64_t)(p - t), .end = (uint64_t)(p - t) + 9,
-                                .label = INTAKE_LABEL_PERSON, .score = 0.99f};
+        struct intake_span s = {.start = (uint64_t)(p - t),
+                                .end = (uint64_t)(p - t) + 9,
+                                .label = INTAKE_LABEL_PERSON,
+                                .score = 0.99f};
         int rc = o->host->doc_add_span(doc, &s, err);
         if (rc)
             return rc;
