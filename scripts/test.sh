@@ -37,6 +37,13 @@ run_suite() { # $1: build dir, rest: meson setup options
   count "$dir"
 }
 
+echo "== style: clang-format --dry-run --Werror (.clang-format)"
+if git ls-files '*.c' '*.h' | grep -v '^tests/fixtures/' | xargs clang-format --dry-run --Werror 2>&1 | head -20 | grep .; then
+  echo "style check failed: run clang-format -i on the files above"; failed=$((failed + 1))
+else
+  echo "style ok"; passed=$((passed + 1))
+fi
+
 echo "== build and test (gcc, -Werror)"
 run_suite build-ci
 echo "== build and test under AddressSanitizer + UndefinedBehaviorSanitizer"

@@ -37,8 +37,7 @@ static const struct intake_option detect_names_options[] = {
     {INTAKE_OPT_DOUBLE, "min_score", "0.0", 0, offsetof(struct detect_names_config, min_score),
      "drop spans scored below this; 0 reports everything and lets the policy decide", 0, 1},
     {INTAKE_OPT_BOOL, "propagate", "true", 0, offsetof(struct detect_names_config, propagate),
-     "mark every other mention (any inflection, either script) of a confidently found name", 0,
-     0},
+     "mark every other mention (any inflection, either script) of a confidently found name", 0, 0},
     {0},
 };
 
@@ -59,8 +58,8 @@ static int cb_detect_names_init(const struct intake_host *host, const struct int
 {
     intake_return_val_if_fail(host && instance, INTAKE_EINVAL);
     const struct detect_names_config *cfg = config;
-    struct dn_settings set = {.data_dir = NULL, .langs = DN_LANG_ALL, .min_score = 0.0,
-                              .propagate = 1};
+    struct dn_settings set = {
+        .data_dir = NULL, .langs = DN_LANG_ALL, .min_score = 0.0, .propagate = 1};
     const char *dir = cfg && cfg->data_dir ? cfg->data_dir : DN_DATA_DIR;
     if (cfg) {
         if (cfg->min_score < 0.0 || cfg->min_score > 1.0)
@@ -74,7 +73,8 @@ static int cb_detect_names_init(const struct intake_host *host, const struct int
                 if (!b)
                     return INTAKE_ERR(err, INTAKE_ECONFIG,
                                       "languages: '%.16s' is not one of ru, kk, ky, uz, tk, tg, "
-                                      "en, all", *l);
+                                      "en, all",
+                                      *l);
                 set.langs |= b;
             }
         }

@@ -18,8 +18,8 @@
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
 
-#define DN_SKEL_MAX 48 /* longer words are never names */
-#define DN_CHAIN_MAX 5 /* words in one name */
+#define DN_SKEL_MAX  48 /* longer words are never names */
+#define DN_CHAIN_MAX 6  /* words in one name */
 
 /* ------------------------------------------------------------------ */
 /* hash map: skeleton string -> int value                              */
@@ -166,46 +166,83 @@ static const char *fold_cp(UChar32 c, char prev)
         return NULL;
     }
     if (c >= 0x430 && c <= 0x44F) {
-        static const char *const cyr[32] = {"a", "b", "v", "g", "d", "e",  "z", "z",
-                                            "i", "i", "k", "l", "m", "n",  "o", "p",
-                                            "r", "s", "t", "u", "f", "h",  "c", "c",
-                                            "s", "s", "",  "i", "",  "e",  "iu", "ia"};
+        static const char *const cyr[32] = {"a", "b", "v", "g", "d", "e", "z", "z", "i",  "i", "k",
+                                            "l", "m", "n", "o", "p", "r", "s", "t", "u",  "f", "h",
+                                            "c", "c", "s", "s", "",  "i", "",  "e", "iu", "ia"};
         if (c == 0x435) /* е is "ye" at the start and after a vowel (Аннаев ~ Annaýew) */
             return (prev == 0 || is_vowel(prev)) ? "ie" : "e";
         return cyr[c - 0x430];
     }
     switch (c) {
-    case 0x451: return "io";   /* ё */
-    case 0x4D9: return "a";    /* ә */
-    case 0x493: return "g";    /* ғ */
-    case 0x49B: return "k";    /* қ */
-    case 0x4A3: return "n";    /* ң */
-    case 0x4E9: return "o";    /* ө */
-    case 0x4B1: return "u";    /* ұ */
-    case 0x4AF: return "u";    /* ү */
-    case 0x4BB: return "h";    /* һ */
-    case 0x456: return "i";    /* і */
-    case 0x4E3: return "i";    /* ӣ */
-    case 0x4EF: return "u";    /* ӯ */
-    case 0x4B3: return "h";    /* ҳ */
-    case 0x4B7: return "z";    /* ҷ */
-    case 0x45E: return "o";    /* ў */
-    case 0x454: return "ie";   /* є */
-    case 0x457: return "i";    /* ї */
-    case 0xE4: case 0xE0: case 0xE1: case 0xE2: case 0xE3: case 0xE5: return "a";
-    case 0xE7: case 0x10D: case 0x107: return "c";
-    case 0xE8: case 0xE9: case 0xEA: case 0xEB: case 0x11B: return "e";
-    case 0xEC: case 0xED: case 0xEE: case 0xEF: case 0x131: return "i";
-    case 0xF1: case 0x148: case 0x144: return "n";
-    case 0xF2: case 0xF3: case 0xF4: case 0xF5: case 0xF6: case 0xF8: return "o";
-    case 0xF9: case 0xFA: case 0xFB: case 0xFC: case 0x16B: return "u";
-    case 0xFD: case 0xFF: return "i";
-    case 0x15F: case 0x161: case 0x15B: return "s";
-    case 0x17E: case 0x17A: case 0x17C: return "z";
+    case 0x451: return "io"; /* ё */
+    case 0x4D9: return "a";  /* ә */
+    case 0x493: return "g";  /* ғ */
+    case 0x49B: return "k";  /* қ */
+    case 0x4A3: return "n";  /* ң */
+    case 0x4E9: return "o";  /* ө */
+    case 0x4B1: return "u";  /* ұ */
+    case 0x4AF: return "u";  /* ү */
+    case 0x4BB: return "h";  /* һ */
+    case 0x456: return "i";  /* і */
+    case 0x4E3: return "i";  /* ӣ */
+    case 0x4EF: return "u";  /* ӯ */
+    case 0x4B3: return "h";  /* ҳ */
+    case 0x4B7: return "z";  /* ҷ */
+    case 0x45E: return "o";  /* ў */
+    case 0x454: return "ie"; /* є */
+    case 0x457: return "i";  /* ї */
+    case 0xE4:
+    case 0xE0:
+    case 0xE1:
+    case 0xE2:
+    case 0xE3:
+    case 0xE5: return "a";
+    case 0xE7:
+    case 0x10D:
+    case 0x107: return "c";
+    case 0xE8:
+    case 0xE9:
+    case 0xEA:
+    case 0xEB:
+    case 0x11B: return "e";
+    case 0xEC:
+    case 0xED:
+    case 0xEE:
+    case 0xEF:
+    case 0x131: return "i";
+    case 0xF1:
+    case 0x148:
+    case 0x144: return "n";
+    case 0xF2:
+    case 0xF3:
+    case 0xF4:
+    case 0xF5:
+    case 0xF6:
+    case 0xF8: return "o";
+    case 0xF9:
+    case 0xFA:
+    case 0xFB:
+    case 0xFC:
+    case 0x16B: return "u";
+    case 0xFD:
+    case 0xFF: return "i";
+    case 0x15F:
+    case 0x161:
+    case 0x15B: return "s";
+    case 0x17E:
+    case 0x17A:
+    case 0x17C: return "z";
     case 0x11F: return "g";
     case 0x142: return "l";
-    case 0x2BB: case 0x2BC: case 0x2018: case 0x2019: case 0xB4: case 0x2BF: case 0x2BE:
-        return ""; /* Uzbek o‘ g‘ and apostrophes */
+    case 0x2010:
+    case 0x2011: /* hyphen, non-breaking hyphen */
+    case 0x2BB:
+    case 0x2BC:
+    case 0x2018:
+    case 0x2019:
+    case 0xB4:
+    case 0x2BF:
+    case 0x2BE: return ""; /* Uzbek o‘ g‘ and apostrophes */
     default: return NULL;
     }
 }
@@ -274,19 +311,21 @@ struct dn_end {
     uint8_t n;
 };
 static const struct dn_end dn_ends[] = {
-    {"ami", 3}, {"ah", 2}, {"a", 1}, {"ben", 3}, {"dan", 3}, {"den", 3}, {"din", 3}, {"don", 3},
-    {"dun", 3}, {"da", 2}, {"de", 2}, {"di", 2}, {"do", 2}, {"du", 2}, {"ego", 3}, {"eiu", 3},
-    {"emu", 3}, {"ei", 2}, {"em", 2}, {"ev", 2}, {"e", 1}, {"ga", 2}, {"ge", 2}, {"go", 2},
-    {"iami", 4}, {"imi", 3}, {"ia", 2}, {"ie", 2}, {"ih", 2}, {"im", 2}, {"in", 2}, {"iu", 2},
-    {"i", 1}, {"ka", 2}, {"ke", 2}, {"ko", 2}, {"menen", 5}, {"mdan", 4}, {"men", 3},
-    {"ndan", 4}, {"ning", 4}, {"nan", 3}, {"nda", 3}, {"nde", 3}, {"nen", 3}, {"nin", 3},
-    {"non", 3}, {"nun", 3}, {"na", 2}, {"ne", 2}, {"ni", 2}, {"nu", 2}, {"ogo", 3}, {"oiu", 3},
-    {"omu", 3}, {"oe", 2}, {"oi", 2}, {"om", 2}, {"ov", 2}, {"o", 1}, {"pen", 3}, {"si", 2},
-    {"tan", 3}, {"ten", 3}, {"tin", 3}, {"ton", 3}, {"tun", 3}, {"ta", 2}, {"te", 2}, {"ti", 2},
-    {"to", 2}, {"un", 2}, {"u", 1},
+    {"ami", 3}, {"ah", 2},    {"a", 1},    {"ben", 3},  {"dan", 3},  {"den", 3},  {"din", 3},
+    {"don", 3}, {"dun", 3},   {"da", 2},   {"de", 2},   {"di", 2},   {"do", 2},   {"du", 2},
+    {"ego", 3}, {"eiu", 3},   {"emu", 3},  {"ei", 2},   {"em", 2},   {"ev", 2},   {"e", 1},
+    {"ga", 2},  {"ge", 2},    {"go", 2},   {"iami", 4}, {"imi", 3},  {"ia", 2},   {"ie", 2},
+    {"ih", 2},  {"im", 2},    {"in", 2},   {"iu", 2},   {"i", 1},    {"ka", 2},   {"ke", 2},
+    {"ko", 2},  {"menen", 5}, {"mdan", 4}, {"men", 3},  {"ndan", 4}, {"ning", 4}, {"nan", 3},
+    {"nda", 3}, {"nde", 3},   {"nen", 3},  {"nin", 3},  {"non", 3},  {"nun", 3},  {"na", 2},
+    {"ne", 2},  {"ni", 2},    {"nu", 2},   {"ogo", 3},  {"oiu", 3},  {"omu", 3},  {"oe", 2},
+    {"oi", 2},  {"om", 2},    {"ov", 2},   {"o", 1},    {"pen", 3},  {"si", 2},   {"tan", 3},
+    {"ten", 3}, {"tin", 3},   {"ton", 3},  {"tun", 3},  {"ta", 2},   {"te", 2},   {"ti", 2},
+    {"to", 2},  {"un", 2},    {"u", 1},
 };
 /* dn_ends[dn_end_first[c - 'a'] .. dn_end_first[c - 'a' + 1]) start with c */
-static const uint8_t dn_end_first[27] = {0, 3, 4, 4, 14, 21, 21, 24, 24, 33, 33, 36, 36, 39, 52, 60, 61, 61, 61, 62, 71, 73, 73, 73, 73, 73, 73};
+static const uint8_t dn_end_first[27] = {0,  3,  4,  4,  14, 21, 21, 24, 24, 33, 33, 36, 36, 39,
+                                         52, 60, 61, 61, 61, 62, 71, 73, 73, 73, 73, 73, 73};
 #define DN_NENDS (sizeof dn_ends / sizeof dn_ends[0])
 
 static int ends_ok(const char *r, size_t n, int depth)
@@ -364,8 +403,8 @@ unsigned dn_lang_bit(const char *name)
 }
 
 /* Add every word of one list file. Words ending in '*' are stems. */
-static int load_list(struct dn_lexicon *lex, const char *dir, const char *file, int exact,
-                     int stem, struct intake_error *err)
+static int load_list(struct dn_lexicon *lex, const char *dir, const char *file, int exact, int stem,
+                     struct intake_error *err)
 {
     char path[4096];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
@@ -395,6 +434,27 @@ static int load_list(struct dn_lexicon *lex, const char *dir, const char *file, 
                 break;
             }
             e->val |= is_stem ? (stem | exact) : exact;
+            if (exact == L_FIRST && sl + 1 <= DN_SKEL_MAX &&
+                (sk[0] == 'e' || (sk[0] == 'i' && sk[1] == 'e'))) {
+                /* a given name's initial Е is E or Ye in Latin: Ержан ~
+                 * Erzhan ~ Yerzhan, Elena ~ Елена */
+                char alt[DN_SKEL_MAX + 2];
+                size_t al;
+                if (sk[0] == 'e') {
+                    alt[0] = 'i';
+                    memcpy(alt + 1, sk, sl);
+                    al = sl + 1;
+                } else {
+                    memcpy(alt, sk + 1, sl - 1);
+                    al = sl - 1;
+                }
+                struct smap_ent *e2 = smap_put(&lex->words, alt, al, 0);
+                if (!e2) {
+                    rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+                    break;
+                }
+                e2->val |= exact;
+            }
         }
     }
     fclose(f);
@@ -479,8 +539,8 @@ static int lex_has(const struct dn_lexicon *lex, const char *w, size_t n, int ex
  * each plus endings. */
 static int is_patronymic(const char *w, size_t n)
 {
-    static const char *const mk[] = {"ovic", "evic", "ovn", "evn", "icn", "kizi", "uli", "ulu",
-                                     "ogli"};
+    static const char *const mk[] = {"ovic", "evic", "ovn", "evn", "icn",
+                                     "kizi", "uli",  "ulu", "ogli"};
     for (size_t m = 0; m < sizeof mk / sizeof mk[0]; m++) {
         size_t ml = strlen(mk[m]);
         for (size_t p = 3; p + ml <= n && n - (p + ml) <= 7; p++) {
@@ -524,8 +584,28 @@ static int surname_stem(const char *w, size_t n, size_t *stem)
         const char *m;
         int strength;
         int need_end; /* -ский: the bare stem is a place (Подольск) */
-    } mk[] = {{"ov", 2, 0}, {"ev", 2, 0},  {"sk", 2, 1},  {"ck", 2, 1},
-              {"enk", 2, 0}, {"zod", 2, 1}, {"zad", 2, 1}, {"ian", 2, 0}, {"in", 1, 0}};
+    } mk[] = {{"ov", 2, 0},
+              {"ev", 2, 0},
+              {"sk", 2, 1},
+              {"ck", 2, 1},
+              {"enk", 2, 0},
+              {"zod", 2, 1},
+              {"zad", 2, 1},
+              {"ian", 2, 0},
+              /* Georgian -швили/-дзе, Ukrainian -чук/-юк, Greek -пулос/-акис/-идис,
+               * Lithuanian -аускас, Spanish -ez (Fernández), Turkish -oğlu */
+              {"svili", 2, 0},
+              {"aze", 2, 0},
+              {"ize", 2, 0},
+              {"cuk", 2, 0},
+              {"iuk", 2, 0},
+              {"pulos", 2, 0},
+              {"poulos", 2, 0},
+              {"akis", 2, 0},
+              {"idis", 2, 0},
+              {"auskas", 2, 0},
+              {"oglu", 2, 0},
+              {"in", 1, 0}};
     for (size_t m = 0; m < sizeof mk / sizeof mk[0]; m++) {
         size_t ml = strlen(mk[m].m);
         for (size_t p = n >= ml ? n - ml : 0;; p--) {
@@ -552,8 +632,7 @@ static size_t put_joined(char *dst, const char *a, size_t an, const char *b)
 }
 
 /* First name in any inflection: \p base gets the list form. */
-static int first_name(const struct dn_lexicon *lex, const char *w, size_t n, char *base,
-                      size_t *bl)
+static int first_name(const struct dn_lexicon *lex, const char *w, size_t n, char *base, size_t *bl)
 {
     if (lex_bits(lex, w, n) & L_FIRST) {
         memcpy(base, w, n);
@@ -583,6 +662,22 @@ static int first_name(const struct dn_lexicon *lex, const char *w, size_t n, cha
     return 0;
 }
 
+/* Turkic compound given names end in a name element (Нұрбек, Айгүл,
+ * Бауыржан, Нұрлыхан, Ербол, Қалдыбай, Бектұр): \p w is stem + element
+ * + endings. */
+static int name_element(const char *w, size_t n)
+{
+    static const char *const el[] = {"bek", "bai", "gul",  "zan",   "han",   "nur", "bol",
+                                     "tai", "kul", "gali", "murat", "zamal", "bibi"};
+    for (size_t i = 0; i < sizeof el / sizeof el[0]; i++) {
+        size_t el_n = strlen(el[i]);
+        for (size_t p = 3; p + el_n <= n && n - (p + el_n) <= 5; p++)
+            if (memcmp(w + p, el[i], el_n) == 0 && ends_ok(w + p + el_n, n - p - el_n, 1))
+                return 1;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* scanner                                                             */
 
@@ -596,16 +691,32 @@ enum {
     T_DOTB = 1 << 6,   /* "." right after the previous word, then blanks */
     T_NL = 1 << 7,     /* first word of a line */
     T_COLON = 1 << 8,  /* followed by ':' (a form label) */
+    T_LETTER = 1 << 9, /* one capital letter without a dot (A. N Smith) */
+    T_LINK = 1 << 10,  /* lower-case name particle: van, von, de, di, da, bin, ibn */
 };
 
-enum { C_NONE, C_STOP, C_ROLE, C_TITLE, C_FIRST, C_SURNAME, C_SURWEAK, C_PATRO, C_INIT,
-       C_PART, C_UNK };
+enum {
+    C_NONE,
+    C_STOP,
+    C_ROLE,
+    C_TITLE,
+    C_FIRST,
+    C_SURNAME,
+    C_SURWEAK,
+    C_PATRO,
+    C_INIT,
+    C_PART,
+    C_UNK,
+    C_LINK
+};
 
 struct tok {
     uint32_t start, end;
     uint32_t sk_off;
     uint16_t sk_len; /* 0xFFFF: not computed yet; 0: not foldable */
     uint16_t flags;
+    char ini;  /* first letter folded to ASCII (initials), 0 unknown */
+    char prep; /* a lower-case Russian preposition of place (в, во, из, на...) */
 };
 
 struct chain {
@@ -637,11 +748,17 @@ struct dn_scanner {
     size_t np, cp;
     struct dn_hit *hits;
     size_t nh, chh;
-    struct smap stems;  /* surname stem -> person index (-2: several) */
-    struct smap firsts; /* first-name base -> person index (-2: several) */
-    struct smap pkeys;  /* person key (8 bytes) -> person index */
+    struct smap stems;   /* surname stem -> person index (-2: several) */
+    struct smap firsts;  /* first-name base -> person index (-2: several) */
+    struct smap pkeys;   /* person key (8 bytes) -> person index */
     uint32_t *tok_chain; /* token -> chain index + 1, 0 none */
     size_t ctc;
+    size_t n_en;       /* lower-case "the", "of", "and" in the document */
+    int english;       /* English text: capitals alone mark no name */
+    size_t n_kk;       /* words with a Kazakh letter (ә ғ қ ң ө ұ ү һ і) */
+    struct smap lower; /* the document's lower-case words (built on first use) */
+    int lower_built;
+    int kazakh; /* Kazakh text */
 };
 
 int dn_scanner_create(const struct dn_lexicon *lex, struct dn_scanner **out,
@@ -656,6 +773,7 @@ int dn_scanner_create(const struct dn_lexicon *lex, struct dn_scanner **out,
     sc->stems.a = &sc->a;
     sc->firsts.a = &sc->a;
     sc->pkeys.a = &sc->a;
+    sc->lower.a = &sc->a;
     *out = sc;
     return INTAKE_OK;
 }
@@ -673,6 +791,7 @@ void dn_scanner_destroy(struct dn_scanner *sc)
     smap_free(&sc->stems);
     smap_free(&sc->firsts);
     smap_free(&sc->pkeys);
+    smap_free(&sc->lower);
     sc->a.free(sc);
 }
 
@@ -707,11 +826,79 @@ static int is_letter(UChar32 c)
     return u_isalpha(c) || is_apos(c);
 }
 
+/* Name particles written in lower case: 1 for a word of its own (van, de,
+ * bin), 2 for a hyphenated prefix before a capital (al-Hassan, аль-Хадж). */
+static int link_word(const char *w, size_t n)
+{
+    static const char *const solo[] = {
+        "van", "von", "der", "den", "de",  "del",  "della", "di",  "da",  "das", "dos",
+        "du",  "le",  "la",  "bin", "ibn", "ben",  "al",    "el",  "ter", "ten", "zu",
+        "ван", "фон", "дер", "де",  "ди",  "дель", "ибн",   "бин", "бен", "аль", "эль"};
+    static const char *const pre[] = {"al-", "el-",  "ad-",  "an-",  "ar-", "as-", "at-",
+                                      "az-", "ash-", "ibn-", "bin-", "d'",  "o'",  "аль-",
+                                      "ал-", "әл-",  "эль-", "ад-",  "ан-", "ар-", "ас-",
+                                      "ат-", "аз-",  "аш-",  "ибн-", "д'"};
+    for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
+        size_t pl = strlen(pre[i]);
+        if (n > pl + 1 && memcmp(w, pre[i], pl) == 0) {
+            UChar32 c;
+            size_t k = pl;
+            U8_NEXT(w, k, n, c);
+            if (c >= 0 && (u_isupper(c) || u_istitle(c)))
+                return 2;
+        }
+    }
+    for (size_t i = 0; i < sizeof solo / sizeof solo[0]; i++)
+        if (strlen(solo[i]) == n && memcmp(w, solo[i], n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Letters of the Kazakh (and Kyrgyz) alphabet that Russian lacks. */
+static int is_kk_letter(UChar32 c)
+{
+    switch (c) {
+    case 0x4D9:
+    case 0x4D8:
+    case 0x493:
+    case 0x492:
+    case 0x49B:
+    case 0x49A:
+    case 0x4A3:
+    case 0x4A2:
+    case 0x4E9:
+    case 0x4E8:
+    case 0x4B1:
+    case 0x4B0:
+    case 0x4AF:
+    case 0x4AE:
+    case 0x4BB:
+    case 0x4BA:
+    case 0x456:
+    case 0x406: return 1;
+    default: return 0;
+    }
+}
+
+/* Russian prepositions after which a capitalised word is a place or an
+ * organisation rather than a person (в Москве, из Газпрома, на Кипре). */
+static char place_prep(const char *w, size_t n)
+{
+    static const char *const pp[] = {"в",     "во",     "из",    "на",   "под",  "над",
+                                     "из-за", "из-под", "около", "близ", "через"};
+    for (size_t i = 0; i < sizeof pp / sizeof pp[0]; i++)
+        if (strlen(pp[i]) == n && memcmp(w, pp[i], n) == 0)
+            return 1;
+    return 0;
+}
+
 /* Tokenise: words of letters, with inner apostrophes and hyphens. */
 static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
 {
     sc->nt = 0;
     sc->skl = 0;
+    sc->n_en = 0;
+    sc->n_kk = 0;
     size_t i = 0;
     int sent = 1;      /* a sentence starts at the next word */
     int breaks = 0;    /* line breaks since the previous word */
@@ -735,8 +922,8 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
         if (!is_letter(c) || is_apos(c)) {
             if (gap_len == 0)
                 dot_first = c == '.';
-            else if (c != ' ' && c != '\t' && c != 0xA0)
-                dot_only = 0;
+            else if (c != ' ' && c != '\t' && c != 0xA0 && !(c == '-' && gap_len == 1 && dot_first))
+                dot_only = 0; /* ".-" of hyphenated initials (J.-P.) is still a dot gap */
             gap_len++;
             if (c == '\n')
                 breaks++;
@@ -751,7 +938,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
         }
         /* a word: letters, plus apostrophes or hyphens between letters */
         size_t end = i;
-        int nup = 1, nlow = 0, nlet = 1;
+        int nup = 1, nlow = 0, nlet = 1, kk = is_kk_letter(c);
         int first_up = u_isupper(c) || u_istitle(c);
         if (!first_up)
             nup = 0, nlow = u_islower(c) ? 1 : 0;
@@ -761,6 +948,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
             U8_NEXT(t, j, n, d);
             if (d >= 0 && is_letter(d) && !is_apos(d)) {
                 nlet++;
+                kk |= d >= 0x400 && is_kk_letter(d);
                 if (u_isupper(d))
                     nup++;
                 else if (u_islower(d))
@@ -768,7 +956,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
                 end = j;
                 continue;
             }
-            if (d == '-' || is_apos(d)) {
+            if (d == '-' || d == 0x2010 || d == 0x2011 || is_apos(d)) {
                 size_t k = j;
                 UChar32 e;
                 if (k < n) {
@@ -784,11 +972,21 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
         if (grow(&sc->a, (void **)&sc->toks, &sc->ct, sc->nt + 1, sizeof *sc->toks))
             return -1;
         struct tok *tk = &sc->toks[sc->nt++];
+        sc->n_kk += kk ? 1 : 0;
         tk->start = (uint32_t)s;
         tk->end = (uint32_t)end;
         tk->sk_off = 0;
         tk->sk_len = 0xFFFF;
         tk->flags = 0;
+        tk->ini = 0;
+        tk->prep = 0;
+        if (c < 0x80)
+            tk->ini = (char)(c | 0x20);
+        else {
+            const char *f = fold_cp(u_tolower(c), 0);
+            if (f && f[0])
+                tk->ini = f[0];
+        }
         if (first_up) {
             if (nlet == 1 && end < n && t[end] == '.')
                 tk->flags |= T_INIT;
@@ -801,6 +999,24 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
                 tk->flags |= T_CAP;
             if (nup >= 2 && nlow > 0)
                 tk->flags = (uint16_t)((tk->flags & ~T_CAP) | T_UPPER); /* AQSh, McDonald */
+            if (nlet == 1 && !(tk->flags & T_INIT))
+                tk->flags |= T_LETTER;
+        } else if (nlow > 0) {
+            size_t wl = end - s;
+            if ((wl == 3 && (memcmp(t + s, "the", 3) == 0 || memcmp(t + s, "and", 3) == 0)) ||
+                (wl == 2 && memcmp(t + s, "of", 2) == 0))
+                sc->n_en++;
+            if (wl <= 12) {
+                tk->prep = place_prep(t + s, wl);
+                int lk = link_word(t + s, wl);
+                if (lk == 2)
+                    tk->flags |= T_CAP; /* al-Hassan, аль-Хадж, ibn-Rushd */
+                else if (lk == 1)
+                    tk->flags |= T_LINK;
+            } else if (memchr(t + s, '-', 9) || memchr(t + s, '\'', 5)) {
+                if (link_word(t + s, wl) == 2)
+                    tk->flags |= T_CAP;
+            }
         }
         if (sc->nt == 1 || breaks >= 2)
             sent = 1;
@@ -845,8 +1061,8 @@ static const char *tok_skel(struct dn_scanner *sc, const char *t, size_t i, size
             *len = 0;
             return NULL;
         }
-        size_t l = dn_skeleton(t + tk->start, tk->end - tk->start, sc->sk + sc->skl,
-                               DN_SKEL_MAX + 2);
+        size_t l =
+            dn_skeleton(t + tk->start, tk->end - tk->start, sc->sk + sc->skl, DN_SKEL_MAX + 2);
         tk->sk_off = (uint32_t)sc->skl;
         tk->sk_len = (uint16_t)l;
         sc->skl += l + 1;
@@ -857,7 +1073,9 @@ static const char *tok_skel(struct dn_scanner *sc, const char *t, size_t i, size
 
 static int is_title(const char *w, size_t n)
 {
-    static const char *const ti[] = {"mr", "mrs", "ms", "miss", "dr", "gr", "mister", "madam"};
+    static const char *const ti[] = {
+        "mr",  "mrs",  "ms",     "miss", "dr",   "gr",    "mister",  "madam",     "sir", "dame",
+        "mme", "mlle", "doctor", "lord", "lady", "judge", "justice", "professor", "prof"};
     for (size_t i = 0; i < sizeof ti / sizeof ti[0]; i++)
         if (strlen(ti[i]) == n && memcmp(ti[i], w, n) == 0)
             return 1;
@@ -871,6 +1089,8 @@ static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
     const struct tok *tk = &sc->toks[i];
     if (tk->flags & T_INIT)
         return C_INIT;
+    if ((tk->flags & T_LETTER) && (tk->flags & T_DOTB) && i > 0 && (sc->toks[i - 1].flags & T_INIT))
+        return C_INIT; /* "A. N Loizou", "F.A" */
     size_t n;
     const char *w = tok_skel(sc, t, i, &n);
     if (!w)
@@ -892,6 +1112,20 @@ static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
         return C_PATRO;
     size_t st;
     int s = surname_stem(w, n, &st);
+    if (s && sc->english) {
+        /* English -ow/-ew words (Widow, Review, Glasgow) and Polish -ów,
+         * -owy place names are not -ov/-ev surnames; nor are -in words
+         * (Berlin, Cousin) a cue on their own */
+        size_t tl = tk->end - tk->start;
+        const char *raw = t + tk->start;
+        for (size_t k = tl > 4 ? tl - 4 : 0; k < tl; k++)
+            if (raw[k] == 'w') {
+                s = 0;
+                break;
+            }
+        if (s == 1)
+            s = 0;
+    }
     /* an inflected first name beats a stop stem: Юлии is not июль + -ии,
      * and Russian months are not capitalised */
     if (s != 2 && first_name(lex, w, n, fb, fbl))
@@ -909,6 +1143,11 @@ static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
         return C_SURWEAK;
     if (n < 2)
         return C_NONE;
+    if (name_element(w, n)) {
+        memcpy(fb, w, n);
+        *fbl = n;
+        return C_FIRST;
+    }
     return C_UNK;
 }
 
@@ -943,20 +1182,117 @@ static size_t sur_stem(struct dn_scanner *sc, const char *t, size_t i, const cha
     return n - one_ending(*w, n, 4);
 }
 
+/* Whether the initials [a, b] spell a common abbreviation (U.S., E.U., P.M.). */
+static int initials_abbr(const struct dn_scanner *sc, size_t a, size_t b)
+{
+    static const char *const ab[] = {"us", "usa", "uk", "eu", "un", "ussr", "nb",   "ps", "am",
+                                     "pm", "ad",  "bc", "sa", "nv", "bv",   "ag",   "dc", "ok",
+                                     "ie", "eg",  "rf", "rk", "kr", "ssr",  "sssr", "ssa"};
+    char buf[8];
+    size_t k = 0;
+    for (size_t i = a; i <= b; i++) {
+        if (!(sc->toks[i].flags & (T_INIT | T_LETTER)))
+            continue;
+        if (k + 1 >= sizeof buf)
+            return 0;
+        buf[k++] = sc->toks[i].ini;
+    }
+    for (size_t i = 0; i < sizeof ab / sizeof ab[0]; i++)
+        if (strlen(ab[i]) == k && memcmp(ab[i], buf, k) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether the capitalised token \p i is written in lower case elsewhere in
+ * the document (Бақыт and бақыт, Победа and победа): a common word that
+ * starts a sentence or a title, not a name. */
+static int seen_lower(struct dn_scanner *sc, const char *t, size_t i)
+{
+    const struct tok *tk = &sc->toks[i];
+    size_t n = tk->end - tk->start;
+    if (n < 4 || n > 64)
+        return 0;
+    if (!sc->lower_built) {
+        sc->lower_built = 1;
+        for (size_t k = 0; k < sc->nt; k++) {
+            const struct tok *o = &sc->toks[k];
+            size_t ol = o->end - o->start;
+            if (ol >= 4 && !(o->flags & (T_CAP | T_UPPER | T_INIT | T_LETTER | T_LINK)) &&
+                !smap_put(&sc->lower, t + o->start, ol, 1))
+                return 0;
+        }
+    }
+    if (!sc->lower.n)
+        return 0;
+    char buf[80];
+    size_t k = 0, j = 0;
+    UChar32 c;
+    U8_NEXT(t + tk->start, j, n, c);
+    if (c < 0)
+        return 0;
+    c = u_tolower(c);
+    UBool bad = 0;
+    U8_APPEND(buf, k, sizeof buf, c, bad);
+    if (bad || k + (n - j) > sizeof buf)
+        return 0;
+    memcpy(buf + k, t + tk->start + j, n - j);
+    return smap_get(&sc->lower, buf, k + n - j, 0) != 0;
+}
+
+/* Whether capitalised words with no name cue [a, b] read as a place: after
+ * a Russian preposition of place (в Лондоне, из Киева, на Украине), or, in
+ * Kazakh text, with a locative suffix (Лондонда, Киевте). */
+static int unk_place(const struct dn_scanner *sc, size_t a, size_t b)
+{
+    if (a > 0 && (sc->toks[a].flags & T_JOIN) && sc->toks[a - 1].prep)
+        return 1;
+    if (sc->kazakh && sc->toks[b].sk_len != 0xFFFF && sc->toks[b].sk_len >= 5) {
+        const char *w = sc->sk + sc->toks[b].sk_off;
+        size_t n = sc->toks[b].sk_len;
+        if ((w[n - 1] == 'a' || w[n - 1] == 'e') && (w[n - 2] == 'd' || w[n - 2] == 't'))
+            return 1;
+    }
+    return 0;
+}
+
 /* Score one run of name words [a, b] (classes in cls[]); 0 = not a name. */
 static float score_run(const struct dn_scanner *sc, const int *cls, size_t a, size_t b, int role,
                        int place, uint32_t *cues)
 {
     int strong = 0, weak = 0, init = 0, unk = 0, patro = 0, upper = 1, words = 0;
     for (size_t i = a; i <= b; i++) {
+        if (cls[i - a] == C_LINK)
+            continue;
         switch (cls[i - a]) {
-        case C_FIRST: strong++; *cues |= DN_CUE_FIRST; break;
-        case C_SURNAME: strong++; *cues |= DN_CUE_SURNAME; break;
-        case C_SURWEAK: weak++; *cues |= DN_CUE_SURNAME; break;
-        case C_PATRO: strong++; patro++; *cues |= DN_CUE_PATRO; break;
-        case C_PART: patro++; *cues |= DN_CUE_PATRO; break;
-        case C_INIT: init++; *cues |= DN_CUE_INITIAL; break;
-        default: unk++; *cues |= DN_CUE_CAP; break;
+        case C_FIRST:
+            strong++;
+            *cues |= DN_CUE_FIRST;
+            break;
+        case C_SURNAME:
+            strong++;
+            *cues |= DN_CUE_SURNAME;
+            break;
+        case C_SURWEAK:
+            weak++;
+            *cues |= DN_CUE_SURNAME;
+            break;
+        case C_PATRO:
+            strong++;
+            patro++;
+            *cues |= DN_CUE_PATRO;
+            break;
+        case C_PART:
+            patro++;
+            *cues |= DN_CUE_PATRO;
+            break;
+        case C_INIT:
+            init++;
+            *cues |= DN_CUE_INITIAL;
+            break;
+        default:
+            unk++;
+            *cues |= DN_CUE_CAP;
+            break;
         }
         if (cls[i - a] != C_INIT) {
             words++;
@@ -966,20 +1302,35 @@ static float score_run(const struct dn_scanner *sc, const int *cls, size_t a, si
     }
     if (role)
         *cues |= DN_CUE_ROLE;
-    if (words == 0)
-        return 0; /* initials alone */
+    if (words == 0) {
+        /* initials alone: a person after a title (Mr M., Ms S.A.); two or
+         * more are an anonymised name (F.A., B.K.) unless a common
+         * abbreviation */
+        if (role)
+            return 0.95f;
+        return init >= 2 && !initials_abbr(sc, a, b) ? 0.75f : 0.0f;
+    }
     int sstart = (sc->toks[a].flags & T_SSTART) != 0;
     int cues2 = strong + weak + (init ? 1 : 0) + (patro && !strong ? 1 : 0);
-    if (upper) /* headings: only a clear full name */
-        return (strong >= 2 || (strong >= 1 && (role || init))) ? 0.9f : 0.0f;
+    if (upper) { /* headings: a clear full name, or one word shaped as a name */
+        if (strong >= 2 || (strong >= 1 && (role || init)))
+            return 0.9f;
+        if (role)
+            return 0.85f;
+        for (size_t i = a; i <= b; i++)
+            if (cls[i - a] == C_SURNAME || cls[i - a] == C_PATRO ||
+                (cls[i - a] == C_FIRST && words >= 2))
+                return 0.7f;
+        return 0.0f;
+    }
     if (place && cues2 < 2)
         return 0;
     if (cues2 >= 2 || (strong && words >= 2))
         return (patro || role) ? 0.97f : 0.92f;
     if (role)
         return 0.95f;
-    if (init && unk)
-        return 0.9f;
+    if (init && unk) /* "A. B. Smith"; not "B. Trial", an enumerated heading */
+        return (sc->toks[a].flags & T_NL) && cls[0] == C_INIT && words == 1 ? 0.0f : 0.9f;
     if (strong + weak == 1 && words == 1) {
         if (cls[0] == C_SURNAME || (a != b && cls[b - a] == C_SURNAME))
             return sstart ? 0.7f : 0.8f;
@@ -987,6 +1338,8 @@ static float score_run(const struct dn_scanner *sc, const int *cls, size_t a, si
             return sstart ? 0.0f : 0.6f;
         return sstart ? 0.65f : 0.75f; /* first name or patronymic alone */
     }
+    if (strong + weak + init + patro == 0 && (sc->english || unk_place(sc, a, b)))
+        return 0.0f;
     if (sstart)
         return words >= 2 ? 0.55f : 0.0f;
     if (sc->toks[b].flags & T_COLON) /* "Telephone:", "Officer:" */
@@ -1141,12 +1494,19 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
     smap_clear(&sc->stems);
     smap_clear(&sc->firsts);
     smap_clear(&sc->pkeys);
+    smap_clear(&sc->lower);
+    sc->lower_built = 0;
     if (len == 0)
         return INTAKE_OK;
     if (len >= UINT32_MAX)
         return INTAKE_ERR(err, INTAKE_EINVAL, "detect_names: text of %zu bytes too large", len);
     if (tokenize(sc, text, len))
         return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    /* English capitalises institutions, documents and titles as well as
+     * names (the Regional Court, the Code of Criminal Procedure): in an
+     * English text an unknown capitalised word alone is no name cue */
+    sc->english = sc->n_en * 25 >= sc->nt && sc->n_en >= 3;
+    sc->kazakh = sc->n_kk * 20 >= sc->nt && sc->n_kk >= 3;
     if (grow(&sc->a, (void **)&sc->tok_chain, &sc->ctc, sc->nt + 1, sizeof *sc->tok_chain))
         return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
     memset(sc->tok_chain, 0, sc->nt * sizeof *sc->tok_chain);
@@ -1175,6 +1535,17 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
                 j++;
                 continue;
             }
+            if (nx->flags & T_LINK) { /* "Ludwig van Beethoven", "Anna van der Berg" */
+                size_t k = j + 1;
+                while (k < sc->nt && k - i < DN_CHAIN_MAX && (sc->toks[k].flags & T_LINK) &&
+                       (sc->toks[k].flags & T_JOIN))
+                    k++;
+                if (k < sc->nt && k - i < DN_CHAIN_MAX && (sc->toks[k].flags & T_JOIN) &&
+                    (sc->toks[k].flags & (T_CAP | T_UPPER))) {
+                    j = k - 1;
+                    continue;
+                }
+            }
             size_t pl;
             const char *pw = tok_skel(sc, text, j + 1, &pl);
             if (pw && !(cu->flags & T_INIT) && is_particle(pw, pl)) {
@@ -1189,13 +1560,16 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
             const struct tok *kt = &sc->toks[k];
             if (kt->flags & (T_CAP | T_UPPER | T_INIT))
                 cls[k - i] = classify(lex, sc, text, k, fbs[k - i], &fbls[k - i]);
+            else if (kt->flags & T_LINK)
+                cls[k - i] = C_LINK;
             else
                 cls[k - i] = C_PART;
         }
         size_t a = i;
         while (a <= j) {
             int c0 = cls[a - i];
-            if (c0 == C_STOP || c0 == C_NONE || c0 == C_ROLE || c0 == C_TITLE || c0 == C_PART) {
+            if (c0 == C_STOP || c0 == C_NONE || c0 == C_ROLE || c0 == C_TITLE || c0 == C_PART ||
+                c0 == C_LINK) {
                 a++;
                 continue;
             }
@@ -1210,23 +1584,59 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
                     break; /* "Гайдамака Р. П. Моя мать": initials closed the name */
                 b++;
             }
+            while (b > a && cls[b - i] == C_LINK)
+                b--;
             /* A capitalised word that only starts the sentence ("Позже
              * Руслан", "Later Smith") is no part of the name, unless two
              * more name words follow (Гайдамак Руслан Петрович). */
             if (a < b && cls[a - i] == C_UNK && (sc->toks[a].flags & T_SSTART)) {
-                int more = 0, inits = 0;
+                int more = 0, inits = 0, morph = 0;
                 for (size_t k = a + 1; k <= b; k++) {
                     int ck = cls[k - i];
                     more += ck == C_FIRST || ck == C_SURNAME || ck == C_PATRO || ck == C_SURWEAK;
+                    morph += ck == C_SURNAME || ck == C_PATRO;
                     inits += ck == C_INIT;
                 }
-                if (more + (inits ? 1 : 0) < 2)
+                /* ...or a surname or patronymic by its ending follows: the
+                 * unknown word is then more likely a given name (Мустафа
+                 * Джемилев) than an adverb; over-redacting it costs less */
+                if (more + (inits ? 1 : 0) < 2 && !morph)
                     a++;
+            }
+            /* a title or role word, even one that is also a stop word
+             * (President, Judge, Deputy) */
+            int role_before =
+                a > i && (cls[a - 1 - i] == C_TITLE || cls[a - 1 - i] == C_ROLE ||
+                          (cls[a - 1 - i] == C_STOP && tok_role(lex, sc, text, a - 1)));
+            /* a party of a case (Smith v. Jones, CASE OF SMITH v. RUSSIA) or a
+             * judge or counsel with a post-nominal (Smith J, Jones LJ, Brown QC) */
+            int party = 0;
+            size_t post = 0;
+            if (b + 1 < sc->nt) {
+                const struct tok *nx = &sc->toks[b + 1];
+                size_t nl = nx->end - nx->start;
+                const char *nw = text + nx->start;
+                if ((nx->flags & T_SOFT) && nl == 1 && nw[0] == 'v' &&
+                    (nx->end >= len || text[nx->end] == '.' || text[nx->end] == ' '))
+                    party = 1;
+                else if ((nx->flags & T_JOIN) && !(nx->flags & T_SSTART) &&
+                         ((nl == 1 && nw[0] == 'J') ||
+                          (nl == 2 && (memcmp(nw, "LJ", 2) == 0 || memcmp(nw, "CJ", 2) == 0 ||
+                                       memcmp(nw, "QC", 2) == 0 || memcmp(nw, "KC", 2) == 0))) &&
+                         (nx->end >= len || !is_letter((unsigned char)text[nx->end])))
+                    post = b + 1;
+            }
+            if (!party && a > 0 && a == i) {
+                const struct tok *pv = &sc->toks[a - 1];
+                if (pv->end - pv->start == 1 && text[pv->start] == 'v' &&
+                    ((sc->toks[a].flags & T_DOTB) || (sc->toks[a].flags & T_JOIN)))
+                    party = 1;
             }
             /* Unknown words cut off by a stop word are part of an
              * institution's name (Specialised Inter-District Criminal Court). */
-            int near_stop = (a > i && cls[a - 1 - i] == C_STOP) || (b < j && cls[b + 1 - i] == C_STOP);
-            if (near_stop) {
+            int near_stop = (a > i && cls[a - 1 - i] == C_STOP && !role_before) ||
+                            (b < j && cls[b + 1 - i] == C_STOP);
+            if (near_stop && !party && !post && !role_before) {
                 int cue = 0;
                 for (size_t k = a; k <= b; k++)
                     cue += cls[k - i] != C_UNK && cls[k - i] != C_PART;
@@ -1236,34 +1646,56 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
                 }
             }
             int role = 0, place = 0;
-            if (a > i && (cls[a - 1 - i] == C_TITLE || cls[a - 1 - i] == C_ROLE)) {
+            if (role_before) {
                 role = 1;
             } else if (a == i && a > 0) {
                 const struct tok *cur = &sc->toks[a];
-                if ((cur->flags & T_SOFT) && !(cur->flags & T_SSTART) && tok_role(lex, sc, text, a - 1))
+                if ((cur->flags & T_SOFT) && !(cur->flags & T_SSTART) &&
+                    tok_role(lex, sc, text, a - 1))
                     role = 1;
-                else if ((cur->flags & T_DOTB) && sc->toks[a - 1].end - sc->toks[a - 1].start <= 4 &&
+                else if ((cur->flags & T_DOTB) &&
+                         sc->toks[a - 1].end - sc->toks[a - 1].start <= 4 &&
                          tok_role(lex, sc, text, a - 1))
                     role = 1; /* "гр. Иванов"; not "...работодатель. Перед" */
                 /* "г. Подольск", "Шымкент қ.", "улица Абая"; a bare one-letter
                  * word is a preposition (с Харитоновым), not "с." for село */
                 const struct tok *pv = &sc->toks[a - 1];
-                if (!role && ((cur->flags & T_DOTB) || ((cur->flags & T_JOIN) && pv->end - pv->start > 3)) &&
+                if (!role &&
+                    ((cur->flags & T_DOTB) || ((cur->flags & T_JOIN) && pv->end - pv->start > 3)) &&
                     !(pv->flags & T_CAP) && tok_place(lex, sc, text, a - 1))
                     place = 1;
             }
             /* "Подольский городской суд", "Abay Avenue", "Altyn Kadr LLP" */
+            int street = 0;
             for (size_t k = b + 1; k < sc->nt && k <= b + 2 && (sc->toks[k].flags & T_JOIN); k++)
                 if (tok_place(lex, sc, text, k)) { /* also "Қабанбай батыр көшесі" */
                     place = 1;
+                    /* a street or district noun right after: the name is the
+                     * street's (Amir Temur ko'chasi, Abay Avenue) */
+                    street = k == b + 1 && sc->toks[k].end - sc->toks[k].start >= 5 && !role &&
+                             (unsigned char)text[sc->toks[k].start] < 0x80; /* Latin: Cyrillic
+                             stems such as қала- also start verbs (қалады) */
+                    size_t kl;
+                    const char *kw = tok_skel(sc, text, k, &kl);
+                    if (kw && kl >= 5 && memcmp(kw, "batir", 5) == 0)
+                        street = 0; /* Қабанбай батыр is a person as well as a street */
                     break;
                 }
-            struct chain c = {.t0 = (uint32_t)a, .t1 = (uint32_t)b, .person = -1,
-                              .sur = UINT32_MAX};
-            c.score = score_run(sc, cls + (a - i), a, b, role, place, &c.cues);
-            if (c.score > 0) {
+            struct chain c = {
+                .t0 = (uint32_t)a, .t1 = (uint32_t)b, .person = -1, .sur = UINT32_MAX};
+            c.score = street ? 0.0f : score_run(sc, cls + (a - i), a, b, role, place, &c.cues);
+            if (a == b && c.score > 0 && c.score <= 0.65f && !role && seen_lower(sc, text, a))
+                c.score = 0; /* stays a candidate for propagation */
+            if ((party || post) && !place && c.score < 0.85f) {
+                c.score = 0.85f;
+                c.cues |= DN_CUE_ROLE;
+            }
+            /* a run of several words that scored nothing stays a candidate:
+             * propagation marks all of it when one word is a known person's
+             * name (Resul Sadak after Sadak) */
+            if (c.score > 0 || (!place && a < b)) {
                 c.start = sc->toks[a].start; /* "Mr" itself identifies no one */
-                c.end = sc->toks[b].end;
+                c.end = sc->toks[post ? post : b].end;
                 if ((sc->toks[b].flags & T_INIT) && c.end < len && text[c.end] == '.')
                     c.end++;
                 const char *fb = "";
@@ -1289,8 +1721,7 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
      * surnames (which join the one full name of that surname) */
     for (int bare = 0; lex->propagate && bare < 2; bare++)
         for (size_t k = 0; k < sc->nch; k++)
-            if (sc->ch[k].score >= 0.85f &&
-                register_person(sc, text, &sc->ch[k], bare) == -2)
+            if (sc->ch[k].score >= 0.85f && register_person(sc, text, &sc->ch[k], bare) == -2)
                 return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
     for (size_t k = 0; k < sc->nch; k++) {
         struct chain *c = &sc->ch[k];
@@ -1336,9 +1767,14 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
                 if (p >= 0)
                     c->key = sc->pp[p].key;
             } else {
-                struct chain c = {.t0 = (uint32_t)i, .t1 = (uint32_t)i, .start = tk->start,
-                                  .end = tk->end, .score = sc_new, .cues = DN_CUE_PROP,
-                                  .person = p >= 0 ? p : -1, .sur = (uint32_t)i};
+                struct chain c = {.t0 = (uint32_t)i,
+                                  .t1 = (uint32_t)i,
+                                  .start = tk->start,
+                                  .end = tk->end,
+                                  .score = sc_new,
+                                  .cues = DN_CUE_PROP,
+                                  .person = p >= 0 ? p : -1,
+                                  .sur = (uint32_t)i};
                 if (p >= 0)
                     c.key = sc->pp[p].key;
                 else {

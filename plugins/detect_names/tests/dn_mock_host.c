@@ -141,7 +141,7 @@ void dn_mock_doc_count_only(struct intake_doc *doc, int on)
 }
 
 int intake_plugin_entry_detect_names(const struct intake_host *host,
-                                        const struct intake_plugin **out);
+                                     const struct intake_plugin **out);
 
 int dn_mock_load(const struct intake_plugin **out)
 {

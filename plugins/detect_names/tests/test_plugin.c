@@ -109,9 +109,10 @@ int main(void)
     set_double(cfg, "min_score", 0.0);
 
     set_bool(cfg, "propagate", 0);
-    long noprop = count_spans(cfg, "Иванова Мария Петровна пояснила. ИВАНОВОЙ нет дома.", 0.5f, &rc);
+    long noprop =
+        count_spans(cfg, "Пушкина Мария Петровна пояснила. Пушкиной нет дома.", 0.5f, &rc);
     set_bool(cfg, "propagate", 1);
-    long prop = count_spans(cfg, "Иванова Мария Петровна пояснила. ИВАНОВОЙ нет дома.", 0.5f, &rc);
+    long prop = count_spans(cfg, "Пушкина Мария Петровна пояснила. Пушкиной нет дома.", 0.5f, &rc);
     TEST_OK(prop == noprop + 1, "propagate adds the other mention (%ld vs %ld)", prop, noprop);
 
     const char *bad_lang[] = {"ru", "xx", NULL};

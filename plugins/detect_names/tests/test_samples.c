@@ -12,7 +12,7 @@
 #include "dn_mock_host.h"
 #include "test.h"
 
-static const char *const samples[] = {"en-judgment", "en-witness",   "kk-report",  "ky-statement",
+static const char *const samples[] = {"en-judgment",  "en-witness", "kk-report", "ky-statement",
                                       "ru-statement", "ru-verdict", "tk-report", "uz-statement"};
 
 static char *slurp(const char *path, size_t *len)
@@ -52,8 +52,8 @@ int main(void)
     struct intake_error err;
     intake_error_clear(&err);
     void *in = NULL, *wk = NULL;
-    if (!TEST_OK(dn_mock_load(&p) == INTAKE_OK && p->cb_init(dn_mock_host(), NULL, NULL, &in,
-                                                              &err) == INTAKE_OK &&
+    if (!TEST_OK(dn_mock_load(&p) == INTAKE_OK &&
+                     p->cb_init(dn_mock_host(), NULL, NULL, &in, &err) == INTAKE_OK &&
                      p->cb_worker_init(in, &wk, &err) == INTAKE_OK,
                  "plugin loads with the default data_dir"))
         return test_done();
@@ -100,8 +100,8 @@ int main(void)
                 }
             }
             /* never print the sample text itself beyond the expect key */
-            TEST_OK(found && ok, "%s: %s line %zu bytes %s", samples[s], person ? "PERSON" : "DECOY",
-                    wl, ok ? "ok" : (person ? "missed" : "eaten"));
+            TEST_OK(found && ok, "%s: %s line %zu bytes %s", samples[s],
+                    person ? "PERSON" : "DECOY", wl, ok ? "ok" : (person ? "missed" : "eaten"));
             if (!ok)
                 printf("#   %s\n", what);
         }
