@@ -987,7 +987,8 @@ static int collect(struct run *R, char **paths, int npaths)
             R->n_unreadable++;
         }
     }
-    qsort(R->tasks, R->ntasks, sizeof *R->tasks, cmp_task);
+    if (R->ntasks > 1) /* qsort(NULL, 0) is undefined */
+        qsort(R->tasks, R->ntasks, sizeof *R->tasks, cmp_task);
     return 0;
 }
 
@@ -1152,7 +1153,8 @@ int intake_batch_run(const struct intake_batch_opts *o)
     for (size_t i = 0; i < R->ntasks; i++)
         order[i] = i;
     sort_tasks = R->tasks;
-    qsort(order, R->ntasks, sizeof *order, cmp_by_id);
+    if (R->ntasks > 1)
+        qsort(order, R->ntasks, sizeof *order, cmp_by_id);
     sort_tasks = NULL;
     for (size_t k = 1; k < R->ntasks; k++) {
         struct task *a = &R->tasks[order[k - 1]], *b = &R->tasks[order[k]];

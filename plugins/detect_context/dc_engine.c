@@ -1545,7 +1545,8 @@ int dc_scan(const struct dc_lexicon *lex, struct dc_scanner *sc, const char *tex
             return INTAKE_ERR(err, rc, "detect_context: %s", intake_strerror(rc));
         off = end;
     }
-    qsort(sc->hits, sc->nhits, sizeof *sc->hits, hit_cmp);
+    if (sc->nhits > 1) /* qsort(NULL, 0) is undefined */
+        qsort(sc->hits, sc->nhits, sizeof *sc->hits, hit_cmp);
     size_t w = 0;
     for (size_t i = 0; i < sc->nhits; i++) {
         if (w && sc->hits[w - 1].start == sc->hits[i].start &&

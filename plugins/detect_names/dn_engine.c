@@ -1817,7 +1817,8 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
         h->cues = c->cues;
         h->key = c->key ? c->key : key_of("", 0, 0);
     }
-    qsort(sc->hits, sc->nh, sizeof *sc->hits, cmp_hit);
+    if (sc->nh > 1) /* qsort(NULL, 0) is undefined */
+        qsort(sc->hits, sc->nh, sizeof *sc->hits, cmp_hit);
     *hits = sc->hits;
     *n = sc->nh;
     return INTAKE_OK;

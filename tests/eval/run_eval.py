@@ -524,7 +524,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--intake", help="intake binary (default: build/core/intake under the repo)")
     ap.add_argument("--config", help="intake config (default: a temporary one: extract_text, "
-                    "detect_patterns, and detect_names if its .so is in the plugin path)")
+                    "detect_patterns, and detect_names and detect_context if their .so files "
+                    "are in the plugin path)")
     ap.add_argument("--sets", default=",".join(ALL_SETS), help="comma-separated: " + ",".join(ALL_SETS))
     ap.add_argument("--limit", type=int, default=0, help="documents per set (0 = all)")
     ap.add_argument("--jobs", type=int, default=2, help="intake processes in parallel")
@@ -575,6 +576,7 @@ def main():
         ppath = ":".join(dirs)
         env["INTAKE_PLUGIN_PATH"] = ppath
     names_so = any(os.path.exists(os.path.join(d, "detect_names.so")) for d in ppath.split(":") if d)
+    context_so = any(os.path.exists(os.path.join(d, "detect_context.so")) for d in ppath.split(":") if d)
 
     tmp = tempfile.mkdtemp(prefix="intake-eval-")
     try:
@@ -585,7 +587,10 @@ def main():
                          "[ids]\ntype = detect_patterns\n")
                 if names_so:
                     fh.write("\n[names]\ntype = detect_names\n")
-            detectors = "detect_patterns" + (" + detect_names" if names_so else "")
+                if context_so:
+                    fh.write("\n[context]\ntype = detect_context\n")
+            detectors = ("detect_patterns" + (" + detect_names" if names_so else "")
+                         + (" + detect_context" if context_so else ""))
         else:
             detectors = "from " + args.config
         print(f"intake: {args.intake}")

@@ -168,6 +168,12 @@ def test_samples(tmp):
     events = [json.loads(l) for l in out.splitlines() if l.strip()]
     s = [e for e in events if e["event"] == "summary"][0]["summary"]
     ok(rc == 0 and s["done"] == 0 and s["skipped"] == s["files"], "second run: everything skipped", s)
+    # An empty folder is not an error: nothing to do.
+    empty = os.path.join(tmp, "empty")
+    os.makedirs(empty)
+    rc, out, err = run(["batch", "--config", c, "--store", store, empty])
+    s = [json.loads(l) for l in out.splitlines() if '"summary"' in l]
+    ok(rc == 0 and s and s[0]["summary"]["files"] == 0, "an empty folder: exit 0, zero files", err)
     # A copy under another name is the same document.
     d2 = os.path.join(tmp, "copies")
     os.makedirs(d2)
