@@ -1338,8 +1338,18 @@ static float score_run(const struct dn_scanner *sc, const int *cls, size_t a, si
             return sstart ? 0.0f : 0.6f;
         return sstart ? 0.65f : 0.75f; /* first name or patronymic alone */
     }
-    if (strong + weak + init + patro == 0 && (sc->english || unk_place(sc, a, b)))
+    if (strong + weak + init + patro == 0 && unk_place(sc, a, b))
         return 0.0f;
+    if (strong + weak + init + patro == 0 && sc->english) {
+        /* English capitalises institutions and documents too, so such a
+         * word is a weak cue; but a victim's given name in no list looks
+         * exactly like this ("According to her statement, X was able"), and
+         * a missed name costs more than a redacted word: one such word is
+         * at the threshold. */
+        if (words > 1 || sstart || (sc->toks[b].flags & T_COLON) || (sc->toks[a].flags & T_NL))
+            return 0.0f; /* phrases are institutions' names (Regional Court) */
+        return 0.5f;
+    }
     if (sstart)
         return words >= 2 ? 0.55f : 0.0f;
     if (sc->toks[b].flags & T_COLON) /* "Telephone:", "Officer:" */
@@ -1456,6 +1466,22 @@ static int register_person(struct dn_scanner *sc, const char *t, struct chain *c
     }
     if (c->fbl) {
         struct smap_ent *e = smap_put(&sc->firsts, c->fb, c->fbl, idx);
+        if (!e)
+            return -2;
+        if (e->val != idx)
+            e->val = -2;
+    }
+    /* The other words of a full name (a given name in no list: "Ainur
+     * Bekova" -> "Ainur"), so that the word alone later in the document is
+     * this person too. Same "several persons" rule as first names. */
+    for (uint32_t k = c->t0; !bare && k <= c->t1 && k < sc->nt; k++) {
+        if (k == c->sur || !(sc->toks[k].flags & (T_CAP | T_UPPER)) || (sc->toks[k].flags & T_INIT))
+            continue;
+        size_t wl;
+        const char *w = tok_skel(sc, t, k, &wl);
+        if (!w || wl < 3)
+            continue;
+        struct smap_ent *e = smap_put(&sc->firsts, w, wl, idx);
         if (!e)
             return -2;
         if (e->val != idx)
@@ -1752,6 +1778,8 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
                 size_t fbl;
                 if (first_name(lex, w, wl, fb, &fbl))
                     p = smap_get(&sc->firsts, fb, fbl, -1);
+                if (p == -1) /* a word of a confident full name, in no list */
+                    p = smap_get(&sc->firsts, w, wl, -1);
                 sc_new = 0.85f;
             }
             if (p == -1)
