@@ -17,6 +17,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+
+from tap import done, ok
 import time
 
 INTAKE, SRC = sys.argv[1], sys.argv[2]
@@ -24,20 +26,7 @@ SHORT = "--short" in sys.argv or os.environ.get("CI") == "true"
 PLUGIN_PATH = os.environ.get("INTAKE_PLUGIN_PATH", "")
 SAMPLES = os.path.join(SRC, "tests", "fixtures", "samples")
 
-n = 0
-failed = 0
 
-
-def ok(cond, name, detail=""):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, name))
-    if not cond:
-        failed += 1
-        for line in str(detail).splitlines()[:20]:
-            print("#   " + line)
-    sys.stdout.flush()
-    return cond
 
 
 def conf(tmp, body, name="intake.conf", extra_pipeline=""):
@@ -354,8 +343,7 @@ def main():
                 t(sub)
             except Exception as ex:  # a crash of the test itself is a failure, not a skip
                 ok(False, "%s raised %r" % (t.__name__, ex))
-    print("1..%d" % n)
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":

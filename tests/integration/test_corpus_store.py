@@ -16,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 
+from tap import done, ok
+
 INTAKE, SHARED = sys.argv[1], sys.argv[2]
 NDOCS = int(sys.argv[3]) if len(sys.argv) > 3 else 120
 SEED = sys.argv[4] if len(sys.argv) > 4 else "1"
@@ -26,18 +28,7 @@ PLUGIN_PATH = ":".join(d for d in os.environ.get("INTAKE_PLUGIN_PATH", "").split
 CHECKED = {"EMAIL", "PHONE", "IIN", "NATIONAL_ID", "IBAN", "CARD", "PASSPORT", "PERSON", "ADDRESS",
            "DATE_OF_BIRTH"}
 
-n = failed = 0
 
-
-def ok(cond, name, detail=""):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, name))
-    if not cond:
-        failed += 1
-        for line in str(detail).splitlines()[:20]:
-            print("#   " + line)
-    sys.stdout.flush()
 
 
 def main():
@@ -98,8 +89,7 @@ def main():
                     else:
                         missing += 1
         ok(kept > 0 and missing == 0, "numeric decoys kept in the redacted text (%d kept, %d lost)" % (kept, missing))
-    print("1..%d" % n)
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":

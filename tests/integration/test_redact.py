@@ -10,6 +10,8 @@ import subprocess
 import sys
 import tempfile
 
+from tap import done, ok
+
 INTAKE, SRC = sys.argv[1], sys.argv[2]
 # Only the real plugins: tests/plugins holds deliberately broken ones.
 PLUGIN_PATH = ":".join(d for d in os.environ.get("INTAKE_PLUGIN_PATH", "").split(":")
@@ -18,19 +20,7 @@ SAMPLES = os.path.join(SRC, "tests", "fixtures", "samples")
 PATTERN_TYPES = {"PERSON", "PHONE", "EMAIL", "NATIONAL_ID", "IBAN", "CARD", "PASSPORT", "IP_ADDRESS", "URL",
                  "DATE", "ADDRESS", "LOCATION"}
 
-n = failed = 0
 
-
-def ok(cond, name, detail=""):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, name))
-    if not cond:
-        failed += 1
-        for line in str(detail).splitlines()[:15]:
-            print("#   " + line)
-    sys.stdout.flush()
-    return cond
 
 
 def run(args, conf):
@@ -166,8 +156,7 @@ def main():
        "intake plugins lists name and stage", o + err)
     rc, out, err = run(["plugins", "detect_patterns"], conf)
     ok(rc == 0 and "context_window" in out.decode(), "intake plugins NAME prints the option table", out)
-    print("1..%d" % n)
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":
