@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dc_mock_host.h"
+#include "mock_host.h"
+
+int intake_plugin_entry_detect_context(const struct intake_host *host,
+                                       const struct intake_plugin **out);
 #include "test.h"
 
 struct cfg {
@@ -24,13 +27,13 @@ static int check(void *in, void *wk, const char *text, uint32_t label, const cha
 {
     struct intake_error err;
     intake_error_clear(&err);
-    struct intake_doc *d = dc_mock_doc_create(text, strlen(text));
+    struct intake_doc *d = harness_doc_create(text, strlen(text));
     if (!d || P->cb_process(in, wk, d, &err) != INTAKE_OK) {
-        dc_mock_doc_destroy(d);
+        harness_doc_destroy(d);
         return 0;
     }
     size_t n;
-    const struct intake_span *sp = dc_mock_doc_spans(d, &n);
+    const struct intake_span *sp = harness_doc_spans(d, &n);
     char got[1024] = "";
     for (size_t i = 0; i < n; i++) {
         if (sp[i].label != label || sp[i].score < 0.5f)
@@ -42,7 +45,7 @@ static int check(void *in, void *wk, const char *text, uint32_t label, const cha
     int ok = strcmp(got, want) == 0;
     if (!ok)
         printf("#   got  '%s'\n#   want '%s'\n", got, want);
-    dc_mock_doc_destroy(d);
+    harness_doc_destroy(d);
     return ok;
 }
 
@@ -131,7 +134,7 @@ int main(void)
     struct intake_error err;
     intake_error_clear(&err);
     void *in = NULL, *wk = NULL;
-    if (!TEST_OK(dc_mock_load(&P) == INTAKE_OK, "descriptor"))
+    if (!TEST_OK(harness_load(intake_plugin_entry_detect_context, &P) == INTAKE_OK, "descriptor"))
         return test_done();
     TEST_EQ_STR(P->name, "detect_context", "name");
     TEST_EQ_INT(P->stage, INTAKE_STAGE_DETECT, "detect stage");
@@ -140,19 +143,19 @@ int main(void)
     /* bad options refuse to start */
     const char *bad_types[] = {"DATE", "PERSON", NULL};
     struct cfg c = {NULL, bad_types, 96, 0.0};
-    TEST_EQ_INT(P->cb_init(dc_mock_host(), NULL, &c, &in, &err), INTAKE_ECONFIG, "unknown type");
+    TEST_EQ_INT(P->cb_init(harness_host(), NULL, &c, &in, &err), INTAKE_ECONFIG, "unknown type");
     TEST_OK(strstr(err.msg, "types") != NULL, "error names the option");
     c.types = NULL;
     c.min_score = 2.0;
-    TEST_EQ_INT(P->cb_init(dc_mock_host(), NULL, &c, &in, &err), INTAKE_ECONFIG, "min_score");
+    TEST_EQ_INT(P->cb_init(harness_host(), NULL, &c, &in, &err), INTAKE_ECONFIG, "min_score");
     c.min_score = 0.0;
     c.data_dir = "/nonexistent/dc";
-    TEST_EQ_INT(P->cb_init(dc_mock_host(), NULL, &c, &in, &err), INTAKE_ECONFIG, "data_dir");
+    TEST_EQ_INT(P->cb_init(harness_host(), NULL, &c, &in, &err), INTAKE_ECONFIG, "data_dir");
 
     /* types filter */
     const char *only_date[] = {"date", NULL};
     struct cfg c2 = {NULL, only_date, 96, 0.0};
-    if (TEST_OK(P->cb_init(dc_mock_host(), NULL, &c2, &in, &err) == INTAKE_OK &&
+    if (TEST_OK(P->cb_init(harness_host(), NULL, &c2, &in, &err) == INTAKE_OK &&
                     P->cb_worker_init(in, &wk, &err) == INTAKE_OK,
                 "types=date loads")) {
         TEST_OK(check(in, wk, "Дата рождения: 12.03.1985, адрес: ул. Садовая, д. 3",
@@ -166,7 +169,7 @@ int main(void)
     }
 
     /* defaults (NULL config, as tools do) */
-    if (!TEST_OK(P->cb_init(dc_mock_host(), NULL, NULL, &in, &err) == INTAKE_OK &&
+    if (!TEST_OK(P->cb_init(harness_host(), NULL, NULL, &in, &err) == INTAKE_OK &&
                      P->cb_worker_init(in, &wk, &err) == INTAKE_OK,
                  "defaults load"))
         return test_done();
@@ -184,16 +187,16 @@ int main(void)
             for (size_t r = 0; r < reps; r++)
                 memcpy(big + r * ll, line, ll);
             big[ll * reps] = '\0';
-            struct intake_doc *d = dc_mock_doc_create(big, ll * reps);
+            struct intake_doc *d = harness_doc_create(big, ll * reps);
             TEST_OK(d && P->cb_process(in, wk, d, &err) == INTAKE_OK, "big text processed");
             size_t n = 0, good = 0;
-            const struct intake_span *sp = d ? dc_mock_doc_spans(d, &n) : NULL;
+            const struct intake_span *sp = d ? harness_doc_spans(d, &n) : NULL;
             for (size_t i = 0; i < n; i++)
                 good += sp[i].label == INTAKE_LABEL_DATE && sp[i].end - sp[i].start == 10 &&
                         memcmp(big + sp[i].start, "01.02.1980", 10) == 0;
             TEST_EQ_INT(good, reps, "one date of birth per line over %zu lines", reps);
             TEST_EQ_INT(n, reps, "nothing else");
-            dc_mock_doc_destroy(d);
+            harness_doc_destroy(d);
             free(big);
         }
     }

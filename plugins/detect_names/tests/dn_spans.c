@@ -15,7 +15,10 @@
 #include <time.h>
 
 #include "dn_engine.h"
-#include "dn_mock_host.h"
+#include "mock_host.h"
+
+int intake_plugin_entry_detect_names(const struct intake_host *host,
+                                     const struct intake_plugin **out);
 
 static void json_str(const char *s)
 {
@@ -60,7 +63,7 @@ int main(int argc, char **argv)
     }
     const struct intake_plugin *p;
     void *in = NULL, *wk = NULL;
-    if (dn_mock_load(&p) != INTAKE_OK) {
+    if (harness_load(intake_plugin_entry_detect_names, &p) != INTAKE_OK) {
         fprintf(stderr, "load failed\n");
         return 2;
     }
@@ -71,7 +74,7 @@ int main(int argc, char **argv)
             int32_t v = prop;
             memcpy(cfg + o->offset, &v, sizeof v);
         }
-    if (p->cb_init(dn_mock_host(), NULL, cfg, &in, &err) || p->cb_worker_init(in, &wk, &err)) {
+    if (p->cb_init(harness_host(), NULL, cfg, &in, &err) || p->cb_worker_init(in, &wk, &err)) {
         fprintf(stderr, "init failed: %s\n", err.msg);
         free(cfg);
         return 2;
@@ -92,21 +95,21 @@ int main(int argc, char **argv)
         char *buf = malloc((size_t)n + 1);
         size_t got = buf ? fread(buf, 1, (size_t)n, f) : 0;
         fclose(f);
-        struct intake_doc *d = buf ? dn_mock_doc_create(buf, got) : NULL;
+        struct intake_doc *d = buf ? harness_doc_create(buf, got) : NULL;
         free(buf);
         if (d && bench)
-            dn_mock_doc_count_only(d, 1);
+            harness_doc_count_only(d, 1);
         double t0 = now();
         if (!d || p->cb_process(in, wk, d, &err) != INTAKE_OK) {
             fprintf(stderr, "%s: %s\n", argv[i], d ? err.msg : "out of memory");
-            dn_mock_doc_destroy(d);
+            harness_doc_destroy(d);
             status = 1;
             continue;
         }
         t_total += now() - t0;
         bytes += got;
         size_t ns;
-        const struct intake_span *sp = dn_mock_doc_spans(d, &ns);
+        const struct intake_span *sp = harness_doc_spans(d, &ns);
         for (size_t k = 0; !bench && k < ns; k++) {
             if (sp[k].score < min)
                 continue;
@@ -123,7 +126,7 @@ int main(int argc, char **argv)
         }
         if (bench)
             fprintf(stderr, "%s: %zu spans\n", argv[i], ns);
-        dn_mock_doc_destroy(d);
+        harness_doc_destroy(d);
     }
     if (bench)
         fprintf(stderr, "%zu bytes in %.3f s: %.1f MB/s\n", bytes, t_total,

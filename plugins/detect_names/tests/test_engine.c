@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include "dn_engine.h"
-#include "dn_mock_host.h"
+#include "mock_host.h"
+
+int intake_plugin_entry_detect_names(const struct intake_host *host,
+                                     const struct intake_plugin **out);
 #include "test.h"
 
 static const struct intake_plugin *P;
@@ -20,8 +23,8 @@ static const char *TXT;
 static void run(const char *text)
 {
     struct intake_error err;
-    dn_mock_doc_destroy(D);
-    D = dn_mock_doc_create(text, strlen(text));
+    harness_doc_destroy(D);
+    D = harness_doc_create(text, strlen(text));
     TXT = text;
     if (P->cb_process(IN, WK, D, &err) != INTAKE_OK)
         printf("# process failed: %s\n", err.msg);
@@ -37,7 +40,7 @@ static const struct intake_span *cover(const char *what, int nth)
     if (!q)
         return NULL;
     size_t off = (size_t)(q - TXT), wl = strlen(what), ns;
-    const struct intake_span *sp = dn_mock_doc_spans(D, &ns), *first = NULL;
+    const struct intake_span *sp = harness_doc_spans(D, &ns), *first = NULL;
     for (size_t b = 0; b < wl; b++) {
         unsigned char c = (unsigned char)what[b];
         if (c < 0x80 && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
@@ -60,7 +63,7 @@ static int untouched(const char *what)
     if (!q)
         return 0;
     size_t off = (size_t)(q - TXT), wl = strlen(what), ns;
-    const struct intake_span *sp = dn_mock_doc_spans(D, &ns);
+    const struct intake_span *sp = harness_doc_spans(D, &ns);
     for (size_t k = 0; k < ns; k++)
         if (sp[k].score >= 0.5f && sp[k].start < off + wl && sp[k].end > off)
             return 0;
@@ -274,8 +277,8 @@ int main(void)
 {
     struct intake_error err;
     intake_error_clear(&err);
-    if (!TEST_OK(dn_mock_load(&P) == INTAKE_OK &&
-                     P->cb_init(dn_mock_host(), NULL, NULL, &IN, &err) == INTAKE_OK &&
+    if (!TEST_OK(harness_load(intake_plugin_entry_detect_names, &P) == INTAKE_OK &&
+                     P->cb_init(harness_host(), NULL, NULL, &IN, &err) == INTAKE_OK &&
                      P->cb_worker_init(IN, &WK, &err) == INTAKE_OK,
                  "plugin loads"))
         return test_done();
@@ -288,7 +291,7 @@ int main(void)
     test_decoys();
     test_heading_names();
     test_real_text_cues();
-    dn_mock_doc_destroy(D);
+    harness_doc_destroy(D);
     P->cb_worker_exit(IN, WK);
     P->cb_exit(IN);
     return test_done();

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dn_mock_host.h"
+#include "mock_host.h"
+
+int intake_plugin_entry_detect_names(const struct intake_host *host,
+                                     const struct intake_plugin **out);
 #include "test.h"
 
 static const struct intake_plugin *P;
@@ -51,21 +54,21 @@ static long count_spans(void *cfg, const char *text, float min, int *rc_init)
 {
     struct intake_error err;
     void *in = NULL, *wk = NULL;
-    *rc_init = P->cb_init(dn_mock_host(), NULL, cfg, &in, &err);
+    *rc_init = P->cb_init(harness_host(), NULL, cfg, &in, &err);
     if (*rc_init != INTAKE_OK)
         return -1;
     long c = 0;
     if (P->cb_worker_init(in, &wk, &err) == INTAKE_OK) {
-        struct intake_doc *d = dn_mock_doc_create(text, strlen(text));
+        struct intake_doc *d = harness_doc_create(text, strlen(text));
         if (P->cb_process(in, wk, d, &err) == INTAKE_OK) {
             size_t n;
-            const struct intake_span *sp = dn_mock_doc_spans(d, &n);
+            const struct intake_span *sp = harness_doc_spans(d, &n);
             for (size_t i = 0; i < n; i++)
                 if (sp[i].score >= min && sp[i].label == INTAKE_LABEL_PERSON)
                     c++;
         } else
             c = -2;
-        dn_mock_doc_destroy(d);
+        harness_doc_destroy(d);
         P->cb_worker_exit(in, wk);
     }
     P->cb_exit(in);
@@ -78,7 +81,7 @@ static const char *const TEXT = "Потерпевшая Иванова Мари�
 
 int main(void)
 {
-    TEST_EQ_INT(dn_mock_load(&P), INTAKE_OK, "entry point");
+    TEST_EQ_INT(harness_load(intake_plugin_entry_detect_names, &P), INTAKE_OK, "entry point");
     TEST_EQ_INT(P->stage, INTAKE_STAGE_DETECT, "detect stage");
     TEST_EQ_STR(P->name, "detect_names", "name");
     TEST_OK(P->cb_init && P->cb_process && P->cb_exit && P->cb_worker_init && P->cb_worker_exit,
@@ -135,16 +138,16 @@ int main(void)
     /* process without a worker, empty text, odd bytes, reuse */
     struct intake_error err;
     void *in = NULL, *wk = NULL;
-    TEST_EQ_INT(P->cb_init(dn_mock_host(), NULL, cfg, &in, &err), INTAKE_OK, "init");
-    struct intake_doc *d = dn_mock_doc_create("", 0);
+    TEST_EQ_INT(P->cb_init(harness_host(), NULL, cfg, &in, &err), INTAKE_OK, "init");
+    struct intake_doc *d = harness_doc_create("", 0);
     TEST_EQ_INT(P->cb_process(in, NULL, d, &err), INTAKE_EINVAL, "no worker: EINVAL");
     TEST_EQ_INT(P->cb_worker_init(in, &wk, &err), INTAKE_OK, "worker init");
     TEST_EQ_INT(P->cb_process(in, wk, d, &err), INTAKE_OK, "empty text");
-    dn_mock_doc_destroy(d);
+    harness_doc_destroy(d);
     const char odd[] = "A\xff\xfe Bb. \xd0 Ivanov\xe2\x80 Ш'''-- -А. Б. . :: Петров\n\n\n";
-    d = dn_mock_doc_create(odd, sizeof odd - 1);
+    d = harness_doc_create(odd, sizeof odd - 1);
     TEST_EQ_INT(P->cb_process(in, wk, d, &err), INTAKE_OK, "invalid UTF-8 survives");
-    dn_mock_doc_destroy(d);
+    harness_doc_destroy(d);
     /* a long document: many names, reused scanner, keys stay non-zero */
     size_t big = 0, cap = 1 << 20;
     char *buf = malloc(cap);
@@ -154,16 +157,16 @@ int main(void)
                                 "звонили. ",
                                 big % 97, big % 97);
     for (int rep = 0; rep < 2; rep++) {
-        d = dn_mock_doc_create(buf, big);
+        d = harness_doc_create(buf, big);
         TEST_EQ_INT(P->cb_process(in, wk, d, &err), INTAKE_OK, "1 MB document, pass %d", rep);
         size_t n;
-        const struct intake_span *sp = dn_mock_doc_spans(d, &n);
+        const struct intake_span *sp = harness_doc_spans(d, &n);
         int keys = 1;
         for (size_t i = 0; i < n; i++)
             if (!sp[i].key)
                 keys = 0;
         TEST_OK(n > 1000 && keys, "spans with keys (%zu)", n);
-        dn_mock_doc_destroy(d);
+        harness_doc_destroy(d);
     }
     free(buf);
     P->cb_worker_exit(in, wk);

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dn_mock_host.h"
+#include "mock_host.h"
+
+int intake_plugin_entry_detect_names(const struct intake_host *host,
+                                     const struct intake_plugin **out);
 #include "test.h"
 
 static const char *const samples[] = {"en-judgment",  "en-witness", "kk-report", "ky-statement",
@@ -52,8 +55,8 @@ int main(void)
     struct intake_error err;
     intake_error_clear(&err);
     void *in = NULL, *wk = NULL;
-    if (!TEST_OK(dn_mock_load(&p) == INTAKE_OK &&
-                     p->cb_init(dn_mock_host(), NULL, NULL, &in, &err) == INTAKE_OK &&
+    if (!TEST_OK(harness_load(intake_plugin_entry_detect_names, &p) == INTAKE_OK &&
+                     p->cb_init(harness_host(), NULL, NULL, &in, &err) == INTAKE_OK &&
                      p->cb_worker_init(in, &wk, &err) == INTAKE_OK,
                  "plugin loads with the default data_dir"))
         return test_done();
@@ -69,10 +72,10 @@ int main(void)
             free(exp);
             continue;
         }
-        struct intake_doc *d = dn_mock_doc_create(text, tl);
+        struct intake_doc *d = harness_doc_create(text, tl);
         TEST_OK(p->cb_process(in, wk, d, &err) == INTAKE_OK, "%s: processed", samples[s]);
         size_t ns;
-        const struct intake_span *sp = dn_mock_doc_spans(d, &ns);
+        const struct intake_span *sp = harness_doc_spans(d, &ns);
         char *save = NULL;
         for (char *line = strtok_r(exp, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
             int person = strncmp(line, "PERSON\t", 7) == 0;
@@ -105,7 +108,7 @@ int main(void)
             if (!ok)
                 printf("#   %s\n", what);
         }
-        dn_mock_doc_destroy(d);
+        harness_doc_destroy(d);
         free(text);
         free(exp);
     }

@@ -12,7 +12,10 @@
 #include <time.h>
 
 #include "dp_engine.h"
-#include "dp_mock_host.h"
+#include "mock_host.h"
+
+int intake_plugin_entry_detect_patterns(const struct intake_host *host,
+                                        const struct intake_plugin **out);
 
 static double now(void)
 {
@@ -74,25 +77,25 @@ int main(int argc, char **argv)
     intake_error_clear(&err);
     void *in = NULL, *wk = NULL;
     double t0 = now();
-    if (dp_mock_load(&p) != INTAKE_OK || p->cb_init(dp_mock_host(), NULL, NULL, &in, &err) ||
-        p->cb_worker_init(in, &wk, &err)) {
+    if (harness_load(intake_plugin_entry_detect_patterns, &p) != INTAKE_OK ||
+        p->cb_init(harness_host(), NULL, NULL, &in, &err) || p->cb_worker_init(in, &wk, &err)) {
         fprintf(stderr, "init failed: %s\n", err.msg);
         return 1;
     }
     double t_init = now() - t0;
-    struct intake_doc *doc = dp_mock_doc_create(text, len);
-    dp_mock_doc_count_only(doc, 1);
+    struct intake_doc *doc = harness_doc_create(text, len);
+    harness_doc_count_only(doc, 1);
     double *ts = calloc((size_t)runs, sizeof *ts);
     size_t spans = 0;
     for (int r = 0; r < runs; r++) {
-        dp_mock_doc_clear_spans(doc);
+        harness_doc_clear_spans(doc);
         double a = now();
         if (p->cb_process(in, wk, doc, &err) != INTAKE_OK) {
             fprintf(stderr, "process failed: %s\n", err.msg);
             return 1;
         }
         ts[r] = now() - a;
-        dp_mock_doc_spans(doc, &spans);
+        harness_doc_spans(doc, &spans);
     }
     qsort(ts, (size_t)runs, sizeof *ts, cmp_double);
     double med = ts[runs / 2];
@@ -131,7 +134,7 @@ int main(int argc, char **argv)
 
     dp_scanner_destroy(s);
     dp_engine_destroy(e);
-    dp_mock_doc_destroy(doc);
+    harness_doc_destroy(doc);
     p->cb_worker_exit(in, wk);
     p->cb_exit(in);
     free(ts);

@@ -13,7 +13,10 @@
 #include <string.h>
 
 #include "dp_engine.h"
-#include "dp_mock_host.h"
+#include "mock_host.h"
+
+int intake_plugin_entry_detect_patterns(const struct intake_host *host,
+                                        const struct intake_plugin **out);
 
 static void json_str(const char *s)
 {
@@ -59,8 +62,8 @@ int main(int argc, char **argv)
     }
     const struct intake_plugin *p;
     void *in = NULL, *wk = NULL;
-    if (dp_mock_load(&p) != INTAKE_OK || p->cb_init(dp_mock_host(), NULL, NULL, &in, &err) ||
-        p->cb_worker_init(in, &wk, &err)) {
+    if (harness_load(intake_plugin_entry_detect_patterns, &p) != INTAKE_OK ||
+        p->cb_init(harness_host(), NULL, NULL, &in, &err) || p->cb_worker_init(in, &wk, &err)) {
         fprintf(stderr, "init failed: %s\n", err.msg);
         return 2;
     }
@@ -78,20 +81,20 @@ int main(int argc, char **argv)
         char *buf = malloc((size_t)n + 1);
         size_t got = buf ? fread(buf, 1, (size_t)n, f) : 0;
         fclose(f);
-        struct intake_doc *d = buf ? dp_mock_doc_create(buf, got) : NULL;
+        struct intake_doc *d = buf ? harness_doc_create(buf, got) : NULL;
         free(buf);
         if (!d || p->cb_process(in, wk, d, &err) != INTAKE_OK) {
             fprintf(stderr, "%s: %s\n", argv[i], d ? err.msg : "out of memory");
-            dp_mock_doc_destroy(d);
+            harness_doc_destroy(d);
             status = 1;
             continue;
         }
         size_t ns, nk = 0;
-        const struct intake_span *sp = dp_mock_doc_spans(d, &ns);
+        const struct intake_span *sp = harness_doc_spans(d, &ns);
         const struct dp_cand *kc = NULL;
         if (kinds) {
             size_t tl;
-            const char *tx = dp_mock_host()->doc_text(d, &tl);
+            const char *tx = harness_host()->doc_text(d, &tl);
             if (dp_scan(e, sc, tx, tl, &kc, &nk, &err) != INTAKE_OK)
                 nk = 0;
         }
@@ -114,7 +117,7 @@ int main(int argc, char **argv)
             }
             printf("}\n");
         }
-        dp_mock_doc_destroy(d);
+        harness_doc_destroy(d);
     }
     dp_scanner_destroy(sc);
     dp_engine_destroy(e);

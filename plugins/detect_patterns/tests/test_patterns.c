@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dp_mock_host.h"
+#include "mock_host.h"
+
+int intake_plugin_entry_detect_patterns(const struct intake_host *host,
+                                        const struct intake_plugin **out);
 #include "test.h"
 
 static const struct intake_plugin *P;
@@ -25,7 +28,7 @@ static struct intake_doc *run(const char *text)
 {
     struct intake_error err;
     intake_error_clear(&err);
-    struct intake_doc *d = dp_mock_doc_create(text, strlen(text));
+    struct intake_doc *d = harness_doc_create(text, strlen(text));
     if (!d)
         abort();
     int rc = P->cb_process(inst, wk, d, &err);
@@ -43,7 +46,7 @@ static const struct intake_span *span_of(const struct intake_doc *d, const char 
         return NULL;
     uint64_t s = (uint64_t)(p - text), e = s + strlen(surface);
     size_t n;
-    const struct intake_span *sp = dp_mock_doc_spans(d, &n);
+    const struct intake_span *sp = harness_doc_spans(d, &n);
     for (size_t i = 0; i < n; i++)
         if (sp[i].start == s && sp[i].end == e && (label == 0 || sp[i].label == label))
             return &sp[i];
@@ -53,7 +56,7 @@ static const struct intake_span *span_of(const struct intake_doc *d, const char 
 static void dump(const struct intake_doc *d, const char *text)
 {
     size_t n;
-    const struct intake_span *sp = dp_mock_doc_spans(d, &n);
+    const struct intake_span *sp = harness_doc_spans(d, &n);
     for (size_t i = 0; i < n; i++)
         TEST_NOTE("  span %s [%.*s] %.2f", intake_label_name(sp[i].label),
                   (int)(sp[i].end - sp[i].start), text + sp[i].start, (double)sp[i].score);
@@ -67,7 +70,7 @@ static void pos(uint32_t label, const char *text, const char *surface, float min
                  intake_label_name(label), surface, text, sp ? (double)sp->score : -1.0,
                  (double)min_score))
         dump(d, text);
-    dp_mock_doc_destroy(d);
+    harness_doc_destroy(d);
 }
 
 static void neg(const char *text, const char *surface)
@@ -76,13 +79,13 @@ static void neg(const char *text, const char *surface)
     const char *p = strstr(text, surface);
     uint64_t s = p ? (uint64_t)(p - text) : 0, e = s + strlen(surface);
     size_t n, hits = 0;
-    const struct intake_span *sp = dp_mock_doc_spans(d, &n);
+    const struct intake_span *sp = harness_doc_spans(d, &n);
     for (size_t i = 0; i < n; i++)
         if (sp[i].score >= 0.5f && sp[i].start < e && s < sp[i].end)
             hits++;
     if (!TEST_OK(p && hits == 0, "no span >= 0.5 on \"%s\" in \"%s\"", surface, text))
         dump(d, text);
-    dp_mock_doc_destroy(d);
+    harness_doc_destroy(d);
 }
 
 /* Reported, but below 0.5: the failed-checksum-with-context rule. */
@@ -93,7 +96,7 @@ static void low(uint32_t label, const char *text, const char *surface)
     if (!TEST_OK(sp && sp->score > 0.0f && sp->score < 0.5f, "%s: \"%s\" reported low (%.2f)",
                  intake_label_name(label), surface, sp ? (double)sp->score : -1.0))
         dump(d, text);
-    dp_mock_doc_destroy(d);
+    harness_doc_destroy(d);
 }
 
 /* No span of \p label touching the surface. */
@@ -103,14 +106,14 @@ static void nolabel(uint32_t label, const char *text, const char *surface)
     const char *p = strstr(text, surface);
     uint64_t s = p ? (uint64_t)(p - text) : 0, e = s + strlen(surface);
     size_t n, hits = 0;
-    const struct intake_span *sp = dp_mock_doc_spans(d, &n);
+    const struct intake_span *sp = harness_doc_spans(d, &n);
     for (size_t i = 0; i < n; i++)
         if (sp[i].label == label && sp[i].start < e && s < sp[i].end)
             hits++;
     if (!TEST_OK(p && hits == 0, "no %s span on \"%s\" in \"%s\"", intake_label_name(label),
                  surface, text))
         dump(d, text);
-    dp_mock_doc_destroy(d);
+    harness_doc_destroy(d);
 }
 
 /* No span at all touching the surface. */
@@ -120,13 +123,13 @@ static void none(const char *text, const char *surface)
     const char *p = strstr(text, surface);
     uint64_t s = p ? (uint64_t)(p - text) : 0, e = s + strlen(surface);
     size_t n, hits = 0;
-    const struct intake_span *sp = dp_mock_doc_spans(d, &n);
+    const struct intake_span *sp = harness_doc_spans(d, &n);
     for (size_t i = 0; i < n; i++)
         if (sp[i].start < e && s < sp[i].end)
             hits++;
     if (!TEST_OK(p && hits == 0, "no span at all on \"%s\" in \"%s\"", surface, text))
         dump(d, text);
-    dp_mock_doc_destroy(d);
+    harness_doc_destroy(d);
 }
 
 static void test_email(void)
@@ -255,9 +258,9 @@ static void test_national_id(void)
         const char *kg = "ПИН 11503198512345";
         struct intake_doc *d = run(kg);
         size_t n;
-        dp_mock_doc_spans(d, &n);
+        harness_doc_spans(d, &n);
         TEST_EQ_INT(n, 1, "KG PIN: one span");
-        dp_mock_doc_destroy(d);
+        harness_doc_destroy(d);
     }
     pos(L, "ИНН 770708389324", "770708389324", 0.95f);
     pos(L, "СНИЛС 112-233-445 95", "112-233-445 95", 0.97f);
@@ -336,9 +339,9 @@ static void test_iban(void)
     /* no card inside a valid IBAN */
     struct intake_doc *d = run("KZ82 9261 2345 6789 0123");
     size_t n;
-    dp_mock_doc_spans(d, &n);
+    harness_doc_spans(d, &n);
     TEST_EQ_INT(n, 1, "a spaced IBAN gives one span");
-    dp_mock_doc_destroy(d);
+    harness_doc_destroy(d);
 }
 
 static void test_card(void)
@@ -423,11 +426,11 @@ int main(void)
 {
     struct intake_error err;
     intake_error_clear(&err);
-    if (dp_mock_load(&P) != INTAKE_OK) {
+    if (harness_load(intake_plugin_entry_detect_patterns, &P) != INTAKE_OK) {
         printf("Bail out! entry point refused the mock host\n");
         return 1;
     }
-    if (P->cb_init(dp_mock_host(), NULL, NULL, &inst, &err) != INTAKE_OK ||
+    if (P->cb_init(harness_host(), NULL, NULL, &inst, &err) != INTAKE_OK ||
         P->cb_worker_init(inst, &wk, &err) != INTAKE_OK) {
         printf("Bail out! init failed: %s\n", err.msg);
         return 1;

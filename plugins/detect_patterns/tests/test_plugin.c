@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dp_mock_host.h"
+#include "mock_host.h"
+
+int intake_plugin_entry_detect_patterns(const struct intake_host *host,
+                                        const struct intake_plugin **out);
 #include "test.h"
 
 static const struct intake_plugin *P;
@@ -64,7 +67,7 @@ struct inst {
 static int start(const void *cfg, struct inst *x, struct intake_error *err)
 {
     x->in = x->wk = NULL;
-    int rc = P->cb_init(dp_mock_host(), NULL, cfg, &x->in, err);
+    int rc = P->cb_init(harness_host(), NULL, cfg, &x->in, err);
     if (rc == INTAKE_OK) {
         rc = P->cb_worker_init(x->in, &x->wk, err);
         if (rc != INTAKE_OK)
@@ -83,14 +86,14 @@ static void stop(struct inst *x)
 static size_t count(struct inst *x, const char *text, uint32_t label, float min)
 {
     struct intake_error err;
-    struct intake_doc *d = dp_mock_doc_create(text, strlen(text));
+    struct intake_doc *d = harness_doc_create(text, strlen(text));
     int rc = P->cb_process(x->in, x->wk, d, &err);
     size_t n, c = 0;
-    const struct intake_span *sp = dp_mock_doc_spans(d, &n);
+    const struct intake_span *sp = harness_doc_spans(d, &n);
     for (size_t i = 0; i < n; i++)
         if ((label == 0 || sp[i].label == label) && sp[i].score >= min)
             c++;
-    dp_mock_doc_destroy(d);
+    harness_doc_destroy(d);
     return rc == INTAKE_OK ? c : (size_t)-1;
 }
 
@@ -100,15 +103,16 @@ static void test_entry(void)
                                             const struct intake_plugin **);
     const struct intake_plugin *p = NULL;
     TEST_EQ_INT(intake_plugin_entry_detect_patterns(NULL, &p), INTAKE_EABI, "NULL host refused");
-    struct intake_host h = *dp_mock_host();
+    struct intake_host h = *harness_host();
     h.abi_major = INTAKE_PLUGIN_ABI_MAJOR + 1;
     TEST_EQ_INT(intake_plugin_entry_detect_patterns(&h, &p), INTAKE_EABI,
                 "other ABI major refused");
-    h = *dp_mock_host();
+    h = *harness_host();
     h.struct_size = 16;
     TEST_EQ_INT(intake_plugin_entry_detect_patterns(&h, &p), INTAKE_EABI,
                 "short host table refused");
-    TEST_EQ_INT(dp_mock_load(&P), INTAKE_OK, "mock host accepted");
+    TEST_EQ_INT(harness_load(intake_plugin_entry_detect_patterns, &P), INTAKE_OK,
+                "mock host accepted");
     TEST_EQ_STR(P->name, "detect_patterns", "name is the folder name");
     TEST_EQ_INT(P->stage, INTAKE_STAGE_DETECT, "detect stage");
     TEST_EQ_INT(P->abi_major, INTAKE_PLUGIN_ABI_MAJOR, "abi major");
@@ -197,20 +201,20 @@ static void test_lifecycle(void)
     void *wk2 = NULL;
     TEST_EQ_INT(P->cb_worker_init(x.in, &wk2, &err), INTAKE_OK, "second worker");
     const char *ph = "тел. 87012345678";
-    struct intake_doc *d = dp_mock_doc_create(ph, strlen(ph));
+    struct intake_doc *d = harness_doc_create(ph, strlen(ph));
     TEST_EQ_INT(P->cb_process(x.in, wk2, d, &err), INTAKE_OK, "second worker processes");
     size_t n;
-    dp_mock_doc_spans(d, &n);
+    harness_doc_spans(d, &n);
     TEST_EQ_INT(n, 1, "second worker finds the phone");
-    dp_mock_doc_destroy(d);
+    harness_doc_destroy(d);
     P->cb_worker_exit(x.in, wk2);
 
-    d = dp_mock_doc_create("", 0);
+    d = harness_doc_create("", 0);
     TEST_EQ_INT(P->cb_process(x.in, x.wk, d, &err), INTAKE_OK, "empty document");
-    dp_mock_doc_spans(d, &n);
+    harness_doc_spans(d, &n);
     TEST_EQ_INT(n, 0, "empty document: no spans");
     TEST_EQ_INT(P->cb_process(x.in, NULL, d, &err), INTAKE_EINVAL, "missing worker refused");
-    dp_mock_doc_destroy(d);
+    harness_doc_destroy(d);
 
     /* the same worker over many documents: arrays are reused */
     for (int i = 0; i < 50; i++)
@@ -268,10 +272,10 @@ static void test_hostile(void)
             n += ul;
         }
         buf[n] = '\0';
-        struct intake_doc *d = dp_mock_doc_create(buf, n);
+        struct intake_doc *d = harness_doc_create(buf, n);
         int rc = P->cb_process(x.in, x.wk, d, &err);
         TEST_EQ_INT(rc, INTAKE_OK, "2 MB of \"%s\" repeated", unit[u]);
-        dp_mock_doc_destroy(d);
+        harness_doc_destroy(d);
         free(buf);
     }
     stop(&x);

@@ -1,7 +1,7 @@
 /*
- * dn_mock_host: see dn_mock_host.h.
+ * The detect plugins' test host: see mock_host.h.
  */
-#include "dn_mock_host.h"
+#include "mock_host.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,7 +24,7 @@ static void mock_log(const struct intake_context *ctx, const struct intake_doc *
     (void)doc;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "# [detect_names] level=%d ", level);
+    fprintf(stderr, "# [plugin] level=%d ", level);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
@@ -33,7 +33,7 @@ static void mock_log(const struct intake_context *ctx, const struct intake_doc *
 static int mock_log_level(const struct intake_context *ctx)
 {
     (void)ctx;
-    const char *e = getenv("DN_LOG_LEVEL");
+    const char *e = getenv("INTAKE_TEST_LOG_LEVEL");
     return e ? atoi(e) : INTAKE_LOG_WARN;
 }
 
@@ -94,12 +94,12 @@ static const struct intake_host mock_host = {
     .doc_spans = mock_doc_spans,
 };
 
-const struct intake_host *dn_mock_host(void)
+const struct intake_host *harness_host(void)
 {
     return &mock_host;
 }
 
-struct intake_doc *dn_mock_doc_create(const char *text, size_t len)
+struct intake_doc *harness_doc_create(const char *text, size_t len)
 {
     struct intake_doc *d = calloc(1, sizeof *d);
     if (!d)
@@ -115,7 +115,7 @@ struct intake_doc *dn_mock_doc_create(const char *text, size_t len)
     return d;
 }
 
-void dn_mock_doc_destroy(struct intake_doc *doc)
+void harness_doc_destroy(struct intake_doc *doc)
 {
     if (!doc)
         return;
@@ -124,26 +124,23 @@ void dn_mock_doc_destroy(struct intake_doc *doc)
     free(doc);
 }
 
-void dn_mock_doc_clear_spans(struct intake_doc *doc)
+void harness_doc_clear_spans(struct intake_doc *doc)
 {
     doc->n = 0;
 }
 
-const struct intake_span *dn_mock_doc_spans(const struct intake_doc *doc, size_t *n)
+const struct intake_span *harness_doc_spans(const struct intake_doc *doc, size_t *n)
 {
     *n = doc->n;
     return doc->spans;
 }
 
-void dn_mock_doc_count_only(struct intake_doc *doc, int on)
+void harness_doc_count_only(struct intake_doc *doc, int on)
 {
     doc->count_only = on;
 }
 
-int intake_plugin_entry_detect_names(const struct intake_host *host,
-                                     const struct intake_plugin **out);
-
-int dn_mock_load(const struct intake_plugin **out)
+int harness_load(intake_plugin_entry_fn entry, const struct intake_plugin **out)
 {
-    return intake_plugin_entry_detect_names(&mock_host, out);
+    return entry(&mock_host, out);
 }
