@@ -141,6 +141,11 @@ def test_samples(tmp):
     ok(all(h["id"] in done_ids for h in hits), "hits are stored documents")
     rc2, out2, err2 = run(["search", "--config", c, "--store", store, "--json", "--limit", "1", "суд OR court OR sot OR сот"])
     ok(rc2 == 0 and len(out2.splitlines()) == 1, "--limit 1 gives one hit", out2)
+    rc, out, err = run(["search", "--config", c, "--store", store, "--json", "--lang", "zz", "суд OR court"])
+    ok(rc == 0 and out.strip() == "", "--lang filters: no document is in language zz", out[:200])
+    rc, out, err = run(["search", "--config", c, "--store", store, "--json", "--limit", "50", "--lang", "und",
+                        "суд OR court OR sot OR сот"])
+    ok(rc == 0 and len(out.splitlines()) == len(hits), "--lang und: the same documents (no language plugin yet)")
     rc, out, err = run(["search", "--config", c, "--store", store, '"unbalanced'])
     ok(rc == 2 and len(err.strip().splitlines()) == 1 and "query" in err, "malformed query: one-line error, exit 2", err)
     rc, out, err = run(["search", "--config", c, "--store", store, "AND"])
@@ -259,6 +264,24 @@ def test_kill9(tmp):
     c = conf(tmp, body, "kill.conf")
     store = os.path.join(tmp, "kill-store")
     e = dict(os.environ)
+    # SIGTERM: finished work is committed, the rest stays queued, exit 2.
+    p = subprocess.Popen([INTAKE, "batch", "--config", c, "--store", store, "--jobs", "2", d],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=e)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGTERM)
+    try:
+        _, perr = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, perr = p.communicate()
+    perr = perr.decode(errors="replace")
+    ok(p.returncode == 2 and "stopped; documents not finished stay queued" in perr,
+       "SIGTERM stops the batch within bounded time, exit 2", perr[-400:])
+    db = sqlite3.connect(os.path.join(store, "intake.db"))
+    st = dict(db.execute("select state, count(*) from jobs group by state").fetchall())
+    db.close()
+    ok(st.get("pending", 0) > 0 and st.get("pending", 0) + st.get("done", 0) == nfiles,
+       "after SIGTERM: every file is done or pending, none lost", st)
     # One supervisor per store: a second batch on it is refused.
     p = subprocess.Popen([INTAKE, "batch", "--config", c, "--store", store, "--jobs", "1", d],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=e)
