@@ -298,8 +298,12 @@ int intake_anonymise(const char *text, size_t len, const struct intake_span *spa
     if (put(&o, "", 0))
         goto oom;
     for (size_t i = 0; i < ne; i++) {
-        if (put(&o, text + pos, (size_t)(ents[i].start - pos)) || write_entity(&o, text, &ents[i]))
+        if (put(&o, text + pos, (size_t)(ents[i].start - pos)))
             goto oom;
+        ents[i].rstart = o.n;
+        if (write_entity(&o, text, &ents[i]))
+            goto oom;
+        ents[i].rend = o.n;
         pos = (size_t)ents[i].end;
     }
     if (put(&o, text + pos, len - pos))

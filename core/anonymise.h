@@ -41,7 +41,8 @@ struct intake_entity {
     uint32_t source; /* detector instance of the winning span */
     float score;
     int op;
-    uint32_t number; /* pseudonym number, 0 unless op == PSEUDONYM */
+    uint32_t number;       /* pseudonym number, 0 unless op == PSEUDONYM */
+    uint64_t rstart, rend; /* where its replacement sits in the redacted text */
 };
 
 struct intake_redaction {

@@ -19,6 +19,16 @@ struct meta_entry {
     char *value;
 };
 
+struct page_extra {
+    unsigned char *pixels; /* owned copy; document content, zeroed on free */
+    size_t pixels_len;
+    struct intake_image image;
+    double width_pt, height_pt;
+    uint32_t flags;
+    struct intake_box *boxes;
+    size_t nboxes, box_cap;
+};
+
 struct intake_doc {
     char id[65];
     char *mime;
@@ -29,8 +39,13 @@ struct intake_doc {
     size_t text_len, text_cap;
     int frozen; /* detection has started: text is immutable */
 
-    uint64_t *page_end; /* page i is [page_end[i-1] or 0, page_end[i]) */
+    uint64_t *page_end;    /* page i is [page_end[i-1] or 0, page_end[i]) */
+    struct page_extra *px; /* parallel to page_end */
     uint32_t npages, page_cap;
+
+    struct intake_block *blocks;
+    size_t nblocks, block_cap;
+    uint64_t *rmap; /* per entity: start, end in the original, start, end in the redacted */
 
     struct meta_entry *meta;
     size_t nmeta, meta_cap;
@@ -166,6 +181,13 @@ void intake_doc_destroy(struct intake_doc *d)
     zero_free(d->text, d->text_cap);
     free(d->mime);
     free(d->page_end);
+    for (uint32_t i = 0; d->px && i < d->npages; i++) {
+        zero_free(d->px[i].pixels, d->px[i].pixels_len);
+        free(d->px[i].boxes);
+    }
+    free(d->px);
+    free(d->blocks);
+    free(d->rmap);
     for (size_t i = 0; i < d->nmeta; i++) {
         free(d->meta[i].key);
         if (d->meta[i].value)
@@ -225,6 +247,21 @@ const char *intake_doc_text(const struct intake_doc *d, size_t *len)
     return d ? d->text : "";
 }
 
+/* Room for one more page in page_end and px (px zeroed). */
+static int reserve_page(struct intake_doc *d)
+{
+    if (d->npages < d->page_cap)
+        return 0;
+    size_t pc = d->page_cap, xc = d->page_cap;
+    if (grow((void **)&d->page_end, &pc, d->npages + 1, sizeof *d->page_end))
+        return -1;
+    if (grow((void **)&d->px, &xc, d->npages + 1, sizeof *d->px))
+        return -1;
+    memset(d->px + d->npages, 0, (xc - d->npages) * sizeof *d->px);
+    d->page_cap = (uint32_t)(pc < xc ? pc : xc);
+    return 0;
+}
+
 int intake_doc_add_page(struct intake_doc *d, const char *utf8, size_t len,
                         struct intake_error *err)
 {
@@ -245,10 +282,8 @@ int intake_doc_add_page(struct intake_doc *d, const char *utf8, size_t len,
         d->text = t;
         d->text_cap = cap;
     }
-    size_t pc = d->page_cap;
-    if (grow((void **)&d->page_end, &pc, d->npages + 1, sizeof *d->page_end))
+    if (reserve_page(d))
         return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory for pages");
-    d->page_cap = (uint32_t)pc;
     if (len)
         memcpy(d->text + d->text_len, utf8, len);
     d->text_len += len;
@@ -449,4 +484,202 @@ const char *intake_doc_detector_name(const struct intake_doc *d, uint32_t source
 const char *intake_doc_source_name(const struct intake_doc *d)
 {
     return d ? d->source_name : NULL;
+}
+
+/* ---- ABI 1.1: page images, boxes, blocks, redaction map ---- */
+
+int intake_doc_add_image_page(struct intake_doc *d, const struct intake_image *img, double width_pt,
+                              double height_pt, struct intake_error *err)
+{
+    intake_return_val_if_fail(d && img && img->pixels, INTAKE_EINVAL);
+    if (d->frozen)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "pages are frozen once detection has started");
+    if (!img->width || !img->height || (img->channels != 1 && img->channels != 3) ||
+        img->stride < (uint64_t)img->width * img->channels)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "page image has an invalid geometry");
+    size_t row = (size_t)img->width * img->channels;
+    if (img->height > SIZE_MAX / row)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "page image too large");
+    size_t n = row * img->height;
+    unsigned char *pix = malloc(n);
+    if (!pix)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory for a page image");
+    for (uint32_t y = 0; y < img->height; y++)
+        memcpy(pix + (size_t)y * row, img->pixels + (size_t)y * img->stride, row);
+    int rc = intake_doc_add_page(d, "", 0, err);
+    if (rc) {
+        zero_free(pix, n);
+        return rc;
+    }
+    struct page_extra *p = &d->px[d->npages - 1];
+    p->pixels = pix;
+    p->pixels_len = n;
+    p->image = *img;
+    p->image.stride = (uint32_t)row;
+    p->image.pixels = pix;
+    double dpi = img->dpi ? img->dpi : 300.0;
+    p->width_pt = width_pt > 0 ? width_pt : img->width * 72.0 / dpi;
+    p->height_pt = height_pt > 0 ? height_pt : img->height * 72.0 / dpi;
+    p->flags = INTAKE_PAGE_IMAGE | INTAKE_PAGE_NEEDS_OCR;
+    return INTAKE_OK;
+}
+
+int intake_doc_page_image(const struct intake_doc *d, uint32_t i, struct intake_image *out)
+{
+    intake_return_val_if_fail(d && out && i < d->npages, INTAKE_EINVAL);
+    if (!d->px[i].pixels)
+        return INTAKE_EINVAL;
+    *out = d->px[i].image;
+    return INTAKE_OK;
+}
+
+int intake_doc_set_page_text(struct intake_doc *d, uint32_t i, const char *utf8, size_t len,
+                             struct intake_error *err)
+{
+    intake_return_val_if_fail(d && i < d->npages && (utf8 || len == 0), INTAKE_EINVAL);
+    if (d->frozen)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "text is frozen once detection has started");
+    if (!intake_utf8_valid(utf8, len))
+        return INTAKE_ERR(err, INTAKE_EFORMAT, "page text is not valid UTF-8");
+    uint64_t start = i ? d->page_end[i - 1] : 0, end = d->page_end[i];
+    size_t nlen = d->text_len - (size_t)(end - start) + len;
+    size_t cap = nlen + 1 > d->text_cap ? nlen + 1 : d->text_cap;
+    char *t = malloc(cap);
+    if (!t)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory for document text");
+    memcpy(t, d->text, (size_t)start);
+    if (len)
+        memcpy(t + start, utf8, len);
+    memcpy(t + start + len, d->text + end, d->text_len - (size_t)end);
+    t[nlen] = '\0';
+    zero_free(d->text, d->text_cap);
+    d->text = t;
+    d->text_cap = cap;
+    d->text_len = nlen;
+    int64_t delta = (int64_t)len - (int64_t)(end - start);
+    for (uint32_t k = i; k < d->npages; k++)
+        d->page_end[k] = (uint64_t)((int64_t)d->page_end[k] + delta);
+    d->px[i].nboxes = 0;
+    return INTAKE_OK;
+}
+
+int intake_doc_set_page_size(struct intake_doc *d, uint32_t i, double w, double h)
+{
+    intake_return_val_if_fail(d && i < d->npages && w >= 0 && h >= 0, INTAKE_EINVAL);
+    d->px[i].width_pt = w;
+    d->px[i].height_pt = h;
+    return INTAKE_OK;
+}
+
+int intake_doc_page_size(const struct intake_doc *d, uint32_t i, double *w, double *h)
+{
+    intake_return_val_if_fail(d && i < d->npages, INTAKE_EINVAL);
+    if (w)
+        *w = d->px[i].width_pt;
+    if (h)
+        *h = d->px[i].height_pt;
+    return INTAKE_OK;
+}
+
+uint32_t intake_doc_page_flags(const struct intake_doc *d, uint32_t i)
+{
+    return d && i < d->npages ? d->px[i].flags : 0;
+}
+
+int intake_doc_set_page_flags(struct intake_doc *d, uint32_t i, uint32_t flags)
+{
+    intake_return_val_if_fail(d && i < d->npages, INTAKE_EINVAL);
+    d->px[i].flags |= flags;
+    return INTAKE_OK;
+}
+
+int intake_doc_add_boxes(struct intake_doc *d, uint32_t i, const struct intake_box *b, size_t n,
+                         struct intake_error *err)
+{
+    intake_return_val_if_fail(d && i < d->npages && (b || n == 0), INTAKE_EINVAL);
+    if (d->frozen)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "pages are frozen once detection has started");
+    uint64_t plen = d->page_end[i] - (i ? d->page_end[i - 1] : 0);
+    for (size_t k = 0; k < n; k++)
+        if (b[k].start > b[k].end || b[k].end > plen)
+            return INTAKE_ERR(err, INTAKE_EINVAL, "box %zu lies outside its page's text", k);
+    struct page_extra *p = &d->px[i];
+    if (grow((void **)&p->boxes, &p->box_cap, p->nboxes + n, sizeof *p->boxes))
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory for word boxes");
+    if (n)
+        memcpy(p->boxes + p->nboxes, b, n * sizeof *b);
+    p->nboxes += n;
+    return INTAKE_OK;
+}
+
+const struct intake_box *intake_doc_page_boxes(const struct intake_doc *d, uint32_t i,
+                                               size_t *count)
+{
+    if (count)
+        *count = d && i < d->npages ? d->px[i].nboxes : 0;
+    return d && i < d->npages ? d->px[i].boxes : NULL;
+}
+
+int intake_doc_add_block(struct intake_doc *d, const struct intake_block *b,
+                         struct intake_error *err)
+{
+    intake_return_val_if_fail(d && b, INTAKE_EINVAL);
+    if (b->start > b->end || b->end > d->text_len)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "block lies outside the text");
+    if (memchr(b->lang, '\0', sizeof b->lang) == NULL ||
+        memchr(b->script, '\0', sizeof b->script) == NULL)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "block language or script is not terminated");
+    if (grow((void **)&d->blocks, &d->block_cap, d->nblocks + 1, sizeof *d->blocks))
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory for blocks");
+    d->blocks[d->nblocks++] = *b;
+    return INTAKE_OK;
+}
+
+const struct intake_block *intake_doc_blocks(const struct intake_doc *d, size_t *count)
+{
+    if (count)
+        *count = d ? d->nblocks : 0;
+    return d ? d->blocks : NULL;
+}
+
+int intake_doc_set_redaction_map(struct intake_doc *d, const uint64_t *map, size_t nentities)
+{
+    uint64_t *m = malloc((nentities ? nentities : 1) * 4 * sizeof *m);
+    if (!m)
+        return INTAKE_ENOMEM;
+    if (nentities)
+        memcpy(m, map, nentities * 4 * sizeof *m);
+    free(d->rmap);
+    d->rmap = m;
+    return INTAKE_OK;
+}
+
+/* Where original offset p lands in the redacted text. Inside an entity it
+ * lands on the replacement's start (side 0) or end (side 1). */
+static uint64_t map_offset(const struct intake_doc *d, uint64_t p, int side)
+{
+    int64_t delta = 0;
+    for (size_t k = 0; k < d->nentities; k++) {
+        const uint64_t *m = d->rmap + 4 * k;
+        if (p <= m[0])
+            break;
+        if (p < m[1])
+            return side ? m[3] : m[2];
+        delta = (int64_t)m[3] - (int64_t)m[1];
+    }
+    return (uint64_t)((int64_t)p + delta);
+}
+
+int intake_doc_redacted_range(const struct intake_doc *d, uint64_t start, uint64_t end,
+                              uint64_t *rstart, uint64_t *rend)
+{
+    intake_return_val_if_fail(d && start <= end && end <= d->text_len, INTAKE_EINVAL);
+    if (!d->redacted || (d->nentities && !d->rmap))
+        return INTAKE_EINVAL;
+    uint64_t a = map_offset(d, start, 0), b = map_offset(d, end, 1);
+    if (rstart)
+        *rstart = a;
+    if (rend)
+        *rend = b < a ? a : b;
+    return INTAKE_OK;
 }

@@ -41,6 +41,9 @@ const char *intake_doc_redacted_text(const struct intake_doc *doc, size_t *len);
 const struct intake_span *intake_doc_entities(const struct intake_doc *doc, size_t *count);
 const char *intake_doc_detector_name(const struct intake_doc *doc, uint32_t source);
 const char *intake_doc_source_name(const struct intake_doc *doc);
+/** Attach where each entity's replacement sits: 4 numbers per entity (start,
+ *  end in the original text; start, end in the redacted text), copied. */
+int intake_doc_set_redaction_map(struct intake_doc *doc, const uint64_t *map, size_t nentities);
 
 /** The host table the core hands to plugins (static, never freed). */
 const struct intake_host *intake_core_host(void);
@@ -63,6 +66,25 @@ int intake_doc_add_span(struct intake_doc *doc, const struct intake_span *span,
                         struct intake_error *err);
 const struct intake_span *intake_doc_spans(const struct intake_doc *doc, size_t *count);
 void *intake_doc_alloc(struct intake_doc *doc, size_t size);
+int intake_doc_add_image_page(struct intake_doc *doc, const struct intake_image *image,
+                              double width_pt, double height_pt, struct intake_error *err);
+int intake_doc_page_image(const struct intake_doc *doc, uint32_t i, struct intake_image *out);
+int intake_doc_set_page_text(struct intake_doc *doc, uint32_t i, const char *utf8, size_t len,
+                             struct intake_error *err);
+int intake_doc_set_page_size(struct intake_doc *doc, uint32_t i, double width_pt, double height_pt);
+int intake_doc_page_size(const struct intake_doc *doc, uint32_t i, double *width_pt,
+                         double *height_pt);
+uint32_t intake_doc_page_flags(const struct intake_doc *doc, uint32_t i);
+int intake_doc_set_page_flags(struct intake_doc *doc, uint32_t i, uint32_t flags);
+int intake_doc_add_boxes(struct intake_doc *doc, uint32_t i, const struct intake_box *boxes,
+                         size_t count, struct intake_error *err);
+const struct intake_box *intake_doc_page_boxes(const struct intake_doc *doc, uint32_t i,
+                                               size_t *count);
+int intake_doc_add_block(struct intake_doc *doc, const struct intake_block *block,
+                         struct intake_error *err);
+const struct intake_block *intake_doc_blocks(const struct intake_doc *doc, size_t *count);
+int intake_doc_redacted_range(const struct intake_doc *doc, uint64_t start, uint64_t end,
+                              uint64_t *rstart, uint64_t *rend);
 
 /** 1 when [s, s+len) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 int intake_utf8_valid(const char *s, size_t len);

@@ -181,6 +181,7 @@ int intake_engine_create(const char *config_path, const char *config_text,
         in->ctx.type = in->plugin->desc.name;
         in->ctx.name = in->section->name;
         in->ctx.id = (uint32_t)i + 1;
+        in->ctx.engine = e;
         struct intake_error ierr;
         intake_error_clear(&ierr);
         rc = in->plugin->desc.cb_init(intake_core_host(), &in->ctx, in->config, &in->instance,
@@ -298,6 +299,26 @@ static int run_instance(struct intake_instance *in, struct intake_doc *doc,
     if (rc > 0 || rc < INTAKE_EINTERNAL)
         rc = INTAKE_EINTERNAL;
     return INTAKE_ERR(err, rc, "%s", ierr.msg[0] ? ierr.msg : intake_strerror(rc));
+}
+
+int intake_engine_identify(struct intake_engine *e, const char *utf8, size_t len,
+                           struct intake_block *out)
+{
+    for (size_t i = 0; i < e->ninstances; i++) {
+        struct intake_instance *in = &e->instances[i];
+        if (in->plugin->desc.stage != INTAKE_STAGE_LANGID || !in->plugin->desc.cb_identify)
+            continue;
+        if (!in->worker_ready)
+            return INTAKE_EINVAL;
+        struct intake_error ierr;
+        intake_error_clear(&ierr);
+        memset(out, 0, sizeof *out);
+        int rc = in->plugin->desc.cb_identify(in->instance, in->worker, utf8, len, out, &ierr);
+        out->lang[sizeof out->lang - 1] = '\0';
+        out->script[sizeof out->script - 1] = '\0';
+        return rc;
+    }
+    return INTAKE_EINVAL;
 }
 
 int intake_engine_detect(struct intake_engine *e, struct intake_doc *doc, struct intake_error *err)
@@ -465,6 +486,17 @@ int intake_engine_finish(struct intake_engine *e, struct intake_doc *doc, const 
     }
     rc = intake_doc_set_redaction(doc, red.text, red.len, ents, red.nentities);
     free(ents);
+    if (rc == 0) {
+        uint64_t *map = malloc((red.nentities ? red.nentities : 1) * 4 * sizeof *map);
+        for (size_t i = 0; map && i < red.nentities; i++) {
+            map[4 * i] = red.entities[i].start;
+            map[4 * i + 1] = red.entities[i].end;
+            map[4 * i + 2] = red.entities[i].rstart;
+            map[4 * i + 3] = red.entities[i].rend;
+        }
+        rc = map ? intake_doc_set_redaction_map(doc, map, red.nentities) : INTAKE_ENOMEM;
+        free(map);
+    }
     intake_redaction_clear(&red);
     if (rc)
         return INTAKE_ERR(err, rc, "out of memory");

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "doc.h"
+#include "engine.h"
 #include "log.h"
 
 #include <intake/plugin.h>
@@ -19,6 +20,14 @@ static const char *ctx_store_dir(const struct intake_context *ctx)
 static void *ctx_store_handle(const struct intake_context *ctx, const char *kind)
 {
     return ctx && kind && strcmp(kind, "sqlite3") == 0 ? ctx->store_db : NULL;
+}
+
+static int ctx_identify_lang(const struct intake_context *ctx, const char *utf8, size_t len,
+                             struct intake_block *out)
+{
+    if (!ctx || !ctx->engine || !out || (!utf8 && len))
+        return INTAKE_EINVAL;
+    return intake_engine_identify(ctx->engine, utf8, len, out);
 }
 
 static void *host_alloc(size_t n)
@@ -58,6 +67,19 @@ static const struct intake_host core_host = {
     .doc_source_name = intake_doc_source_name,
     .store_dir = ctx_store_dir,
     .store_handle = ctx_store_handle,
+    .doc_add_image_page = intake_doc_add_image_page,
+    .doc_page_image = intake_doc_page_image,
+    .doc_set_page_text = intake_doc_set_page_text,
+    .doc_set_page_size = intake_doc_set_page_size,
+    .doc_page_size = intake_doc_page_size,
+    .doc_page_flags = intake_doc_page_flags,
+    .doc_set_page_flags = intake_doc_set_page_flags,
+    .doc_add_boxes = intake_doc_add_boxes,
+    .doc_page_boxes = intake_doc_page_boxes,
+    .doc_add_block = intake_doc_add_block,
+    .doc_blocks = intake_doc_blocks,
+    .identify_lang = ctx_identify_lang,
+    .doc_redacted_range = intake_doc_redacted_range,
 };
 
 const struct intake_host *intake_core_host(void)

@@ -7,14 +7,17 @@
 
 #include <intake/host.h>
 
+struct intake_engine;
+
 /** What the core knows about a plugin instance; plugins see it as opaque. */
 struct intake_context {
-    const char *type;      /* plugin name */
-    const char *name;      /* instance (section) name */
-    uint32_t id;           /* 1-based instance id, stamped on spans */
-    int level;             /* enum intake_log_level */
-    const char *store_dir; /* the run's store, or NULL */
-    void *store_db;        /* sqlite3 * during an index-stage call, else NULL */
+    const char *type;             /* plugin name */
+    const char *name;             /* instance (section) name */
+    uint32_t id;                  /* 1-based instance id, stamped on spans */
+    int level;                    /* enum intake_log_level */
+    const char *store_dir;        /* the run's store, or NULL */
+    void *store_db;               /* sqlite3 * during an index-stage call, else NULL */
+    struct intake_engine *engine; /* for host services such as identify_lang */
 };
 
 /** Parse "error".."trace"; returns -1 for anything else. */

@@ -14,8 +14,17 @@ INTAKE_PACKAGES=(
   libuchardet-dev
   # detect_patterns: multi-pattern matching
   libvectorscan-dev
-  # tests and benchmarks: runners, peers, the style check
-  python3 ripgrep clang-format
+  # extract_image, ocr_tesseract: Leptonica, Tesseract and its language models
+  libleptonica-dev libtesseract-dev tesseract-ocr tesseract-ocr-osd
+  tesseract-ocr-eng tesseract-ocr-rus tesseract-ocr-kaz tesseract-ocr-kir tesseract-ocr-uzb
+  tesseract-ocr-uzb-cyrl tesseract-ocr-tgk tesseract-ocr-tur tesseract-ocr-script-latn
+  tesseract-ocr-script-cyrl
+  # extract_pdf, export_pdf: PDF reading and rendering, PDF writing
+  libpoppler-glib-dev libcairo2-dev
+  # langid: fingerprints; index: stemmers
+  libexttextcat-dev libstemmer-dev
+  # tests and benchmarks: runners, peers, the style check, fixture rendering
+  python3 ripgrep clang-format poppler-utils libpango1.0-dev fonts-dejavu-core
 )
 
 missing=()

@@ -25,6 +25,40 @@ extern "C" {
 struct intake_doc;     /* opaque: one input document and everything derived from it */
 struct intake_context; /* opaque: the calling plugin instance (name, log level, id) */
 
+/** A page image: 8-bit samples, rows top to bottom, no padding rule (stride). */
+struct intake_image {
+    uint32_t width, height; /* pixels */
+    uint32_t stride;        /* bytes from one row to the next */
+    uint32_t channels;      /* 1 = gray, 3 = RGB */
+    uint32_t dpi;           /* 0 = unknown */
+    uint32_t reserved;
+    const unsigned char *pixels;
+};
+
+/** Page flags. */
+#define INTAKE_PAGE_IMAGE       0x1u  /* the page has an image (doc_page_image) */
+#define INTAKE_PAGE_NEEDS_OCR   0x2u  /* its text must come from OCR */
+#define INTAKE_PAGE_OCR_DONE    0x4u  /* OCR wrote its text */
+#define INTAKE_PAGE_OCR_PARTIAL 0x8u  /* OCR stopped early (deadline): text incomplete */
+#define INTAKE_PAGE_TEXT_LAYER  0x10u /* text came from the file's own text layer */
+
+/** A word on a page: its bytes in the page's text, its box, its confidence. */
+struct intake_box {
+    uint32_t start, end;  /* byte offsets relative to the page's text */
+    float x0, y0, x1, y1; /* points from the page's top-left corner */
+    float conf;           /* 0..100; negative = unknown (text layer) */
+    uint32_t reserved;
+};
+
+/** A run of text in one language and script. */
+struct intake_block {
+    uint64_t start, end; /* byte offsets into the document text */
+    char lang[16];       /* BCP 47: "ru", "kk-Latn", "uz-Cyrl", "und" ... */
+    char script[8];      /* ISO 15924: "Cyrl", "Latn", "Zyyy" ... */
+    float confidence;    /* 0..1 */
+    uint32_t reserved;
+};
+
 /** Log levels, most severe first. */
 enum intake_log_level {
     INTAKE_LOG_ERROR = 0,
@@ -129,7 +163,69 @@ struct intake_host {
      */
     void *(*store_handle)(const struct intake_context *ctx, const char *kind);
 
-    /* ---- ABI 1.1 and later: append here, never in between ---- */
+    /* ---- ABI 1.1: page images, word boxes, blocks, language service ---- */
+
+    /**
+     * Append a page that is an image (a scan, a photo, a PDF page without a
+     * usable text layer). Its text is empty until the OCR stage calls
+     * doc_set_page_text. The pixels are copied. \p width_pt and \p height_pt
+     * are the page size in points (1/72 inch); 0 derives them from the
+     * image's dpi (300 when unknown). Extract stage only.
+     */
+    int (*doc_add_image_page)(struct intake_doc *doc, const struct intake_image *image,
+                              double width_pt, double height_pt, struct intake_error *err);
+    /** The image of page \p i, borrowed and valid for the call: INTAKE_OK, or
+     *  INTAKE_EINVAL when the page has no image. */
+    int (*doc_page_image)(const struct intake_doc *doc, uint32_t i, struct intake_image *out);
+    /** Replace the text of page \p i (copied; later pages move). Extract and
+     *  OCR stages only. The page's boxes are dropped: add them again. */
+    int (*doc_set_page_text)(struct intake_doc *doc, uint32_t i, const char *utf8, size_t len,
+                             struct intake_error *err);
+    /** Set or read the page size in points (0 x 0 when unknown). */
+    int (*doc_set_page_size)(struct intake_doc *doc, uint32_t i, double width_pt, double height_pt);
+    int (*doc_page_size)(const struct intake_doc *doc, uint32_t i, double *width_pt,
+                         double *height_pt);
+    /** Page flags (INTAKE_PAGE_*): read, and set (OR-ed into what is there). */
+    uint32_t (*doc_page_flags)(const struct intake_doc *doc, uint32_t i);
+    int (*doc_set_page_flags)(struct intake_doc *doc, uint32_t i, uint32_t flags);
+    /**
+     * Add word boxes to page \p i (copied). Offsets in a box are relative to
+     * the start of the page's text and must lie inside it; coordinates are
+     * in points from the page's top-left corner. Extract and OCR stages.
+     */
+    int (*doc_add_boxes)(struct intake_doc *doc, uint32_t i, const struct intake_box *boxes,
+                         size_t count, struct intake_error *err);
+    /** The boxes of page \p i, in the order added. Borrowed, valid for the call. */
+    const struct intake_box *(*doc_page_boxes)(const struct intake_doc *doc, uint32_t i,
+                                               size_t *count);
+
+    /** Add a language block (copied): a byte range of the text with its
+     *  language, script and confidence. Language-identification stage. */
+    int (*doc_add_block)(struct intake_doc *doc, const struct intake_block *block,
+                         struct intake_error *err);
+    /** All blocks, in the order added. Borrowed, valid for the call. */
+    const struct intake_block *(*doc_blocks)(const struct intake_doc *doc, size_t *count);
+
+    /**
+     * Identify the language of \p utf8 with the configured language
+     * identification instance (its cb_identify, in this worker). For
+     * plugins that need a language before the pipeline reaches that stage,
+     * such as OCR choosing a model. INTAKE_EINVAL when no instance offers
+     * it; out->lang is "und" when the identifier abstains.
+     */
+    int (*identify_lang)(const struct intake_context *ctx, const char *utf8, size_t len,
+                         struct intake_block *out);
+
+    /**
+     * Map a byte range [start, end) of the original text to the smallest
+     * range of the redacted text that covers it: an entity the range
+     * touches counts whole, as its replacement. Store stages only; this is
+     * how an exporter places redacted words where the original words were.
+     */
+    int (*doc_redacted_range)(const struct intake_doc *doc, uint64_t start, uint64_t end,
+                              uint64_t *rstart, uint64_t *rend);
+
+    /* ---- ABI 1.2 and later: append here, never in between ---- */
 };
 
 /** True when the host table has \p member (it was built against a new enough ABI). */

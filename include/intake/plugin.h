@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define INTAKE_PLUGIN_ABI_MAJOR 1 /* incompatible change: the host refuses a mismatch */
-#define INTAKE_PLUGIN_ABI_MINOR 0 /* members appended at the end of the structs */
+#define INTAKE_PLUGIN_ABI_MINOR 1 /* members appended at the end of the structs */
 
 /** Pipeline stages, in the order the core runs them. */
 enum intake_stage {
@@ -56,6 +56,11 @@ typedef void (*intake_exit_fn)(void *instance);
  *  Called when no extractor claims the MIME type libmagic gave (libmagic misnames text). */
 typedef int (*intake_probe_fn)(void *instance, const unsigned char *bytes, size_t len,
                                const char *mime);
+
+/** Language-identification plugins: the language of a piece of text, for
+ *  other plugins through host->identify_lang. Worker state is this process's. */
+typedef int (*intake_identify_fn)(void *instance, void *worker, const char *utf8, size_t len,
+                                  struct intake_block *out, struct intake_error *err);
 
 /** A search request (index stage). Strings are borrowed for the call. */
 struct intake_query {
@@ -112,7 +117,10 @@ struct intake_plugin {
     intake_probe_fn cb_probe;             /* optional, extract stage only */
     intake_search_fn cb_search;           /* optional, index stage only */
 
-    /* ABI 1.1 and later: append new members here, never in between */
+    /* ---- ABI 1.1 ---- */
+    intake_identify_fn cb_identify; /* optional, language-identification stage only */
+
+    /* ABI 1.2 and later: append new members here, never in between */
 };
 
 /** v1.0 size: the loader refuses anything shorter. */

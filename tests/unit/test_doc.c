@@ -84,6 +84,76 @@ int main(void)
     memset(scratch, 1, 100);
     intake_doc_destroy(d);
 
+    /* Pages with images: OCR fills their text later, later pages move. */
+    d = intake_doc_create("scan", 4, "image/png");
+    unsigned char px[2 * 5 * 3];
+    for (size_t i = 0; i < sizeof px; i++)
+        px[i] = (unsigned char)i;
+    struct intake_image img = {.width = 2, .height = 3, .stride = 5, .channels = 2, .pixels = px};
+    TEST_EQ_INT(intake_doc_add_image_page(d, &img, 0, 0, &err), INTAKE_EINVAL,
+                "two channels are refused");
+    img.channels = 1;
+    img.dpi = 72;
+    TEST_EQ_INT(intake_doc_add_image_page(d, &img, 0, 0, &err), 0, "image page 0");
+    TEST_EQ_INT(intake_doc_add_page(d, "tail", 4, &err), 0, "text page 1");
+    TEST_EQ_INT(intake_doc_page_flags(d, 0), INTAKE_PAGE_IMAGE | INTAKE_PAGE_NEEDS_OCR,
+                "image page flags");
+    TEST_EQ_INT(intake_doc_page_flags(d, 1), 0, "text page flags");
+    struct intake_image got;
+    TEST_EQ_INT(intake_doc_page_image(d, 0, &got), 0, "page 0 has an image");
+    TEST_EQ_INT(intake_doc_page_image(d, 1, &got), INTAKE_EINVAL, "page 1 has none");
+    TEST_OK(got.stride == 2 && got.pixels[2] == px[5] && got.pixels[5] == px[11],
+            "image copied row by row without the stride padding");
+    double w, h;
+    intake_doc_page_size(d, 0, &w, &h);
+    TEST_OK(w == 2.0 && h == 3.0, "page size from 72 dpi: %gx%g pt", w, h);
+    TEST_EQ_INT(intake_doc_set_page_text(d, 0, "Привет мир ", 20, &err), 0, "OCR text in");
+    size_t tl;
+    TEST_EQ_STR(intake_doc_text(d, &tl), "Привет мир tail", "text spliced");
+    uint64_t ps, pe;
+    intake_doc_page_range(d, 1, &ps, &pe);
+    TEST_OK(ps == 20 && pe == 24, "page 1 moved to [20,24)");
+    struct intake_box bx[2] = {{.start = 0, .end = 12, .x1 = 1, .y1 = 1, .conf = 90},
+                               {.start = 13, .end = 21}};
+    TEST_EQ_INT(intake_doc_add_boxes(d, 0, bx, 2, &err), INTAKE_EINVAL,
+                "a box past its page's text is refused");
+    TEST_EQ_INT(intake_doc_add_boxes(d, 0, bx, 1, &err), 0, "a box inside is taken");
+    size_t nb;
+    intake_doc_page_boxes(d, 0, &nb);
+    TEST_EQ_INT(nb, 1, "one box on page 0");
+    intake_doc_set_page_flags(d, 0, INTAKE_PAGE_OCR_DONE);
+    TEST_OK(intake_doc_page_flags(d, 0) & INTAKE_PAGE_OCR_DONE, "flags OR-ed");
+    struct intake_block blk = {
+        .start = 0, .end = 20, .lang = "ru", .script = "Cyrl", .confidence = 0.9f};
+    TEST_EQ_INT(intake_doc_add_block(d, &blk, &err), 0, "block");
+    blk.end = 99;
+    TEST_EQ_INT(intake_doc_add_block(d, &blk, &err), INTAKE_EINVAL, "block past the text refused");
+    size_t nblk;
+    TEST_EQ_STR(intake_doc_blocks(d, &nblk)[0].lang, "ru", "block kept");
+    TEST_EQ_INT(nblk, 1, "one block");
+
+    /* Redaction map: "Привет " + [P] + " tail" for an entity over "мир". */
+    struct intake_span ent = {.start = 13, .end = 19, .label = INTAKE_LABEL_PERSON};
+    uint64_t map[4] = {13, 19, 13, 23};
+    TEST_EQ_INT(intake_doc_set_redaction(d, "Привет [PERSON-1] tail", 28, &ent, 1), 0, "redaction");
+    TEST_EQ_INT(intake_doc_set_redaction_map(d, map, 1), 0, "redaction map");
+    uint64_t ra, rb;
+    intake_doc_redacted_range(d, 0, 12, &ra, &rb);
+    TEST_OK(ra == 0 && rb == 12, "a word before the entity stays [%llu,%llu)",
+            (unsigned long long)ra, (unsigned long long)rb);
+    intake_doc_redacted_range(d, 15, 19, &ra, &rb);
+    TEST_OK(ra == 13 && rb == 23, "a word inside maps to the whole replacement [%llu,%llu)",
+            (unsigned long long)ra, (unsigned long long)rb);
+    intake_doc_redacted_range(d, 20, 24, &ra, &rb);
+    TEST_OK(ra == 24 && rb == 28, "a word after it shifts by the length change [%llu,%llu)",
+            (unsigned long long)ra, (unsigned long long)rb);
+    TEST_EQ_INT(intake_doc_redacted_range(d, 20, 99, &ra, &rb), INTAKE_EINVAL,
+                "a range past the text is refused");
+    intake_doc_freeze_text(d);
+    TEST_EQ_INT(intake_doc_set_page_text(d, 0, "x", 1, &err), INTAKE_EINVAL,
+                "frozen text refuses OCR text");
+    intake_doc_destroy(d);
+
     d = intake_doc_create("", 0, NULL);
     /* sha256 of the empty string */
     TEST_EQ_STR(intake_doc_id(d),
