@@ -71,8 +71,8 @@ enum task_state {
 };
 
 /* Group commit: at most this many documents, or this old, per transaction. */
-#define PEND_MAX 64
-#define PEND_MS  50
+#define PEND_MAX 256
+#define PEND_MS  200
 
 struct pending {
     long ti;

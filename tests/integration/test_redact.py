@@ -108,12 +108,13 @@ def main():
         ok(enc and enc.lower().replace("_", "-") != "utf-8" or parts[1].startswith("utf-8"),
            "%s: detected encoding %s" % (f, enc))
 
-    # libmagic calls these HP-GL plotter files; they are text.
+    # libmagic's soft magic calls these HP-GL plotter files; the core skips
+    # the soft magic for prose, so they are typed and read as plain text.
     magic = subprocess.run(["file", "-b", "--mime-type", os.path.join(SAMPLES, "en-witness.txt")],
                            capture_output=True).stdout.decode().strip()
     rc, out, err = run(["redact", "--format", "json", os.path.join(SAMPLES, "en-witness.txt")], conf)
-    ok(magic == "application/vnd.hp-HPGL" and rc == 0 and json.loads(out)["mime"] == "application/vnd.hp-HPGL",
-       "text that libmagic calls %s is read as text" % magic, err)
+    ok(magic == "application/vnd.hp-HPGL" and rc == 0 and json.loads(out)["mime"] == "text/plain",
+       "text that libmagic calls %s is typed text/plain and read" % magic, err)
 
     # Refusals: one line naming the file and the reason, exit 1, nothing on stdout.
     cases = {
@@ -148,6 +149,22 @@ def main():
     ok(rc == 2 and "bad.conf:5: [ids] unknown key 'context_windw'" in err, "unknown key: exit 2 with file:line", err)
     rc, out, err = run(["redact", "--format", "xml", path], conf)
     ok(rc == 2, "bad --format: exit 2")
+
+    # Type detection: text that declares a format in its first line keeps
+    # libmagic's full answer; prose (which skips the soft magic) stays text.
+    typed = {
+        "a.html": (b"<!DOCTYPE html>\n<html><body><p>Hello</p></body></html>\n", "text/html"),
+        "b.eml": (b"Received: from mx.example.org by mx\nFrom: a@example.org\nTo: b@example.org\n"
+                  b"Subject: hello\nDate: Mon, 1 Jan 2024 10:00:00 +0000\n\nbody\n", "message/rfc822"),
+        "c.rtf": (b"{\\rtf1\\ansi\\ansicpg1251 {\\fonttbl} hello}\n", "text/rtf"),
+        "d.txt": ("Дата: 12.03.2024\nПротокол допроса свидетеля.\n".encode(), "text/plain"),
+        "e.txt": (b"  Case No: 12/2024\nThe court heard the witness.\n", "text/plain"),
+    }
+    for name, (data, want) in typed.items():
+        path = os.path.join(tmp, name)
+        open(path, "wb").write(data)
+        rc, out, err = run(["redact", "-v", "-v", path], conf)
+        ok("type %s -> " % want in err, "%s is typed %s" % (name, want), err[-300:])
 
     # intake plugins lists what is loaded.
     rc, out, err = run(["plugins"], conf)
