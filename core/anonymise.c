@@ -3,9 +3,17 @@
  */
 #include "anonymise.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <unicode/ucasemap.h>
 
 static const char *const op_names[] = {"keep", "replace", "pseudonym", "mask", "redact"};
@@ -24,6 +32,75 @@ void intake_policy_default(struct intake_policy *p)
     p->op[INTAKE_LABEL_NONE] = INTAKE_OP_KEEP;
     p->op[INTAKE_LABEL_PERSON] = INTAKE_OP_PSEUDONYM;
     p->op[INTAKE_LABEL_ORGANISATION] = INTAKE_OP_KEEP;
+    p->scope = INTAKE_SCOPE_DOCUMENT;
+    p->key_len = 0;
+    p->key_path[0] = '\0';
+}
+
+void intake_policy_clear(struct intake_policy *p)
+{
+    explicit_bzero(p->key, sizeof p->key);
+    p->key_len = 0;
+}
+
+int intake_policy_key_inside(const struct intake_policy *p, const char *dir)
+{
+    if (!p->key_path[0] || !dir)
+        return 0;
+    char d[PATH_MAX];
+    if (!realpath(dir, d))
+        return 0;
+    size_t n = strlen(d);
+    return strncmp(p->key_path, d, n) == 0 && (p->key_path[n] == '/' || d[n - 1] == '/');
+}
+
+/* Read the pseudonym key: a regular file, not readable by others, of 16
+ * bytes or more (longer keys are hashed, as HMAC would). The message
+ * names the file, never its bytes. */
+static int read_key(struct intake_policy *p, const char *file, int line, const char *path,
+                    struct intake_error *err)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real))
+        return INTAKE_ERR(err, INTAKE_ECONFIG, "%s:%d: [policy] pseudonym_key %s: %s", file, line,
+                          path, strerror(errno));
+    int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return INTAKE_ERR(err, INTAKE_ECONFIG, "%s:%d: [policy] pseudonym_key %s: %s", file, line,
+                          path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode) || (st.st_mode & (S_IROTH | S_IWOTH))) {
+        close(fd);
+        return INTAKE_ERR(err, INTAKE_ECONFIG,
+                          "%s:%d: [policy] pseudonym_key %s must be a regular file that others "
+                          "cannot read (chmod 600)",
+                          file, line, path);
+    }
+    unsigned char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf);
+    close(fd);
+    if (n < 16) {
+        explicit_bzero(buf, sizeof buf);
+        return INTAKE_ERR(err, INTAKE_ECONFIG,
+                          "%s:%d: [policy] pseudonym_key %s holds fewer than 16 bytes "
+                          "(make one: head -c 32 /dev/urandom > FILE)",
+                          file, line, path);
+    }
+    if ((size_t)n > sizeof p->key) {
+        unsigned int md = 0;
+        EVP_Digest(buf, (size_t)n, p->key, &md, EVP_sha256(), NULL);
+        p->key_len = md;
+    } else {
+        memcpy(p->key, buf, (size_t)n);
+        p->key_len = (size_t)n;
+    }
+    explicit_bzero(buf, sizeof buf);
+    snprintf(p->key_path, sizeof p->key_path, "%s", real);
+    return INTAKE_OK;
 }
 
 static int parse_threshold(const char *v, double *out)
@@ -57,6 +134,25 @@ int intake_policy_configure(struct intake_policy *p, const struct intake_config 
         const struct intake_cfg_entry *e = &sec->entries[i];
         if (strcmp(e->key, "threshold") == 0)
             continue;
+        if (strcmp(e->key, "pseudonym_scope") == 0) {
+            static const char *const scopes[] = {"document", "case", "corpus"};
+            p->scope = -1;
+            for (int k = 0; k < 3; k++)
+                if (strcmp(e->value, scopes[k]) == 0)
+                    p->scope = k;
+            if (p->scope < 0)
+                return INTAKE_ERR(err, INTAKE_ECONFIG,
+                                  "%s:%d: [policy] pseudonym_scope = %s: must be document, case "
+                                  "or corpus",
+                                  file, e->line, e->value);
+            continue;
+        }
+        if (strcmp(e->key, "pseudonym_key") == 0) {
+            int rc = read_key(p, file, e->line, e->value, err);
+            if (rc)
+                return rc;
+            continue;
+        }
         if (strncmp(e->key, "threshold.", 10) == 0) {
             uint32_t l = intake_label_from_name(e->key + 10);
             double d;
@@ -87,6 +183,11 @@ int intake_policy_configure(struct intake_policy *p, const struct intake_config 
                               file, e->line, e->key, e->value);
         p->op[l] = op;
     }
+    if (p->scope != INTAKE_SCOPE_DOCUMENT && !p->key_len)
+        return INTAKE_ERR(err, INTAKE_ECONFIG,
+                          "%s: [policy] pseudonym_scope = %s needs pseudonym_key = FILE (a secret "
+                          "kept outside the store)",
+                          file, p->scope == INTAKE_SCOPE_CASE ? "case" : "corpus");
     return INTAKE_OK;
 }
 
@@ -200,7 +301,10 @@ static int write_entity(struct outbuf *o, const char *text, const struct intake_
         snprintf(tag, sizeof tag, "[%s]", intake_label_name(e->label));
         return put(o, tag, strlen(tag));
     case INTAKE_OP_PSEUDONYM:
-        snprintf(tag, sizeof tag, "[%s-%u]", intake_label_name(e->label), e->number);
+        if (e->tag[0])
+            snprintf(tag, sizeof tag, "[%s-%s]", intake_label_name(e->label), e->tag);
+        else
+            snprintf(tag, sizeof tag, "[%s-%u]", intake_label_name(e->label), e->number);
         return put(o, tag, strlen(tag));
     case INTAKE_OP_MASK: {
         size_t chars = count_chars(s, n), keep = chars >= 6 ? 2 : 0, i = 0, c = 0;
@@ -224,9 +328,46 @@ static int write_entity(struct outbuf *o, const char *text, const struct intake_
     return -1;
 }
 
+/* The case- or corpus-wide pseudonym of an entity: 8 hex digits of
+ * HMAC-SHA256(key, type, scope, person key). Without the key the tag tells
+ * nothing; with it, the same person gets the same tag in every document. */
+static void hmac_tag(const struct intake_policy *p, uint32_t label, const char *scope, uint64_t key,
+                     char out[9])
+{
+    unsigned char msg[512], md[EVP_MAX_MD_SIZE];
+    const char *ln = intake_label_name(label);
+    size_t n = 0, ll = strlen(ln), sl = scope ? strlen(scope) : 0;
+    if (sl > sizeof msg - 64)
+        sl = sizeof msg - 64;
+    memcpy(msg, ln, ll);
+    n = ll;
+    msg[n++] = 0;
+    if (sl)
+        memcpy(msg + n, scope, sl);
+    n += sl;
+    msg[n++] = 0;
+    for (int i = 0; i < 8; i++)
+        msg[n++] = (unsigned char)(key >> (8 * i));
+    unsigned int mdl = 0;
+    HMAC(EVP_sha256(), p->key, (int)p->key_len, msg, n, md, &mdl);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 4; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[8] = '\0';
+}
+
 int intake_anonymise(const char *text, size_t len, const struct intake_span *spans, size_t nspans,
                      const struct intake_policy *policy, struct intake_redaction *out,
                      struct intake_error *err)
+{
+    return intake_anonymise_scoped(text, len, spans, nspans, policy, NULL, out, err);
+}
+
+int intake_anonymise_scoped(const char *text, size_t len, const struct intake_span *spans,
+                            size_t nspans, const struct intake_policy *policy, const char *scope,
+                            struct intake_redaction *out, struct intake_error *err)
 {
     memset(out, 0, sizeof *out);
     struct intake_span *v = malloc((nspans ? nspans : 1) * sizeof *v);
@@ -270,6 +411,7 @@ int intake_anonymise(const char *text, size_t len, const struct intake_span *spa
         e->score = win.score;
         e->op = policy->op[win.label];
         e->number = 0;
+        e->tag[0] = '\0';
         /* The detector's key only names the entity when its span is the whole entity. */
         keys[ne] = (win.key && win.start == start && win.end == end)
                        ? win.key
@@ -278,11 +420,17 @@ int intake_anonymise(const char *text, size_t len, const struct intake_span *spa
         i = j;
     }
 
-    /* Pseudonym numbers in order of first appearance, per label. */
+    /* Pseudonym numbers in order of first appearance, per label; or, for a
+     * case or the corpus, keyed tags. */
     uint32_t next[INTAKE_LABEL_COUNT] = {0};
     for (size_t i = 0; i < ne; i++) {
         if (ents[i].op != INTAKE_OP_PSEUDONYM)
             continue;
+        if (policy->scope != INTAKE_SCOPE_DOCUMENT && policy->key_len) {
+            hmac_tag(policy, ents[i].label, policy->scope == INTAKE_SCOPE_CASE ? scope : NULL,
+                     keys[i], ents[i].tag);
+            continue;
+        }
         for (size_t k = 0; k < i; k++) {
             if (ents[k].op == INTAKE_OP_PSEUDONYM && ents[k].label == ents[i].label &&
                 keys[k] == keys[i]) {

@@ -20,9 +20,19 @@ enum intake_op {
     INTAKE_OP_REDACT = 4     /* one block character per character */
 };
 
+enum intake_pseudonym_scope {
+    INTAKE_SCOPE_DOCUMENT = 0, /* [PERSON-1], [PERSON-2] ... numbered per document */
+    INTAKE_SCOPE_CASE = 1,     /* [PERSON-3f9a0c1e]: keyed HMAC, stable within a folder */
+    INTAKE_SCOPE_CORPUS = 2    /* the same HMAC, stable across the whole store */
+};
+
 struct intake_policy {
     int op[INTAKE_LABEL_COUNT];
     double threshold[INTAKE_LABEL_COUNT]; /* spans scoring below are ignored */
+    int scope;                            /* enum intake_pseudonym_scope */
+    unsigned char key[64];                /* HMAC key (scope case/corpus); never stored */
+    size_t key_len;
+    char key_path[4096]; /* where it was read, to refuse a key inside a store */
 };
 
 /** The default: every type redacted (pseudonyms for PERSON, [TYPE] for the
@@ -33,6 +43,10 @@ void intake_policy_default(struct intake_policy *p);
 int intake_policy_configure(struct intake_policy *p, const struct intake_config *cfg,
                             const struct intake_cfg_section *sec, struct intake_error *err);
 const char *intake_op_name(int op);
+/** Forget the key (zeroes the policy's secret). */
+void intake_policy_clear(struct intake_policy *p);
+/** Non-zero when the policy's key file lies inside \p dir (a store must never hold it). */
+int intake_policy_key_inside(const struct intake_policy *p, const char *dir);
 
 /** One entity after merging; offsets are into the original text. */
 struct intake_entity {
@@ -41,7 +55,8 @@ struct intake_entity {
     uint32_t source; /* detector instance of the winning span */
     float score;
     int op;
-    uint32_t number;       /* pseudonym number, 0 unless op == PSEUDONYM */
+    uint32_t number;       /* pseudonym number, 0 unless op == PSEUDONYM (document scope) */
+    char tag[9];           /* pseudonym HMAC (8 hex digits) for case and corpus scope */
     uint64_t rstart, rend; /* where its replacement sits in the redacted text */
 };
 
@@ -58,6 +73,11 @@ struct intake_redaction {
  * under threshold are dropped first so they never shield a redacted one),
  * then apply \p policy. \p out is cleared with intake_redaction_clear().
  */
+/** The same, for a document in folder \p scope (case scope: the HMAC
+ *  includes it, so one person has one pseudonym per case). NULL = "". */
+int intake_anonymise_scoped(const char *text, size_t len, const struct intake_span *spans,
+                            size_t nspans, const struct intake_policy *policy, const char *scope,
+                            struct intake_redaction *out, struct intake_error *err);
 int intake_anonymise(const char *text, size_t len, const struct intake_span *spans, size_t nspans,
                      const struct intake_policy *policy, struct intake_redaction *out,
                      struct intake_error *err);

@@ -18,6 +18,7 @@
  * one error line per quarantined file on stderr, which the operator needs.
  */
 #include "batch.h"
+#include "engine_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -1099,6 +1100,13 @@ int intake_batch_run(const struct intake_batch_opts *o)
     if (R->set.jobs <= 0)
         R->set.jobs = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
     intake_engine_set_store(R->e, o->store_dir);
+    if (intake_policy_key_inside(intake_engine_policy(R->e), o->store_dir)) {
+        fprintf(stderr,
+                "intake: refusing to run: the pseudonym key lies inside the store %s, "
+                "which is meant to be shared\n",
+                o->store_dir);
+        goto out;
+    }
     R->ops = intake_store_for(o->store_dir);
     if (R->ops->open(o->store_dir, 0, &R->store, &err)) {
         fprintf(stderr, "intake: %s\n", err.msg);

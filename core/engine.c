@@ -212,6 +212,7 @@ void intake_engine_destroy(struct intake_engine *e)
 {
     if (!e)
         return;
+    intake_policy_clear(&e->policy);
     for (size_t i = e->ninstances; i-- > 0;) {
         struct intake_instance *in = &e->instances[i];
         const struct intake_plugin *d = &in->plugin->desc;
@@ -474,6 +475,18 @@ void intake_engine_set_store(struct intake_engine *e, const char *store_dir)
 
 /* Detect and redact a short string (a file name) with the same detectors
  * and policy as the text. *out is malloc'ed. Fails closed. */
+/* The case a document belongs to, for case-scoped pseudonyms: the folder
+ * of its name ("" at the top). Used only inside the HMAC, never stored. */
+static void name_scope(const char *name, char *out, size_t cap)
+{
+    const char *slash = name ? strrchr(name, '/') : NULL;
+    size_t n = slash ? (size_t)(slash - name) : 0;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, name ? name : "", n);
+    out[n] = '\0';
+}
+
 static int redact_string(struct intake_engine *e, const char *s, char **out,
                          struct intake_error *err)
 {
@@ -489,8 +502,11 @@ static int redact_string(struct intake_engine *e, const char *s, char **out,
     size_t n = 0, ns = 0;
     const char *t = intake_doc_text(d, &n);
     const struct intake_span *sp = intake_doc_spans(d, &ns);
-    if (rc == 0)
-        rc = intake_anonymise(t, n, sp, ns, &e->policy, &red, err);
+    if (rc == 0) {
+        char scope[1024];
+        name_scope(s, scope, sizeof scope);
+        rc = intake_anonymise_scoped(t, n, sp, ns, &e->policy, scope, &red, err);
+    }
     if (rc == 0 && !(*out = strdup(red.text)))
         rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
     intake_redaction_clear(&red);
@@ -505,7 +521,9 @@ int intake_engine_finish(struct intake_engine *e, struct intake_doc *doc, const 
     const char *text = intake_doc_text(doc, &n);
     const struct intake_span *spans = intake_doc_spans(doc, &ns);
     struct intake_redaction red = {0};
-    int rc = intake_anonymise(text, n, spans, ns, &e->policy, &red, err);
+    char scope[1024];
+    name_scope(name, scope, sizeof scope);
+    int rc = intake_anonymise_scoped(text, n, spans, ns, &e->policy, scope, &red, err);
     if (rc)
         return rc;
     struct intake_span *ents = calloc(red.nentities ? red.nentities : 1, sizeof *ents);

@@ -12,6 +12,7 @@ kill -9 of the supervisor at random moments, and the PII canary.
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -354,12 +355,60 @@ def test_canary(tmp):
        "the file name is stored only in redacted form")
 
 
+def test_case_pseudonyms(tmp):
+    """pseudonym_scope = case: one person, one tag in every document of a
+    case folder; another case, another tag; the key never in the store."""
+    key = os.path.join(tmp, "pseudonym.key")
+    with open(key, "wb") as f:
+        f.write(os.urandom(32))
+    os.chmod(key, 0o600)
+    c = conf(tmp, REAL + "[policy]\npseudonym_scope = case\npseudonym_key = %s\n" % key)
+    inbox = os.path.join(tmp, "in")
+    # Invented names, written for this test.
+    texts = {
+        "case-a/1.txt": "Потерпевшая Жанылсын Оразбекова пояснила, что приехала в город весной.\n",
+        "case-a/2.txt": "Свидетель подтвердил, что Жанылсын Оразбекова работала на складе.\n",
+        "case-b/1.txt": "Потерпевшая Жанылсын Оразбекова дала показания повторно.\n",
+    }
+    for name, t in texts.items():
+        os.makedirs(os.path.dirname(os.path.join(inbox, name)), exist_ok=True)
+        with open(os.path.join(inbox, name), "w", encoding="utf-8") as f:
+            f.write(t)
+    store = os.path.join(tmp, "store")
+    rc, out, err = run(["batch", "--config", c, "--store", store, "--jobs", "2", inbox])
+    ok(rc == 0, "case-scoped batch exits 0", err[-400:])
+    tags = {}
+    rc, out, err = run(["search", "--config", c, "--store", store, "--json", "--limit", "10", "PERSON"])
+    hits = [json.loads(l) for l in out.splitlines() if l.strip()]
+    for h in hits:
+        rc2, txt, _ = run(["show", "--config", c, "--store", store, h["id"]])
+        found = re.findall(r"\[PERSON-([0-9a-f]{8})\]", txt)
+        tags[h["id"]] = (found, txt)
+    allt = [t for f, _ in tags.values() for t in f]
+    ok(len(tags) == 3 and all(f for f, _ in tags.values()), "three documents with tagged persons",
+       repr(tags)[:400])
+    by_first = sorted(set(f[0] for f, _ in tags.values()))
+    ok(len(by_first) == 2, "the person has one tag per case: two cases, two tags (%s)" % by_first,
+       repr(tags)[:400])
+    raw = store_bytes(store)
+    ok("Оразбекова".encode() not in raw and open(key, "rb").read() not in raw,
+       "neither the name nor the key is in the store")
+    inside = os.path.join(store, "k.key")
+    with open(inside, "wb") as f:
+        f.write(os.urandom(32))
+    os.chmod(inside, 0o600)
+    c2 = conf(tmp, REAL + "[policy]\npseudonym_scope = corpus\npseudonym_key = %s\n" % inside, name="c2.conf")
+    rc, out, err = run(["batch", "--config", c2, "--store", store, inbox])
+    ok(rc != 0 and "pseudonym key lies inside the store" in err, "a key inside the store is refused", err)
+    os.unlink(inside)
+
+
 def main():
     if not os.access(INTAKE, os.X_OK) or not PLUGIN_PATH:
         print("1..0 # SKIP intake binary or INTAKE_PLUGIN_PATH missing")
         return 0
     with tempfile.TemporaryDirectory(prefix="intake-it-") as tmp:
-        for t in (test_samples, test_terminal, test_chaos, test_canary, test_kill9):
+        for t in (test_samples, test_terminal, test_chaos, test_canary, test_kill9, test_case_pseudonyms):
             sub = os.path.join(tmp, t.__name__)
             os.makedirs(sub)
             try:

@@ -1,6 +1,9 @@
 /* tests/unit/test_anonymise.c: operators, overlaps, pseudonyms, thresholds. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "anonymise.h"
 #include "test.h"
@@ -133,5 +136,63 @@ int main(void)
                 INTAKE_ECONFIG, "threshold outside [0,1] refused");
     TEST_OK(strstr(err.msg, "p.conf:2:") != NULL, "with file and line: %s", err.msg);
     intake_config_destroy(cfg);
+
+    /* Case and corpus pseudonyms: keyed HMAC tags, the key outside the store. */
+    char dir[] = "/tmp/intake-anon-XXXXXX";
+    TEST_OK(mkdtemp(dir) != NULL, "temp dir");
+    char keyp[256], conf[512];
+    snprintf(keyp, sizeof keyp, "%s/key", dir);
+    FILE *kf = fopen(keyp, "w");
+    fputs("0123456789abcdef-test-key", kf);
+    fclose(kf);
+    chmod(keyp, 0644);
+    snprintf(conf, sizeof conf, "[policy]\npseudonym_scope = case\npseudonym_key = %s\n", keyp);
+    TEST_EQ_INT(intake_config_parse("k.conf", conf, &cfg, &err), 0, "parse");
+    intake_policy_default(&p);
+    TEST_EQ_INT(intake_policy_configure(&p, cfg, intake_config_section(cfg, "policy"), &err),
+                INTAKE_ECONFIG, "a key others can read is refused");
+    TEST_OK(strstr(err.msg, "chmod 600") && !strstr(err.msg, "test-key"),
+            "the refusal says how, and never shows the key: %s", err.msg);
+    chmod(keyp, 0600);
+    intake_policy_default(&p);
+    TEST_EQ_INT(intake_policy_configure(&p, cfg, intake_config_section(cfg, "policy"), &err), 0,
+                "case scope with a private key");
+    intake_config_destroy(cfg);
+    TEST_OK(intake_policy_key_inside(&p, dir), "the key is seen inside its own folder");
+    TEST_OK(!intake_policy_key_inside(&p, "/usr"), "and not inside another");
+
+    const char *tk = "Anna met Boris. Anna left.";
+    struct intake_span ks[3] = {SP(0, 4, PERSON, 0.9), SP(9, 14, PERSON, 0.9),
+                                SP(16, 20, PERSON, 0.9)};
+    ks[0].key = ks[2].key = 11;
+    ks[1].key = 22;
+    struct intake_redaction ra, rb, rc2;
+    TEST_EQ_INT(intake_anonymise_scoped(tk, strlen(tk), ks, 3, &p, "case-1", &ra, &err), 0, "a");
+    TEST_EQ_INT(intake_anonymise_scoped(tk, strlen(tk), ks, 3, &p, "case-1", &rb, &err), 0, "b");
+    TEST_EQ_INT(intake_anonymise_scoped(tk, strlen(tk), ks, 3, &p, "case-2", &rc2, &err), 0, "c");
+    TEST_OK(strncmp(ra.text, "[PERSON-", 8) == 0 && strlen(ra.text) > 30, "tagged: %s", ra.text);
+    TEST_EQ_STR(ra.text, rb.text, "same case, same pseudonyms in another document");
+    TEST_OK(strcmp(ra.text, rc2.text) != 0, "another case, other pseudonyms");
+    TEST_OK(strncmp(ra.text, ra.text + 41, 17) == 0 && strncmp(ra.text, ra.text + 22, 17) != 0,
+            "one person, one tag; two persons, two tags: %s", ra.text);
+    intake_redaction_clear(&ra);
+    intake_redaction_clear(&rc2);
+    p.scope = INTAKE_SCOPE_CORPUS;
+    TEST_EQ_INT(intake_anonymise_scoped(tk, strlen(tk), ks, 3, &p, "case-1", &ra, &err), 0, "d");
+    TEST_EQ_INT(intake_anonymise_scoped(tk, strlen(tk), ks, 3, &p, "case-2", &rc2, &err), 0, "e");
+    TEST_EQ_STR(ra.text, rc2.text, "corpus scope: the same across cases");
+    intake_redaction_clear(&ra);
+    intake_redaction_clear(&rb);
+    intake_redaction_clear(&rc2);
+    intake_policy_clear(&p);
+
+    TEST_EQ_INT(intake_config_parse("k.conf", "[policy]\npseudonym_scope = corpus\n", &cfg, &err),
+                0, "parse");
+    intake_policy_default(&p);
+    TEST_EQ_INT(intake_policy_configure(&p, cfg, intake_config_section(cfg, "policy"), &err),
+                INTAKE_ECONFIG, "corpus scope without a key is refused");
+    intake_config_destroy(cfg);
+    unlink(keyp);
+    rmdir(dir);
     return test_done();
 }
