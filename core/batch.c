@@ -1090,7 +1090,7 @@ int intake_batch_run(const struct intake_batch_opts *o)
     intake_error_clear(&err);
     int exit_code = 2, lock_fd = -1;
 
-    if (intake_engine_create(o->config_path, NULL, &R->e, &err)) {
+    if (intake_engine_create_with(o->config_path, NULL, o->overrides, &R->e, &err)) {
         fprintf(stderr, "intake: %s\n", err.msg);
         return 2;
     }

@@ -11,6 +11,7 @@ struct intake_batch_opts {
     int jobs;                /* 0: [pipeline] jobs, else one per core */
     char **paths;            /* files and folders to take in */
     int npaths;
+    const char *const *overrides; /* "option=value" for plugins (--known-names), or NULL */
 };
 
 /** Run a batch to the end. Returns the process exit code (0, 1 or 2). */

@@ -501,3 +501,33 @@ void intake_options_clear(const struct intake_option *options, void *out)
         }
     }
 }
+
+int intake_config_override(struct intake_cfg_section *sec, const char *key, const char *value)
+{
+    char *v = strdup(value);
+    if (!v)
+        return INTAKE_ENOMEM;
+    for (size_t i = 0; i < sec->nentries; i++) {
+        if (strcmp(sec->entries[i].key, key) == 0) {
+            free(sec->entries[i].value);
+            sec->entries[i].value = v;
+            sec->entries[i].line = 0;
+            return INTAKE_OK;
+        }
+    }
+    struct intake_cfg_entry *e = realloc(sec->entries, (sec->nentries + 1) * sizeof *e);
+    char *k = strdup(key);
+    if (!e || !k) {
+        if (e)
+            sec->entries = e;
+        free(v);
+        free(k);
+        return INTAKE_ENOMEM;
+    }
+    sec->entries = e;
+    e[sec->nentries].key = k;
+    e[sec->nentries].value = v;
+    e[sec->nentries].line = 0;
+    sec->nentries++;
+    return INTAKE_OK;
+}

@@ -36,6 +36,9 @@ struct intake_config {
 int intake_config_parse(const char *path, const char *text, struct intake_config **out,
                         struct intake_error *err);
 void intake_config_destroy(struct intake_config *cfg);
+/** Set \p key in \p sec to \p value (copied), replacing what the file said:
+ *  command-line options that map onto plugin options. Line 0 = not from the file. */
+int intake_config_override(struct intake_cfg_section *sec, const char *key, const char *value);
 
 const struct intake_cfg_section *intake_config_section(const struct intake_config *cfg,
                                                        const char *name);

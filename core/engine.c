@@ -88,6 +88,41 @@ static int cmp_stage(const void *a, const void *b)
 int intake_engine_create(const char *config_path, const char *config_text,
                          struct intake_engine **out, struct intake_error *err)
 {
+    return intake_engine_create_with(config_path, config_text, NULL, out, err);
+}
+
+/* Apply the overrides that \p opts declares to \p sec; marks used ones. */
+static int apply_overrides(struct intake_cfg_section *sec, const struct intake_option *opts,
+                           const char *const *overrides, unsigned char *used)
+{
+    for (size_t k = 0; overrides && overrides[k]; k++) {
+        const char *eq = strchr(overrides[k], '=');
+        if (!eq)
+            continue;
+        size_t kl = (size_t)(eq - overrides[k]);
+        for (const struct intake_option *o = opts; o && o->name; o++) {
+            if (strlen(o->name) != kl || strncmp(o->name, overrides[k], kl) != 0)
+                continue;
+            char key[128];
+            snprintf(key, sizeof key, "%.*s", (int)kl, overrides[k]);
+            if (intake_config_override(sec, key, eq + 1))
+                return INTAKE_ENOMEM;
+            used[k] = 1;
+        }
+    }
+    return INTAKE_OK;
+}
+
+int intake_engine_create_with(const char *config_path, const char *config_text,
+                              const char *const *overrides, struct intake_engine **out,
+                              struct intake_error *err)
+{
+    unsigned char used[16] = {0};
+    size_t nover = 0;
+    while (overrides && overrides[nover])
+        nover++;
+    if (nover > sizeof used)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "too many option overrides");
     *out = NULL;
     struct intake_engine *e = calloc(1, sizeof *e);
     if (!e)
@@ -131,7 +166,7 @@ int intake_engine_create(const char *config_path, const char *config_text,
         goto fail;
     }
     for (size_t i = 0; i < e->cfg->nsections; i++) {
-        const struct intake_cfg_section *sec = &e->cfg->sections[i];
+        struct intake_cfg_section *sec = &e->cfg->sections[i];
         if (strcmp(sec->name, "pipeline") == 0 || strcmp(sec->name, "policy") == 0)
             continue;
         const struct intake_cfg_entry *type = intake_cfg_get(sec, "type");
@@ -171,9 +206,21 @@ int intake_engine_create(const char *config_path, const char *config_text,
             rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
             goto fail;
         }
+        if (nover && apply_overrides(sec, d->options, overrides, used)) {
+            rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+            goto fail;
+        }
         rc = intake_options_apply(e->cfg, sec, d->options, core_keys, in->config, err);
         if (rc)
             goto fail;
+    }
+    for (size_t k = 0; k < nover; k++) {
+        if (!used[k]) {
+            const char *eq = strchr(overrides[k], '=');
+            rc = INTAKE_ERR(err, INTAKE_ECONFIG, "no plugin in %s takes the option %.*s",
+                            e->cfg->path, eq ? (int)(eq - overrides[k]) : 0, overrides[k]);
+            goto fail;
+        }
     }
     qsort(e->instances, e->ninstances, sizeof *e->instances, cmp_stage);
     for (size_t i = 0; i < e->ninstances; i++) {

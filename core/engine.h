@@ -22,6 +22,12 @@ struct intake_engine;
  */
 int intake_engine_create(const char *config_path, const char *config_text,
                          struct intake_engine **out, struct intake_error *err);
+/** The same, with \p overrides ("option=value", NULL-terminated): each is set
+ *  in every instance whose plugin declares that option; one that no plugin
+ *  takes is INTAKE_ECONFIG. */
+int intake_engine_create_with(const char *config_path, const char *config_text,
+                              const char *const *overrides, struct intake_engine **out,
+                              struct intake_error *err);
 void intake_engine_destroy(struct intake_engine *e);
 
 /** Per-process worker state (cb_worker_init of every instance, libmagic cookie).

@@ -32,22 +32,25 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: intake <command> [options]\n"
-            "\n"
-            "  intake batch   [--store DIR] [--config FILE] [--jobs N] PATH...\n"
-            "  intake search  [--store DIR] [--json] [--limit N] [--offset N] [--lang CODE] QUERY\n"
-            "  intake show    [--store DIR] DOC_ID\n"
-            "  intake redact  [--config FILE] [--format text|spans|json] FILE\n"
-            "  intake plugins [--config FILE] [NAME]\n"
-            "  intake version\n"
-            "\n"
-            "Common options: --config FILE (default $INTAKE_CONFIG, else %s),\n"
-            "  --store DIR (default $INTAKE_STORE, else ./intake-store),\n"
-            "  -v/--verbose (repeat for debug, trace), -q/--quiet.\n"
-            "Plugins are loaded from $INTAKE_PLUGIN_PATH (colon-separated), else the\n"
-            "config's [pipeline] plugin_dir.\n",
-            INTAKE_DEFAULT_CONFIG);
+    fprintf(
+        f,
+        "usage: intake <command> [options]\n"
+        "\n"
+        "  intake batch   [--store DIR] [--config FILE] [--jobs N] [--known-names FILE] PATH...\n"
+        "  intake search  [--store DIR] [--json] [--limit N] [--offset N] [--lang CODE] QUERY\n"
+        "  intake show    [--store DIR] DOC_ID\n"
+        "  intake redact  [--config FILE] [--format text|spans|json] FILE\n"
+        "  intake plugins [--config FILE] [NAME]\n"
+        "  intake version\n"
+        "\n"
+        "Common options: --config FILE (default $INTAKE_CONFIG, else %s),\n"
+        "  --store DIR (default $INTAKE_STORE, else ./intake-store),\n"
+        "  -v/--verbose (repeat for debug, trace), -q/--quiet.\n"
+        "--known-names FILE: names known in the case (one person a line), redacted in\n"
+        "  every inflection, script and spelling whatever the score.\n"
+        "Plugins are loaded from $INTAKE_PLUGIN_PATH (colon-separated), else the\n"
+        "config's [pipeline] plugin_dir.\n",
+        INTAKE_DEFAULT_CONFIG);
 }
 
 static const char *config_path(const char *opt)
@@ -260,20 +263,29 @@ static const char *store_path(const char *opt)
 
 static int cmd_batch(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                         {"store", required_argument, 0, 's'},
-                                         {"jobs", required_argument, 0, 'j'},
-                                         {"verbose", no_argument, 0, 'v'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'}, {"store", required_argument, 0, 's'},
+        {"jobs", required_argument, 0, 'j'},   {"known-names", required_argument, 0, 'K'},
+        {"verbose", no_argument, 0, 'v'},      {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     const char *cfg = NULL, *store = NULL;
+    char known[4200] = "";
     int jobs = 0, c;
     char *end;
     while ((c = getopt_long(argc, argv, "c:s:j:vqh", opts, NULL)) != -1) {
         switch (c) {
         case 'c': cfg = optarg; break;
         case 's': store = optarg; break;
+        case 'K': {
+            /* Absolute, so that workers and log lines agree on it. */
+            char real[4096];
+            if (!realpath(optarg, real)) {
+                fprintf(stderr, "intake: --known-names %s: %s\n", optarg, strerror(errno));
+                return EXIT_USAGE;
+            }
+            snprintf(known, sizeof known, "known_names=%s", real);
+            break;
+        }
         case 'j':
             jobs = (int)strtol(optarg, &end, 10);
             if (*end || jobs < 1 || jobs > 256) {
@@ -296,6 +308,9 @@ static int cmd_batch(int argc, char **argv)
                                   .jobs = jobs,
                                   .paths = argv + optind,
                                   .npaths = argc - optind};
+    const char *overrides[] = {known, NULL};
+    if (known[0])
+        o.overrides = overrides;
     return intake_batch_run(&o);
 }
 

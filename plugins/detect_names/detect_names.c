@@ -26,6 +26,8 @@ struct detect_names_config {
     const char *const *languages; /* LIST: first-name lists to load */
     double min_score;             /* DOUBLE: drop spans scored below */
     int32_t propagate;            /* BOOL: propagate confident names */
+    const char *known_names;      /* PATH: names always redacted, or NULL */
+    const char *allow_names;      /* PATH: names always kept, or NULL */
 };
 
 static const struct intake_option detect_names_options[] = {
@@ -38,6 +40,14 @@ static const struct intake_option detect_names_options[] = {
      "drop spans scored below this; 0 reports everything and lets the policy decide", 0, 1},
     {INTAKE_OPT_BOOL, "propagate", "true", 0, offsetof(struct detect_names_config, propagate),
      "mark every other mention (any inflection, either script) of a confidently found name", 0, 0},
+    {INTAKE_OPT_PATH, "known_names", NULL, 0, offsetof(struct detect_names_config, known_names),
+     "file of names known in the case (one person a line): redacted in every form, whatever "
+     "the score (intake batch --known-names sets it)",
+     0, 0},
+    {INTAKE_OPT_PATH, "allow_names", NULL, 0, offsetof(struct detect_names_config, allow_names),
+     "file of names the policy keeps (public officials, one a line), in every form; a known "
+     "name wins over an allowed one",
+     0, 0},
     {0},
 };
 
@@ -66,6 +76,8 @@ static int cb_detect_names_init(const struct intake_host *host, const struct int
             return INTAKE_ERR(err, INTAKE_ECONFIG, "min_score must lie in [0, 1]");
         set.min_score = cfg->min_score;
         set.propagate = cfg->propagate != 0;
+        set.known_file = cfg->known_names;
+        set.allow_file = cfg->allow_names;
         if (cfg->languages) {
             set.langs = 0;
             for (const char *const *l = cfg->languages; *l; l++) {

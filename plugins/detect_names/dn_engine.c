@@ -377,6 +377,12 @@ struct dn_lexicon {
     struct smap words; /* skeleton -> L_* bits */
     double min_score;
     int propagate;
+    /* Listed persons (known names, allow-list): each word's skeleton and
+     * its stem less a final vowel -> listed person index, -2 when several
+     * share it. Persons 0..nknown-1 are known, the rest allowed. */
+    struct smap listed;
+    uint64_t *listed_key; /* per listed person: its pseudonym key */
+    size_t nlisted, nknown;
 };
 
 static const struct {
@@ -461,6 +467,95 @@ static int load_list(struct dn_lexicon *lex, const char *dir, const char *file, 
     return rc;
 }
 
+static uint64_t key_of(const char *stem, size_t sl, char initial);
+static int surname_stem(const char *w, size_t n, size_t *stem);
+static int is_patronymic(const char *w, size_t n);
+
+/* Put one form of a listed word; a form two persons share names neither. */
+static int listed_put(struct dn_lexicon *lex, const char *w, size_t n, int32_t person)
+{
+    struct smap_ent *e = smap_put(&lex->listed, w, n, person);
+    if (!e)
+        return -1;
+    if (e->val != person)
+        e->val = -2;
+    return 0;
+}
+
+/*
+ * Load a list of names, one person a line ("Иванова Мария Петровна",
+ * "Rahimova Gulnora"). Every word is matched through its skeleton, so every
+ * script and spelling the skeleton folds together, and through its stem
+ * (less a final vowel) plus a case ending, so every inflection. The
+ * person's key is the one detection gives a full name (surname stem and
+ * the first initial), so the listed and the found mentions share one
+ * pseudonym. Messages name the file, never a name in it.
+ */
+static int load_persons(struct dn_lexicon *lex, const char *path, struct intake_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return INTAKE_ERR(err, INTAKE_ECONFIG, "detect_names: cannot open name list %s (%s)", path,
+                          strerror(errno));
+    char line[4096];
+    int rc = INTAKE_OK, lineno = 0;
+    while (rc == INTAKE_OK && fgets(line, sizeof line, f)) {
+        lineno++;
+        if (line[0] == '#')
+            continue;
+        char sk[8][DN_SKEL_MAX + 1];
+        size_t sl[8], nw = 0;
+        char *save = NULL;
+        for (char *w = strtok_r(line, " \t\r\n,;", &save); w && nw < 8;
+             w = strtok_r(NULL, " \t\r\n,;", &save)) {
+            sl[nw] = dn_skeleton(w, strlen(w), sk[nw], sizeof sk[nw]);
+            if (sl[nw] >= 2)
+                nw++;
+        }
+        if (!nw)
+            continue;
+        size_t person = lex->nlisted;
+        uint64_t *nk = lex->a.alloc((person + 1) * sizeof *nk);
+        if (!nk) {
+            rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+            break;
+        }
+        if (person)
+            memcpy(nk, lex->listed_key, person * sizeof *nk);
+        if (lex->listed_key)
+            lex->a.free(lex->listed_key);
+        lex->listed_key = nk;
+        /* the key: surname by its ending, else the first word; the initial
+         * of the first other word that is no patronymic */
+        size_t sur = 0, stem = 0;
+        for (size_t k = 0; k < nw; k++)
+            if (surname_stem(sk[k], sl[k], &stem)) {
+                sur = k;
+                break;
+            }
+        if (!stem || stem > sl[sur])
+            stem = sl[sur] > 4 ? sl[sur] - 1 : sl[sur];
+        char initial = 0;
+        for (size_t k = 0; k < nw && !initial; k++)
+            if (k != sur && !is_patronymic(sk[k], sl[k]))
+                initial = sk[k][0];
+        lex->listed_key[person] = key_of(sk[sur], stem, initial);
+        for (size_t k = 0; k < nw && rc == INTAKE_OK; k++) {
+            if (sl[k] < 3)
+                continue; /* an initial alone names no one */
+            if (listed_put(lex, sk[k], sl[k], (int32_t)person))
+                rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+            else if (sl[k] >= 4 && is_vowel(sk[k][sl[k] - 1]) &&
+                     listed_put(lex, sk[k], sl[k] - 1, (int32_t)person))
+                rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+        }
+        lex->nlisted++;
+    }
+    fclose(f);
+    (void)lineno;
+    return rc;
+}
+
 int dn_lexicon_create(const struct dn_settings *set, const struct dn_alloc *a,
                       struct dn_lexicon **out, struct intake_error *err)
 {
@@ -471,6 +566,7 @@ int dn_lexicon_create(const struct dn_settings *set, const struct dn_alloc *a,
     memset(lex, 0, sizeof *lex);
     lex->a = *a;
     lex->words.a = &lex->a;
+    lex->listed.a = &lex->a;
     lex->min_score = set->min_score;
     lex->propagate = set->propagate;
     int rc = INTAKE_OK;
@@ -487,6 +583,11 @@ int dn_lexicon_create(const struct dn_settings *set, const struct dn_alloc *a,
         rc = load_list(lex, set->data_dir, "roles.txt", L_ROLE, L_ROLE_STEM, err);
     if (rc == INTAKE_OK)
         rc = load_list(lex, set->data_dir, "places.txt", L_PLACE, L_PLACE_STEM, err);
+    if (rc == INTAKE_OK && set->known_file && set->known_file[0])
+        rc = load_persons(lex, set->known_file, err);
+    lex->nknown = lex->nlisted;
+    if (rc == INTAKE_OK && set->allow_file && set->allow_file[0])
+        rc = load_persons(lex, set->allow_file, err);
     if (rc != INTAKE_OK) {
         dn_lexicon_destroy(lex);
         return rc;
@@ -500,6 +601,9 @@ void dn_lexicon_destroy(struct dn_lexicon *lex)
     if (!lex)
         return;
     smap_free(&lex->words);
+    smap_free(&lex->listed);
+    if (lex->listed_key)
+        lex->a.free(lex->listed_key);
     lex->a.free(lex);
 }
 
@@ -729,6 +833,8 @@ struct chain {
     uint32_t sur;   /* token of the surname, or UINT32_MAX */
     char initial;   /* skeleton of the first initial, 0 none */
     uint8_t fbl;
+    uint8_t known;            /* holds a known name: kept at score 1 */
+    uint16_t allowed;         /* words of an allowed person in it */
     char fb[DN_SKEL_MAX + 1]; /* first-name base (skeleton), fbl bytes */
 };
 
@@ -1504,6 +1610,83 @@ static int32_t match_stem(const struct dn_scanner *sc, const char *w, size_t n)
     return -1;
 }
 
+/* The listed person the word \p w is a form of; -1 none, -2 several. */
+static int32_t match_listed(const struct dn_lexicon *lex, const char *w, size_t n)
+{
+    int32_t v = smap_get(&lex->listed, w, n, -1);
+    if (v != -1)
+        return v;
+    for (size_t k = n - 1; k >= 3 && n - k <= 7; k--)
+        if (ends_ok(w + k, n - k, 0) && (v = smap_get(&lex->listed, w, k, -1)) != -1)
+            return v;
+    return -1;
+}
+
+static int listed_pass(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *t)
+{
+    /* per chain: allowed words seen, other name words seen */
+    for (size_t i = 0; i < sc->nt; i++) {
+        const struct tok *tk = &sc->toks[i];
+        if (tk->flags & T_INIT)
+            continue;
+        size_t wl;
+        const char *w = tok_skel(sc, t, i, &wl);
+        if (!w || wl < 3)
+            continue;
+        int32_t p = match_listed(lex, w, wl);
+        if (p == -1)
+            continue;
+        int known = p == -2 || (size_t)p < lex->nknown; /* shared: fail closed */
+        uint32_t ci = sc->tok_chain[i];
+        if (!known) {
+            if (ci)
+                sc->ch[ci - 1].allowed++;
+            continue;
+        }
+        uint64_t key = p >= 0 ? lex->listed_key[p] : 0;
+        if (ci) {
+            struct chain *c = &sc->ch[ci - 1];
+            c->score = 1.0f;
+            c->cues |= DN_CUE_KNOWN;
+            c->known = 1;
+            if (key)
+                c->key = key;
+        } else {
+            struct chain c = {.t0 = (uint32_t)i,
+                              .t1 = (uint32_t)i,
+                              .start = tk->start,
+                              .end = tk->end,
+                              .score = 1.0f,
+                              .cues = DN_CUE_KNOWN,
+                              .person = -1,
+                              .sur = (uint32_t)i,
+                              .known = 1,
+                              .key = key};
+            if (!c.key) {
+                const char *sw;
+                size_t sl = sur_stem(sc, t, i, &sw);
+                c.key = key_of(sw, sl, 0);
+            }
+            if (add_chain(sc, &c))
+                return -1;
+            sc->tok_chain[i] = (uint32_t)sc->nch;
+        }
+    }
+    /* drop chains whose every name word is an allowed person's */
+    for (size_t k = 0; k < sc->nch; k++) {
+        struct chain *c = &sc->ch[k];
+        if (!c->allowed || c->known)
+            continue;
+        uint32_t words = 0;
+        for (uint32_t i = c->t0; i <= c->t1 && i < sc->nt; i++)
+            if (!(sc->toks[i].flags & T_INIT) && (sc->toks[i].flags & (T_CAP | T_UPPER)))
+                words++;
+        if (c->allowed >= words)
+            c->score = 0;
+    }
+    return 0;
+}
+
 static int cmp_hit(const void *x, const void *y)
 {
     const struct dn_hit *a = x, *b = y;
@@ -1830,6 +2013,12 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
                 c->key = sc->pp[p].key;
         }
     }
+
+    /* 4b. listed names: a known name is a person whatever the score, in
+     * every inflection, script and letter case; a chain made only of an
+     * allowed person's words (and initials) is left as it is */
+    if (lex->nlisted && listed_pass(lex, sc, text))
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
 
     /* 5. hits */
     for (size_t k = 0; k < sc->nch; k++) {

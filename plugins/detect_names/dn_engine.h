@@ -42,10 +42,12 @@ struct dn_alloc {
 };
 
 struct dn_settings {
-    const char *data_dir; /* folder with first_*.txt, roles.txt, stop.txt, places.txt */
-    unsigned langs;       /* DN_LANG_* bits: which first-name lists to load */
-    double min_score;     /* drop hits below */
-    int propagate;        /* document-level propagation of confident names */
+    const char *data_dir;   /* folder with first_*.txt, roles.txt, stop.txt, places.txt */
+    unsigned langs;         /* DN_LANG_* bits: which first-name lists to load */
+    double min_score;       /* drop hits below */
+    int propagate;          /* document-level propagation of confident names */
+    const char *known_file; /* names always redacted (one person a line), or NULL */
+    const char *allow_file; /* names always kept (public officials), or NULL */
 };
 
 struct dn_lexicon;
@@ -66,7 +68,8 @@ enum {
     DN_CUE_INITIAL = 1u << 3, /* initials */
     DN_CUE_ROLE = 1u << 4,    /* role word or title before */
     DN_CUE_CAP = 1u << 5,     /* capitalised unknown word */
-    DN_CUE_PROP = 1u << 6     /* propagated from a confident mention */
+    DN_CUE_PROP = 1u << 6,    /* propagated from a confident mention */
+    DN_CUE_KNOWN = 1u << 7    /* a name from the known-names list */
 };
 
 int dn_lexicon_create(const struct dn_settings *set, const struct dn_alloc *a,

@@ -273,6 +273,74 @@ static void test_real_text_cues(void)
     KEPT("Тбилиси");
 }
 
+/* Known names and the allow-list, through the engine with list files. */
+static void test_listed(void)
+{
+    char dir[] = "/tmp/intake-dn-XXXXXX", known[128], allow[128];
+    if (!mkdtemp(dir))
+        return;
+    snprintf(known, sizeof known, "%s/known.txt", dir);
+    snprintf(allow, sizeof allow, "%s/allow.txt", dir);
+    /* invented for this test */
+    FILE *f = fopen(known, "w");
+    fputs("# victims\nСейдахметова Гүлназ\nRahmanqulova Ogulbike\n", f);
+    fclose(f);
+    f = fopen(allow, "w");
+    fputs("Байтемиров Адилет Кайратович\n", f);
+    fclose(f);
+    struct dn_settings set = {.data_dir = DN_SOURCE_DATA_DIR,
+                              .langs = DN_LANG_ALL,
+                              .propagate = 1,
+                              .known_file = known,
+                              .allow_file = allow};
+    struct dn_alloc a = {malloc, free};
+    struct dn_lexicon *lex = NULL;
+    struct dn_scanner *sc = NULL;
+    struct intake_error err;
+    TEST_OK(dn_lexicon_create(&set, &a, &lex, &err) == INTAKE_OK &&
+                dn_scanner_create(lex, &sc, &err) == INTAKE_OK,
+            "lexicon with known and allowed names");
+    const char *t = "Прокурор Байтемиров А.К. выслушал показания. В квартире сейдахметовой "
+                    "жила девушка. Позже SEIDAKHMETOVA дала показания, а Гүлназға позвонили. "
+                    "Байтемирову сообщили. Ogulbikä Rahmanqulowanyň aýdyşyna görä.";
+    const struct dn_hit *h = NULL;
+    size_t n = 0;
+    TEST_OK(lex && sc && dn_scan(lex, sc, t, strlen(t), &h, &n, &err) == INTAKE_OK, "scan");
+    const char *forms[] = {"сейдахметовой", "SEIDAKHMETOVA", "Гүлназға", "Ogulbikä",
+                           "Rahmanqulowanyň"};
+    uint64_t key0 = 0;
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        const char *q = strstr(t, forms[i]);
+        size_t off = (size_t)(q - t);
+        const struct dn_hit *hit = NULL;
+        for (size_t k = 0; k < n; k++)
+            if (h[k].start <= off && off + strlen(forms[i]) <= h[k].end)
+                hit = &h[k];
+        TEST_OK(hit && hit->score >= 1.0f && (hit->cues & DN_CUE_KNOWN),
+                "known name in any form, case and script, at score 1: %s", forms[i]);
+        if (i == 0 && hit)
+            key0 = hit->key;
+        if (i > 0 && i < 3)
+            TEST_OK(hit && hit->key == key0, "one key for one known person: %s", forms[i]);
+    }
+    const char *kept[] = {"Байтемиров А.К.", "Байтемирову"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t off = (size_t)(strstr(t, kept[i]) - t);
+        int touched = 0;
+        for (size_t k = 0; k < n; k++)
+            touched |= h[k].score > 0 && h[k].start < off + strlen(kept[i]) && h[k].end > off;
+        TEST_OK(!touched, "allowed name kept in every form: %s", kept[i]);
+    }
+    dn_scanner_destroy(sc);
+    dn_lexicon_destroy(lex);
+    set.known_file = "/nonexistent/known.txt";
+    TEST_EQ_INT(dn_lexicon_create(&set, &a, &lex, &err), INTAKE_ECONFIG,
+                "a missing list is a configuration error");
+    remove(known);
+    remove(allow);
+    remove(dir);
+}
+
 int main(void)
 {
     struct intake_error err;
@@ -291,6 +359,7 @@ int main(void)
     test_decoys();
     test_heading_names();
     test_real_text_cues();
+    test_listed();
     harness_doc_destroy(D);
     P->cb_worker_exit(IN, WK);
     P->cb_exit(IN);
