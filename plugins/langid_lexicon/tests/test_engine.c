@@ -1,0 +1,171 @@
+/*
+ * Unit tests of langid_lexicon: the plugin through its static entry point
+ * on the shared test host, extended here with the ABI 1.1 members the
+ * language stage uses (blocks, document language).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lid_engine.h"
+#include "mock_host.h"
+#include "test.h"
+
+int intake_plugin_entry_langid_lexicon(const struct intake_host *host,
+                                       const struct intake_plugin **out);
+
+/* The blocks and language the plugin reported for the current document. */
+static struct intake_block blocks[256];
+static size_t nblocks;
+static char doc_lang[16];
+
+static int t_add_block(struct intake_doc *doc, const struct intake_block *b,
+                       struct intake_error *err)
+{
+    (void)doc;
+    if (nblocks == 256 || b->start > b->end || !memchr(b->lang, 0, sizeof b->lang))
+        return INTAKE_ERR(err, INTAKE_EINVAL, "bad block");
+    blocks[nblocks++] = *b;
+    return INTAKE_OK;
+}
+
+static int t_set_lang(struct intake_doc *doc, const char *lang, struct intake_error *err)
+{
+    (void)doc;
+    if (!lang || strlen(lang) >= sizeof doc_lang)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "bad tag");
+    strcpy(doc_lang, lang);
+    return INTAKE_OK;
+}
+
+static struct intake_host host;
+static const struct intake_plugin *plug;
+static void *inst, *work;
+
+static const char *ident(const char *s)
+{
+    static struct intake_block b;
+    struct intake_error err;
+    intake_error_clear(&err);
+    if (plug->cb_identify(inst, work, s, strlen(s), &b, &err))
+        return "error";
+    return b.lang;
+}
+
+static int run_doc(const char *text)
+{
+    struct intake_doc *d = harness_doc_create(text, strlen(text));
+    struct intake_error err;
+    intake_error_clear(&err);
+    nblocks = 0;
+    doc_lang[0] = 0;
+    int rc = plug->cb_process(inst, work, d, &err);
+    harness_doc_destroy(d);
+    return rc;
+}
+
+/* The block that holds byte offset \p at, or NULL. */
+static const struct intake_block *block_at(size_t at)
+{
+    for (size_t i = 0; i < nblocks; i++)
+        if (blocks[i].start <= at && at < blocks[i].end)
+            return &blocks[i];
+    return NULL;
+}
+
+int main(void)
+{
+    host = *harness_host();
+    host.doc_add_block = t_add_block;
+    host.doc_set_lang = t_set_lang;
+    TEST_EQ_INT(intake_plugin_entry_langid_lexicon(&host, &plug), INTAKE_OK, "entry point");
+    TEST_EQ_INT(plug->stage, INTAKE_STAGE_LANGID, "language stage");
+    TEST_OK(plug->cb_identify != NULL, "offers cb_identify");
+
+    struct intake_error err;
+    intake_error_clear(&err);
+    const char *bad = "/nonexistent/langid";
+    TEST_EQ_INT(plug->cb_init(&host, NULL, &bad, &inst, &err), INTAKE_ECONFIG,
+                "a missing data_dir is a configuration error");
+    const char *dir = LID_TEST_DATA_DIR;
+    TEST_EQ_INT(plug->cb_init(&host, NULL, &dir, &inst, &err), INTAKE_OK, "init: %s", err.msg);
+    TEST_EQ_INT(plug->cb_worker_init(inst, &work, &err), INTAKE_OK, "worker init");
+
+    /* One sentence per language, in legal register (written for this test). */
+    static const struct {
+        const char *lang, *text;
+    } one[] = {
+        {"ru", "Подсудимый вину в совершении преступления признал полностью и раскаялся."},
+        {"kk", "Сотталушы қылмыс жасағанын толық мойындады және өкінетінін айтты."},
+        {"kk-Latn", "Sottaluşy qylmys jasağanyn tolyq moiyndady jäne ökinetinin aitty."},
+        {"ky", "Соттолуучу кылмыш жасаганын толук мойнуна алды жана өкүнөрүн айтты."},
+        {"tk", "Günäkärlenýän jenaýat edendigini doly boýun aldy we gynanýandygyny aýtdy."},
+        {"tk-Cyrl", "Гүнәкәрленйән җенаят эдендигини долы боюн алды ве гынанядыгыны айтды."},
+        {"uz", "Sudlanuvchi jinoyat sodir etganini toʻliq tan oldi va pushaymon boʻldi."},
+        {"uz-Cyrl", "Судланувчи жиноят содир этганини тўлиқ тан олди ва пушаймон бўлди."},
+        {"tg", "Айбдоршаванда гуноҳи худро пурра эътироф кард ва аз кирдораш пушаймон шуд."},
+        {"tr", "Sanık suçu işlediğini tamamen kabul etti ve pişman olduğunu söyledi."},
+        {"az", "Təqsirləndirilən şəxs cinayəti törətdiyini tam etiraf etdi və peşman oldu."},
+        {"en", "The defendant fully admitted the offence and said that he regretted it."},
+    };
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++)
+        TEST_EQ_STR(ident(one[i].text), one[i].lang, "identify %s", one[i].lang);
+
+    /* Confusers: never taken for Russian or Kazakh. */
+    const char *uk =
+        ident("Обвинувачений повністю визнав свою провину і щиро покаявся перед судом.");
+    TEST_OK(strcmp(uk, "ru") != 0 && strcmp(uk, "kk") != 0, "Ukrainian is not ru/kk (%s)", uk);
+    const char *bg = ident("Подсъдимият призна изцяло вината си и заяви, че съжалява за това.");
+    TEST_OK(strcmp(bg, "ru") != 0 && strcmp(bg, "kk") != 0, "Bulgarian is not ru/kk (%s)", bg);
+    const char *tt = ident("Гаепләнүче үз гаебен тулысынча таныды һәм моның өчен үкенүен әйтте.");
+    TEST_OK(strcmp(tt, "kk") != 0 && strcmp(tt, "ky") != 0, "Tatar is not kk/ky (%s)", tt);
+
+    /* Abstain rather than guess. */
+    TEST_EQ_STR(ident(""), "und", "empty text is und");
+    TEST_EQ_STR(ident("12.03.2021 № 45-67"), "und", "numbers only are und");
+    TEST_EQ_STR(ident("Алматы, 2021"), "und", "a place and a year are und");
+    TEST_EQ_STR(ident("\xff\xfe\xc0 bad"), "und", "invalid UTF-8 is und, no crash");
+
+    /* A mixed document: Kazakh, Russian and Turkmen paragraphs. */
+    const char *pk = "Сот отырысында куә оқиға туралы толық айтып берді және өз "
+                     "көрсетулерін растады.";
+    const char *pr = "В судебном заседании свидетель подробно рассказал о произошедшем и "
+                     "подтвердил свои показания.";
+    const char *pt = "Kazyýet mejlisinde şaýat bolan waka barada jikme-jik gürrüň berdi we öz "
+                     "görkezmelerini tassyklady.";
+    char doc[2048];
+    snprintf(doc, sizeof doc, "%s\n\n%s\n\n%s\n", pk, pr, pt);
+    TEST_EQ_INT(run_doc(doc), INTAKE_OK, "process a mixed document");
+    size_t ok_k = strlen(pk) / 2, ok_r = strlen(pk) + 2 + strlen(pr) / 2;
+    size_t ok_t = strlen(pk) + 2 + strlen(pr) + 2 + strlen(pt) / 2;
+    const struct intake_block *b;
+    b = block_at(0);
+    TEST_OK(b && strcmp(b->lang, "kk") == 0, "block at 0 is kk");
+    b = block_at(ok_k);
+    TEST_OK(b && strcmp(b->lang, "kk") == 0 && strcmp(b->script, "Cyrl") == 0, "Kazakh paragraph");
+    b = block_at(strlen(pk) + 2);
+    TEST_OK(b && strcmp(b->lang, "ru") == 0, "Russian from its first byte");
+    b = block_at(ok_r);
+    TEST_OK(b && strcmp(b->lang, "ru") == 0, "Russian paragraph");
+    b = block_at(strlen(pk) + 2 + strlen(pr) + 2);
+    TEST_OK(b && strcmp(b->lang, "tk") == 0, "Turkmen from its first byte");
+    b = block_at(ok_t);
+    TEST_OK(b && strcmp(b->lang, "tk") == 0 && strcmp(b->script, "Latn") == 0, "Turkmen paragraph");
+    TEST_EQ_INT(nblocks, 3, "three blocks");
+    for (size_t i = 0; i < nblocks; i++)
+        TEST_OK(blocks[i].confidence > 0.5f && blocks[i].confidence <= 1.0f, "confidence %zu", i);
+    TEST_OK(doc_lang[0] && strcmp(doc_lang, "und") != 0, "a main language (%s)", doc_lang);
+
+    /* A title too short to judge alone takes its paragraph's language. */
+    TEST_EQ_INT(run_doc("ПРИГОВОР\n\nСуд, рассмотрев материалы уголовного дела в открытом "
+                        "судебном заседании, установил следующее.\n"),
+                INTAKE_OK, "process a Russian document with a title");
+    TEST_EQ_STR(doc_lang, "ru", "document language ru");
+    TEST_EQ_INT(nblocks, 1, "title and body are one block");
+
+    TEST_EQ_INT(run_doc(""), INTAKE_OK, "empty document");
+    TEST_EQ_STR(doc_lang, "und", "empty document is und");
+
+    plug->cb_worker_exit(inst, work);
+    plug->cb_exit(inst);
+    return test_done();
+}
