@@ -23,8 +23,11 @@
  *   3. the page's images cover less than max_image_area of the page (a
  *      scan with a stamped header line, or an ID card pasted into a typed
  *      page, has text the text layer does not hold).
- * Defaults 1.0 char/in^2 (97 on A4), 0.10, 0.10. Everything else is OCRed:
- * reading too much costs time, reading too little can leak a name.
+ * Defaults 0.2 char/in^2 (19 on A4: a page number or a stamp line alone
+ * is not a text layer, the short last page of a typed statement is), 0.10
+ * and 0.10. Rule 3 is what catches a scan with a partial text layer; rule 1
+ * a page of outlined (vector) text with little real text. When in doubt
+ * the page is OCRed: reading too much costs time, too little leaks a name.
  *
  * Everything that is not page content (document info: title, author,
  * subject, keywords, creator, producer; annotation contents and labels; form
@@ -78,7 +81,7 @@ static const struct intake_option extract_pdf_options[] = {
      "password for encrypted PDFs; without it they are refused", 0, 0},
     {INTAKE_OPT_INT, "max_pages", "5000", 0, offsetof(struct extract_pdf_config, max_pages),
      "PDFs with more pages are refused", 1, 1000000},
-    {INTAKE_OPT_DOUBLE, "min_chars_per_sq_inch", "1.0", 0,
+    {INTAKE_OPT_DOUBLE, "min_chars_per_sq_inch", "0.2", 0,
      offsetof(struct extract_pdf_config, min_chars_per_sq_inch),
      "a text layer with fewer usable characters per square inch of page is OCRed instead", 0, 1000},
     {INTAKE_OPT_DOUBLE, "max_bad_ratio", "0.10", 0,

@@ -161,12 +161,12 @@ static void test_text_layer(struct fixture *f)
     intake_doc_destroy(doc);
 }
 
-/* Rule 1 at its edge: 100 square inches, default 1.0 char per square inch. */
+/* Rule 1 at its edge: 100 square inches, default 0.2 char per square inch. */
 static void test_density_edges(struct fixture *f)
 {
     struct intake_error err;
     int rc;
-    const int counts[] = {99, 100, 101};
+    const int counts[] = {19, 20, 21};
     for (int k = 0; k < 3; k++) {
         char *s = fx_letters(counts[k], 10);
         struct fx_line ln[] = {{20, 40, s, 0}};
@@ -178,9 +178,9 @@ static void test_density_edges(struct fixture *f)
         uint32_t fl = intake_doc_page_flags(doc, 0);
         size_t plen = 0;
         page_text(doc, 0, &plen);
-        if (counts[k] < 100) {
+        if (counts[k] < 20) {
             TEST_OK(rc == 0 && (fl & INTAKE_PAGE_NEEDS_OCR) && !(fl & INTAKE_PAGE_TEXT_LAYER),
-                    "%d characters on 100 in^2 (below 1.0/in^2): sent to OCR", counts[k]);
+                    "%d characters on 100 in^2 (below 0.2/in^2): sent to OCR", counts[k]);
             struct intake_image img;
             TEST_OK(intake_doc_page_image(doc, 0, &img) == 0 && img.width == 3000 &&
                         img.height == 3000 && img.dpi == 300 && img.channels == 1,
@@ -188,7 +188,7 @@ static void test_density_edges(struct fixture *f)
             TEST_EQ_INT(plen, 0, "... with no text until OCR");
         } else {
             TEST_OK(rc == 0 && (fl & INTAKE_PAGE_TEXT_LAYER) && !(fl & INTAKE_PAGE_NEEDS_OCR),
-                    "%d characters on 100 in^2 (at or above 1.0/in^2): text layer", counts[k]);
+                    "%d characters on 100 in^2 (at or above 0.2/in^2): text layer", counts[k]);
         }
         intake_doc_destroy(doc);
         free(s);
