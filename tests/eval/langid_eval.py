@@ -71,6 +71,21 @@ def kk_latn(text):
     return translit(text, KK)
 
 
+UZC = [("oʻ", "ў"), ("gʻ", "ғ"), ("Oʻ", "Ў"), ("Gʻ", "Ғ"), ("sh", "ш"), ("Sh", "Ш"), ("ch", "ч"),
+       ("Ch", "Ч"), ("yo", "ё"), ("Yo", "Ё"), ("yu", "ю"), ("Yu", "Ю"), ("ya", "я"), ("Ya", "Я"),
+       ("ye", "е"), ("Ye", "Е"), ("ʼ", "ъ")]
+UZ1 = {"a": "а", "b": "б", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "ҳ", "i": "и", "j": "ж",
+       "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п", "q": "қ", "r": "р", "s": "с",
+       "t": "т", "u": "у", "v": "в", "x": "х", "y": "й", "z": "з", "c": "с"}
+
+
+def uz_cyrl(text):
+    text = re.sub(r"\b[eE]", lambda m: "э" if m.group(0) == "e" else "Э", text)
+    for a, b in UZC:
+        text = text.replace(a, b)
+    return translit(text, UZ1)
+
+
 def tk_cyrl(text):
     for a, b in (("ýa", "я"), ("ýu", "ю"), ("ýo", "ё"), ("Ýa", "Я"), ("Ýu", "Ю"), ("Ýo", "Ё")):
         text = text.replace(a, b)
@@ -166,6 +181,8 @@ def sets(args, rng):
                 yield "own", "kk-Latn", [kk_latn(l) for l in lines]
             if lang == "tk":
                 yield "own", "tk-Cyrl", [tk_cyrl(l) for l in lines]
+            if lang == "uz":
+                yield "own", "uz-Cyrl", [uz_cyrl(l) for l in lines]
 
 
 def classify(cmd, texts):
