@@ -197,6 +197,22 @@ static int cmd_redact(int argc, char **argv)
         json_object_object_add(o, "id", json_object_new_string(intake_doc_id(doc)));
         json_object_object_add(o, "mime", json_object_new_string(intake_doc_mime(doc)));
         json_object_object_add(o, "lang", json_object_new_string(intake_doc_lang(doc)));
+        json_object_object_add(o, "language", json_object_new_string(intake_doc_lang(doc)));
+        /* Language blocks: byte offsets into the extracted text, as spans. */
+        size_t nblocks = 0;
+        const struct intake_block *bl = intake_doc_blocks(doc, &nblocks);
+        json_object *blocks = json_object_new_array();
+        for (size_t i = 0; i < nblocks; i++) {
+            json_object *b = json_object_new_object();
+            json_object_object_add(b, "start", json_object_new_int64((int64_t)bl[i].start));
+            json_object_object_add(b, "end", json_object_new_int64((int64_t)bl[i].end));
+            json_object_object_add(b, "lang", json_object_new_string(bl[i].lang));
+            json_object_object_add(b, "script", json_object_new_string(bl[i].script));
+            json_object_object_add(b, "confidence",
+                                   json_object_new_double((double)bl[i].confidence));
+            json_object_array_add(blocks, b);
+        }
+        json_object_object_add(o, "blocks", blocks);
         json_object_object_add(o, "bytes", json_object_new_int64((int64_t)len));
         json_object_object_add(o, "pages", json_object_new_int((int)intake_doc_page_count(doc)));
         json_object *meta = json_object_new_object();
