@@ -297,7 +297,8 @@ static void test_rendered(struct fixture *f)
     struct intake_error err;
     int rc;
     snprintf(cmd, sizeof cmd,
-             "%s --format pdf-text --out %s %s && %s --format pdf-image --dpi 100 --out %s %s",
+             "ASAN_OPTIONS=detect_leaks=0 %s --format pdf-text --out %s %s && "
+             "ASAN_OPTIONS=detect_leaks=0 %s --format pdf-image --dpi 100 --out %s %s",
              render, tpath("r-text.pdf"), tpath("render.txt"), render, tpath("r-image.pdf"),
              tpath("render.txt"));
     TEST_OK(system(cmd) == 0, "intake-render made a text-layer and an image-only PDF");
