@@ -412,10 +412,12 @@ int intake_anonymise_scoped(const char *text, size_t len, const struct intake_sp
         e->op = policy->op[win.label];
         e->number = 0;
         e->tag[0] = '\0';
+        e->cues = win.cues;
         /* The detector's key only names the entity when its span is the whole entity. */
         keys[ne] = (win.key && win.start == start && win.end == end)
                        ? win.key
                        : surface_key(text + start, (size_t)(end - start));
+        e->key = keys[ne];
         ne++;
         i = j;
     }

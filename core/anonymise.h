@@ -57,6 +57,8 @@ struct intake_entity {
     int op;
     uint32_t number;       /* pseudonym number, 0 unless op == PSEUDONYM (document scope) */
     char tag[9];           /* pseudonym HMAC (8 hex digits) for case and corpus scope */
+    uint32_t cues;         /* INTAKE_CUE_* of the winning span */
+    uint64_t key;          /* the entity's person key (pseudonym identity) */
     uint64_t rstart, rend; /* where its replacement sits in the redacted text */
 };
 

@@ -46,6 +46,8 @@ struct intake_doc {
     struct intake_block *blocks;
     size_t nblocks, block_cap;
     uint64_t *rmap; /* per entity: start, end in the original, start, end in the redacted */
+    struct intake_doubt *doubts;
+    size_t ndoubts;
 
     struct meta_entry *meta;
     size_t nmeta, meta_cap;
@@ -188,6 +190,7 @@ void intake_doc_destroy(struct intake_doc *d)
     free(d->px);
     free(d->blocks);
     free(d->rmap);
+    free(d->doubts);
     for (size_t i = 0; i < d->nmeta; i++) {
         free(d->meta[i].key);
         if (d->meta[i].value)
@@ -682,4 +685,24 @@ int intake_doc_redacted_range(const struct intake_doc *d, uint64_t start, uint64
     if (rend)
         *rend = b < a ? a : b;
     return INTAKE_OK;
+}
+
+int intake_doc_set_doubts(struct intake_doc *d, const struct intake_doubt *v, size_t n)
+{
+    struct intake_doubt *c = malloc((n ? n : 1) * sizeof *c);
+    if (!c)
+        return INTAKE_ENOMEM;
+    if (n)
+        memcpy(c, v, n * sizeof *c);
+    free(d->doubts);
+    d->doubts = c;
+    d->ndoubts = n;
+    return INTAKE_OK;
+}
+
+const struct intake_doubt *intake_doc_doubts(const struct intake_doc *d, size_t *count)
+{
+    if (count)
+        *count = d ? d->ndoubts : 0;
+    return d ? d->doubts : NULL;
 }

@@ -43,6 +43,9 @@ const char *intake_doc_detector_name(const struct intake_doc *doc, uint32_t sour
 const char *intake_doc_source_name(const struct intake_doc *doc);
 /** Attach where each entity's replacement sits: 4 numbers per entity (start,
  *  end in the original text; start, end in the redacted text), copied. */
+/** The reviewer's doubts (copied). */
+int intake_doc_set_doubts(struct intake_doc *doc, const struct intake_doubt *doubts, size_t n);
+const struct intake_doubt *intake_doc_doubts(const struct intake_doc *doc, size_t *count);
 int intake_doc_set_redaction_map(struct intake_doc *doc, const uint64_t *map, size_t nentities);
 
 /** The host table the core hands to plugins (static, never freed). */

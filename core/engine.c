@@ -561,6 +561,60 @@ static int redact_string(struct intake_engine *e, const char *s, char **out,
     return rc;
 }
 
+/*
+ * What a reviewer should look at: entities redacted on a score close to the
+ * threshold, spans left in because they scored under it (and no other
+ * detector's span covered them), and persons named only once on weak cues.
+ */
+#define DOUBT_MARGIN 0.15
+#define DOUBT_MAX    2000
+#define STRONG_CUES                                                                                \
+    (INTAKE_CUE_LIST | INTAKE_CUE_MORPHOLOGY | INTAKE_CUE_INITIALS | INTAKE_CUE_KNOWN |            \
+     INTAKE_CUE_ROLE)
+static int set_doubts(struct intake_engine *e, struct intake_doc *doc,
+                      const struct intake_span *spans, size_t ns,
+                      const struct intake_redaction *red)
+{
+    const struct intake_policy *p = &e->policy;
+    size_t cap = ns + red->nentities, n = 0;
+    if (cap > DOUBT_MAX)
+        cap = DOUBT_MAX;
+    struct intake_doubt *d = calloc(cap ? cap : 1, sizeof *d);
+    if (!d)
+        return INTAKE_ENOMEM;
+    for (size_t i = 0; i < red->nentities && n < cap; i++) {
+        const struct intake_entity *en = &red->entities[i];
+        double th = p->threshold[en->label];
+        int single = 0;
+        if (en->label == INTAKE_LABEL_PERSON && !(en->cues & STRONG_CUES)) {
+            single = 1;
+            for (size_t k = 0; k < red->nentities && single; k++)
+                single = !(k != i && red->entities[k].key == en->key);
+        }
+        uint32_t why = en->score < th + DOUBT_MARGIN ? INTAKE_DOUBT_NEAR_THRESHOLD
+                       : single                      ? INTAKE_DOUBT_SINGLE_MENTION
+                                                     : 0;
+        if (why)
+            d[n++] = (struct intake_doubt){en->start, en->end, en->label, why, en->score, en->cues};
+    }
+    for (size_t i = 0; i < ns && n < cap; i++) {
+        const struct intake_span *s = &spans[i];
+        if (s->label == INTAKE_LABEL_NONE || s->label >= INTAKE_LABEL_COUNT ||
+            p->op[s->label] == INTAKE_OP_KEEP || s->score >= p->threshold[s->label] ||
+            s->score <= 0.0f)
+            continue;
+        int covered = 0;
+        for (size_t k = 0; k < red->nentities && !covered; k++)
+            covered = red->entities[k].start <= s->start && s->end <= red->entities[k].end;
+        if (!covered)
+            d[n++] = (struct intake_doubt){s->start, s->end, s->label, INTAKE_DOUBT_LEFT_IN,
+                                           s->score, s->cues};
+    }
+    int rc = intake_doc_set_doubts(doc, d, n);
+    free(d);
+    return rc;
+}
+
 int intake_engine_finish(struct intake_engine *e, struct intake_doc *doc, const char *name,
                          struct intake_error *err)
 {
@@ -584,8 +638,12 @@ int intake_engine_finish(struct intake_engine *e, struct intake_doc *doc, const 
         ents[i].label = red.entities[i].label;
         ents[i].source = red.entities[i].source;
         ents[i].score = red.entities[i].score;
+        ents[i].cues = red.entities[i].cues;
+        ents[i].key = red.entities[i].key;
     }
     rc = intake_doc_set_redaction(doc, red.text, red.len, ents, red.nentities);
+    if (rc == 0)
+        rc = set_doubts(e, doc, spans, ns, &red);
     free(ents);
     if (rc == 0) {
         uint64_t *map = malloc((red.nentities ? red.nentities : 1) * 4 * sizeof *map);

@@ -80,6 +80,7 @@ static const struct intake_host core_host = {
     .doc_blocks = intake_doc_blocks,
     .identify_lang = ctx_identify_lang,
     .doc_redacted_range = intake_doc_redacted_range,
+    .doc_doubts = intake_doc_doubts,
 };
 
 const struct intake_host *intake_core_host(void)

@@ -50,6 +50,19 @@ struct intake_box {
     uint32_t reserved;
 };
 
+/** Something a reviewer should look at (host->doc_doubts). Offsets, type,
+ *  score and cues only: never the text. */
+struct intake_doubt {
+    uint64_t start, end; /* byte offsets into the original text */
+    uint32_t label;      /* enum intake_label */
+    uint32_t reason;     /* INTAKE_DOUBT_* */
+    float score;
+    uint32_t cues; /* INTAKE_CUE_* */
+};
+#define INTAKE_DOUBT_NEAR_THRESHOLD 1 /* redacted, but scored close to the threshold */
+#define INTAKE_DOUBT_LEFT_IN        2 /* scored under the threshold: left in the text */
+#define INTAKE_DOUBT_SINGLE_MENTION 3 /* a person named once, on weak cues only */
+
 /** A run of text in one language and script. */
 struct intake_block {
     uint64_t start, end; /* byte offsets into the document text */
@@ -224,6 +237,10 @@ struct intake_host {
      */
     int (*doc_redacted_range)(const struct intake_doc *doc, uint64_t start, uint64_t end,
                               uint64_t *rstart, uint64_t *rend);
+
+    /** The reviewer's doubts about this document's redaction, computed by
+     *  the core with the policy. Store stages only. Borrowed, valid for the call. */
+    const struct intake_doubt *(*doc_doubts)(const struct intake_doc *doc, size_t *count);
 
     /* ---- ABI 1.2 and later: append here, never in between ---- */
 };

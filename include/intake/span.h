@@ -37,16 +37,39 @@ enum intake_label {
 
 /** One detected entity. Fixed-width fields only (ABI struct). */
 struct intake_span {
-    uint64_t start;    /* byte offset [start, end) into the extracted UTF-8 text */
-    uint64_t end;      /* exclusive */
-    uint32_t label;    /* enum intake_label */
-    uint32_t source;   /* detector instance id: set by the core, plugins leave 0 */
-    float score;       /* confidence in [0, 1]; the policy threshold decides */
-    uint32_t reserved; /* 0 */
-    uint64_t key;      /* detector's hash of the normalised entity (same person,
-                          any grammatical case -> same key); 0 = let the core
-                          hash the case-folded surface text */
+    uint64_t start;  /* byte offset [start, end) into the extracted UTF-8 text */
+    uint64_t end;    /* exclusive */
+    uint32_t label;  /* enum intake_label */
+    uint32_t source; /* detector instance id: set by the core, plugins leave 0 */
+    float score;     /* confidence in [0, 1]; the policy threshold decides */
+    uint32_t cues;   /* INTAKE_CUE_* that fired, for the reviewer; 0 = not said
+                        (ABI 1.0 called this field reserved) */
+    uint64_t key;    /* detector's hash of the normalised entity (same person,
+                        any grammatical case -> same key); 0 = let the core
+                        hash the case-folded surface text */
 };
+
+/** Cues behind a span (struct intake_span.cues), for the human reviewer. */
+#define INTAKE_CUE_LIST       0x1u   /* a word list (gazetteer) */
+#define INTAKE_CUE_MORPHOLOGY 0x2u   /* surname or patronymic endings */
+#define INTAKE_CUE_INITIALS   0x4u   /* initials next to it */
+#define INTAKE_CUE_ROLE       0x8u   /* a role word or title announces it */
+#define INTAKE_CUE_CAPITAL    0x10u  /* a capitalised word no list knows */
+#define INTAKE_CUE_PROPAGATED 0x20u  /* another mention in the document was sure */
+#define INTAKE_CUE_KNOWN      0x40u  /* on the case's known-names list */
+#define INTAKE_CUE_PATTERN    0x80u  /* the shape of an identifier */
+#define INTAKE_CUE_CHECKSUM   0x100u /* its check digit holds */
+#define INTAKE_CUE_CONTEXT    0x200u /* a context word nearby */
+#define INTAKE_CUE_COUNT      10
+
+/** Name of cue bit \p i (0 <= i < INTAKE_CUE_COUNT): "list", "morphology" ... */
+static inline const char *intake_cue_name(unsigned i)
+{
+    static const char *const names[INTAKE_CUE_COUNT] = {
+        "list",       "morphology", "initials", "role",     "capital",
+        "propagated", "known",      "pattern",  "checksum", "context"};
+    return i < INTAKE_CUE_COUNT ? names[i] : "?";
+}
 
 /** Upper-case name of a label ("PERSON"), or NULL for an unknown value. */
 static inline const char *intake_label_name(uint32_t label)

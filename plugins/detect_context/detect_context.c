@@ -150,7 +150,8 @@ static int cb_detect_context_process(void *instance, void *worker, struct intake
             .label = hit[i].label,
             .source = 0,
             .score = hit[i].score,
-            .reserved = 0,
+            .cues = hit[i].label == INTAKE_LABEL_VEHICLE_PLATE ? INTAKE_CUE_PATTERN
+                                                               : INTAKE_CUE_CONTEXT,
             .key = 0,
         };
         rc = h->doc_add_span(doc, &sp, err);

@@ -130,6 +130,20 @@ static int cb_detect_names_worker_init(void *instance, void **worker, struct int
     return INTAKE_OK;
 }
 
+/* The engine's cue bits in the ABI's terms. */
+static uint32_t cues_of(uint32_t dn)
+{
+    uint32_t c = 0;
+    c |= dn & DN_CUE_FIRST ? INTAKE_CUE_LIST : 0;
+    c |= dn & (DN_CUE_SURNAME | DN_CUE_PATRO) ? INTAKE_CUE_MORPHOLOGY : 0;
+    c |= dn & DN_CUE_INITIAL ? INTAKE_CUE_INITIALS : 0;
+    c |= dn & DN_CUE_ROLE ? INTAKE_CUE_ROLE : 0;
+    c |= dn & DN_CUE_CAP ? INTAKE_CUE_CAPITAL : 0;
+    c |= dn & DN_CUE_PROP ? INTAKE_CUE_PROPAGATED : 0;
+    c |= dn & DN_CUE_KNOWN ? INTAKE_CUE_KNOWN : 0;
+    return c;
+}
+
 static int cb_detect_names_process(void *instance, void *worker, struct intake_doc *doc,
                                    struct intake_error *err)
 {
@@ -155,7 +169,7 @@ static int cb_detect_names_process(void *instance, void *worker, struct intake_d
             .label = INTAKE_LABEL_PERSON,
             .source = 0,
             .score = hit[i].score,
-            .reserved = 0,
+            .cues = cues_of(hit[i].cues),
             .key = hit[i].key,
         };
         rc = h->doc_add_span(doc, &sp, err);

@@ -165,7 +165,9 @@ static int cb_detect_patterns_process(void *instance, void *worker, struct intak
             .label = dp_kind_info(c[i].kind)->label,
             .source = 0,
             .score = c[i].score,
-            .reserved = 0,
+            /* a score above the kind's bare one came from a context word */
+            .cues = INTAKE_CUE_PATTERN |
+                    (c[i].score > dp_kind_info(c[i].kind)->base ? INTAKE_CUE_CONTEXT : 0u),
             .key = 0,
         };
         rc = h->doc_add_span(doc, &sp, err);

@@ -335,6 +335,41 @@ static json_object *score_json(float score)
     return json_object_new_double_s(v, s);
 }
 
+/* The names of the cue bits, as an array. */
+static json_object *cues_json(uint32_t cues)
+{
+    json_object *a = json_object_new_array();
+    for (unsigned i = 0; a && i < INTAKE_CUE_COUNT; i++)
+        if (cues & (1u << i))
+            json_object_array_add(a, json_object_new_string(intake_cue_name(i)));
+    return a;
+}
+
+/* The reviewer's doubts: offsets, type, score, reason and cues, never text. */
+static json_object *doubts_json(const struct intake_host *host, const struct intake_doc *doc)
+{
+    static const char *const reasons[] = {"?", "near_threshold", "left_in", "single_mention"};
+    json_object *a = json_object_new_array();
+    size_t n = 0;
+    const struct intake_doubt *d =
+        a && INTAKE_HOST_HAS(host, doc_doubts) ? host->doc_doubts(doc, &n) : NULL;
+    for (size_t i = 0; d && i < n; i++) {
+        json_object *o = json_object_new_object();
+        const char *type = intake_label_name(d[i].label);
+        if (!o || add(o, "start", json_object_new_uint64(d[i].start)) ||
+            add(o, "end", json_object_new_uint64(d[i].end)) ||
+            add(o, "type", json_object_new_string(type ? type : "OTHER")) ||
+            add(o, "score", score_json(d[i].score)) ||
+            add(o, "reason", json_object_new_string(reasons[d[i].reason < 4 ? d[i].reason : 0])) ||
+            add(o, "cues", cues_json(d[i].cues)) || json_object_array_add(a, o) != 0) {
+            json_object_put(o);
+            json_object_put(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 /*
  * The sidecar: what a reader needs to use the .txt and to audit the
  * redaction, built only from the redacted name, metadata and span offsets.
@@ -379,6 +414,7 @@ static json_object *build_json(const struct intake_host *host, struct intake_doc
         b |= add(ent, "score", score_json(e[i].score));
         b |=
             add(ent, "detector", json_object_new_string(host->doc_detector_name(doc, e[i].source)));
+        b |= add(ent, "cues", cues_json(e[i].cues));
         if (b || json_object_array_add(list, ent) != 0) {
             json_object_put(ent);
             bad = 1;
@@ -396,6 +432,8 @@ static json_object *build_json(const struct intake_host *host, struct intake_doc
         if (!b) {
             b = add(o, "entities", list);
             list = NULL;
+            if (!b)
+                b = add(o, "doubts", doubts_json(host, doc));
             if (!b)
                 return o;
         }

@@ -429,12 +429,38 @@ def test_known_names(tmp):
     ok(rc == 2 and "nope.txt" in err, "a missing list file is a usage error", err)
 
 
+def test_review(tmp):
+    """The sidecar tells a reviewer why: cues per entity, and the doubts
+    (near the threshold, left in under it), with offsets and never text."""
+    inbox = os.path.join(tmp, "in")
+    os.makedirs(inbox)
+    text = ("The court adjourned the hearing. Later the clerk spoke with Tarvek near the station.\n"
+            "Contact: review.case@example.org\n")
+    with open(os.path.join(inbox, "r.txt"), "w") as f:
+        f.write(text)
+    for th, reason in (("0.5", "near_threshold"), ("0.55", "left_in")):
+        c = conf(tmp, REAL + "[policy]\nthreshold.PERSON = %s\n" % th, name="r%s.conf" % th)
+        store = os.path.join(tmp, "store" + th)
+        rc, out, err = run(["batch", "--config", c, "--store", store, inbox])
+        side = [os.path.join(store, "redacted", f) for f in os.listdir(os.path.join(store, "redacted"))
+                if f.endswith(".json")] if rc == 0 else []
+        d = json.load(open(side[0])) if side else {}
+        ents = {e["type"]: e for e in d.get("entities", [])}
+        ok("pattern" in ents.get("EMAIL", {}).get("cues", []), "entities carry their cues (%s)" % th,
+           repr(d)[:300])
+        doubts = [x for x in d.get("doubts", []) if x["type"] == "PERSON"]
+        off = text.index("Tarvek")
+        ok(any(x["reason"] == reason and x["start"] == off and "capital" in x["cues"] for x in doubts),
+           "threshold %s: the lone capitalised word is a doubt: %s" % (th, reason), repr(doubts))
+        ok("Tarvek" not in open(side[0]).read() if side else False, "the doubts hold no text")
+
+
 def main():
     if not os.access(INTAKE, os.X_OK) or not PLUGIN_PATH:
         print("1..0 # SKIP intake binary or INTAKE_PLUGIN_PATH missing")
         return 0
     with tempfile.TemporaryDirectory(prefix="intake-it-") as tmp:
-        for t in (test_samples, test_terminal, test_chaos, test_canary, test_kill9, test_case_pseudonyms, test_known_names):
+        for t in (test_samples, test_terminal, test_chaos, test_canary, test_kill9, test_case_pseudonyms, test_known_names, test_review):
             sub = os.path.join(tmp, t.__name__)
             os.makedirs(sub)
             try:

@@ -261,14 +261,18 @@ static void test_export(void)
     TEST_OK(json_object_object_get_ex(e, "score", &c) && json_object_get_double(c) > 0.929 &&
                 json_object_get_double(c) < 0.931,
             "entity score");
-    TEST_EQ_INT(json_object_object_length(e), 5,
+    TEST_EQ_INT(json_object_object_length(e), 6,
                 "an entity has exactly start, end, type, score, "
-                "detector: no value");
+                "detector, cues: no value");
+    TEST_OK(json_object_object_get_ex(e, "cues", &c) && json_object_is_type(c, json_type_array),
+            "entity cues are a list");
     e = v ? json_object_array_get_idx(v, 1) : NULL;
     TEST_EQ_STR(json_object_object_get_ex(e, "detector", &c) ? json_object_get_string(c) : NULL,
                 "ids", "second entity's detector");
     TEST_OK(js && strstr(js, "0.93") && !strstr(js, "0.9300000"), "scores are short decimals");
-    TEST_EQ_INT(json_object_object_length(o), 8, "eight members, no text");
+    TEST_EQ_INT(json_object_object_length(o), 9, "nine members (doubts included), no text");
+    TEST_OK(json_object_object_get_ex(o, "doubts", &c) && json_object_is_type(c, json_type_array),
+            "a doubts list, empty when the core computed none");
     json_object_put(o);
     free(txt);
     free(js);
