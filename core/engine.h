@@ -43,11 +43,11 @@ int intake_engine_worker_init(struct intake_engine *e, struct intake_error *err)
 int intake_engine_run(struct intake_engine *e, const void *bytes, size_t len,
                       struct intake_doc **out, struct intake_error *err);
 
-/** Run only the langid and detect stages on a document that already has text. */
 /** Language of a piece of text through the LANGID instance's cb_identify
  *  (this worker's state). INTAKE_EINVAL when there is none. */
 int intake_engine_identify(struct intake_engine *e, const char *utf8, size_t len,
                            struct intake_block *out);
+/** Run only the langid and detect stages on a document that already has text. */
 int intake_engine_detect(struct intake_engine *e, struct intake_doc *doc, struct intake_error *err);
 
 /** Like intake_engine_worker_init, for the instances of the stages in

@@ -54,6 +54,7 @@ if [ -d build-ci ]; then
   echo "== benchmarks (short mode; full runs: see tests/bench/)"
   BENCH_MB=${BENCH_MB:-8} RUNS=1 tests/bench/bench_patterns.sh build-ci || echo "pattern benchmark failed (not counted)"
   BENCH_DOCS=${BENCH_DOCS:-600} RUNS=1 tests/bench/bench_batch.sh build-ci || echo "batch benchmark failed (not counted)"
+  BENCH_DOCS=${BENCH_DOCS:-600} tests/bench/bench_detect.sh build-ci || echo "detect benchmark failed (not counted)"
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
