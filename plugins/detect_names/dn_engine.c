@@ -944,18 +944,25 @@ static int link_word(const char *w, size_t n)
                                       "az-", "ash-", "ibn-", "bin-", "d'",  "o'",  "аль-",
                                       "ал-", "әл-",  "эль-", "ад-",  "ан-", "ар-", "ас-",
                                       "ат-", "аз-",  "аш-",  "ибн-", "д'"};
-    for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
-        size_t pl = strlen(pre[i]);
-        if (n > pl + 1 && memcmp(w, pre[i], pl) == 0) {
-            UChar32 c;
-            size_t k = pl;
-            U8_NEXT(w, k, n, c);
-            if (c >= 0 && (u_isupper(c) || u_istitle(c)))
-                return 2;
+    /* this runs for every word: most have no hyphen or apostrophe near
+     * the start and are longer than any particle */
+    if (n > 2 && (memchr(w, '-', n < 6 ? n : 6) || memchr(w, '\'', n < 6 ? n : 6)))
+        for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
+            if (pre[i][0] != w[0])
+                continue;
+            size_t pl = strlen(pre[i]);
+            if (n > pl + 1 && memcmp(w, pre[i], pl) == 0) {
+                UChar32 c;
+                size_t k = pl;
+                U8_NEXT(w, k, n, c);
+                if (c >= 0 && (u_isupper(c) || u_istitle(c)))
+                    return 2;
+            }
         }
-    }
+    if (n > 10)
+        return 0;
     for (size_t i = 0; i < sizeof solo / sizeof solo[0]; i++)
-        if (strlen(solo[i]) == n && memcmp(w, solo[i], n) == 0)
+        if (solo[i][0] == w[0] && strlen(solo[i]) == n && memcmp(w, solo[i], n) == 0)
             return 1;
     return 0;
 }
@@ -992,8 +999,10 @@ static char place_prep(const char *w, size_t n)
 {
     static const char *const pp[] = {"в",     "во",     "из",    "на",   "под",  "над",
                                      "из-за", "из-под", "около", "близ", "через"};
+    if (n > 12 || n < 2)
+        return 0;
     for (size_t i = 0; i < sizeof pp / sizeof pp[0]; i++)
-        if (strlen(pp[i]) == n && memcmp(w, pp[i], n) == 0)
+        if (pp[i][1] == w[1] && strlen(pp[i]) == n && memcmp(w, pp[i], n) == 0)
             return 1;
     return 0;
 }
