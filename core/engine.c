@@ -492,6 +492,15 @@ int intake_engine_run(struct intake_engine *e, const void *bytes, size_t len,
     for (size_t i = 0; rc == 0 && i < e->ninstances; i++)
         if (e->instances[i].plugin->desc.stage == INTAKE_STAGE_OCR)
             rc = run_instance(&e->instances[i], doc, err);
+    /* A page whose text only OCR can give and that no OCR read would be
+     * indexed empty and count as done: refuse the document instead. */
+    for (uint32_t p = 0; rc == 0 && p < intake_doc_page_count(doc); p++) {
+        uint32_t fl = intake_doc_page_flags(doc, p);
+        if ((fl & INTAKE_PAGE_NEEDS_OCR) && !(fl & INTAKE_PAGE_OCR_DONE))
+            rc = INTAKE_ERR(err, INTAKE_EFORMAT,
+                            "page %u is an image and no OCR plugin read it (enable ocr_tesseract)",
+                            p + 1);
+    }
     if (rc == 0)
         rc = intake_engine_detect(e, doc, err);
     if (rc) {

@@ -18,6 +18,14 @@ def ok(cond, name, detail=""):
     return cond
 
 
+def skip(name, why):
+    """Report one check that could not run, as a TAP skip (not a pass)."""
+    global _n
+    _n += 1
+    print("ok %d - %s # SKIP %s" % (_n, name, why))
+    sys.stdout.flush()
+
+
 def done():
     """Print the plan; the exit status for main()."""
     print("1..%d" % _n)

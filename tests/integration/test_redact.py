@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 
-from tap import done, ok
+from tap import done, ok, skip
 
 INTAKE, SRC = sys.argv[1], sys.argv[2]
 # Only the real plugins: tests/plugins holds deliberately broken ones.
@@ -165,6 +165,24 @@ def main():
         open(path, "wb").write(data)
         rc, out, err = run(["redact", "-v", "-v", path], conf)
         ok("type %s -> " % want in err, "%s is typed %s" % (name, want), err[-300:])
+
+    # An image page that no OCR plugin reads refuses the document: its text
+    # would be missing from the store without a word.
+    import struct, zlib
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0)) +
+           chunk(b"IDAT", zlib.compress(b"".join(b"\0" + b"\xff" * 8 for _ in range(8)))) + chunk(b"IEND", b""))
+    png_path = os.path.join(tmp, "scan.png")
+    open(png_path, "wb").write(png)
+    img_conf = os.path.join(tmp, "img.conf")
+    open(img_conf, "w").write("[pipeline]\n[text]\ntype = extract_text\n[image]\ntype = extract_image\n")
+    rc, out, err = run(["redact", png_path], img_conf)
+    if "plugin 'extract_image' not found" in err:
+        skip("an image page without OCR refuses the document", "extract_image is not built")
+    else:
+        ok(rc == 1 and "page 1 is an image and no OCR plugin read it" in err and out == b"",
+           "an image page without OCR refuses the document", err)
 
     # intake plugins lists what is loaded.
     rc, out, err = run(["plugins"], conf)
