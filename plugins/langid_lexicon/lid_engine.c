@@ -57,7 +57,10 @@ struct hslot {
     uint32_t used;
 };
 
+#define BLOOM_BITS 16 /* a 8 KiB bit set: most misses never touch the slots */
+
 struct htab {
+    uint64_t bloom[(1u << BLOOM_BITS) / 64];
     struct hslot *slots;
     size_t cap; /* power of two */
     size_t n;
@@ -105,11 +108,26 @@ struct lid_scratch {
 
 /* ---- small helpers ---- */
 
-static uint64_t fnv(const unsigned char *p, size_t n)
+/* Hash of a short key, eight bytes at a time (keys are words: the
+ * byte-at-a-time FNV was a quarter of the running time). */
+static inline uint64_t fnv(const unsigned char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    while (n >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        h = (h ^ x) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t x = 0;
+        for (size_t i = 0; i < n; i++)
+            x |= (uint64_t)p[i] << (8 * i);
+        h = (h ^ x) * 0xC4CEB9FE1A85EC53ull;
+    }
+    h ^= h >> 29;
     return h | 1;
 }
 
@@ -231,6 +249,9 @@ static uint32_t htab_get(const struct lid_model *m, const struct htab *t, const 
     if (!t->cap)
         return 0;
     uint64_t h = fnv(k, n);
+    uint32_t bb = (uint32_t)(h >> (64 - BLOOM_BITS));
+    if (!(t->bloom[bb >> 6] & (1ull << (bb & 63))))
+        return 0;
     for (size_t j = h & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
         const struct hslot *s = &t->slots[j];
         if (!s->used)
@@ -271,6 +292,8 @@ static int htab_add(struct lid_model *m, struct htab *t, const unsigned char *k,
         m->keys_cap = ncap;
     }
     memcpy(m->keys + m->keys_len, k, n);
+    uint32_t bb = (uint32_t)(h >> (64 - BLOOM_BITS));
+    t->bloom[bb >> 6] |= 1ull << (bb & 63);
     t->slots[j] = (struct hslot){h, (uint32_t)m->keys_len, (uint32_t)n, mask, 1};
     m->keys_len += n;
     t->n++;

@@ -8,8 +8,10 @@
  *   lid_tool DATA_DIR blocks FILE      the blocks of a document, one per line:
  *                                      "start\tend\tlang\tscript\tconfidence", then "main\tLANG"
  *   lid_tool DATA_DIR bench FILE [SECONDS]
- *                                      MB/s of lid_analyse over FILE, one document per
- *                                      blank-line-separated chunk of up to 64 KiB, one core
+ *                                      MB/s of lid_analyse over FILE in calls of up to
+ *                                      64 KiB cut at a blank line (a document), one core
+ *   lid_tool DATA_DIR bench-para FILE [SECONDS]
+ *                                      the same, one call per paragraph (blank-line separated)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,7 +113,8 @@ int main(int argc, char **argv)
             printf("main\t%s\n", lid_main_lang(g, n));
         }
         free(t);
-    } else if (strcmp(argv[2], "bench") == 0 && argc > 3) {
+    } else if (strncmp(argv[2], "bench", 5) == 0 && argc > 3) {
+        int per_para = strcmp(argv[2], "bench-para") == 0;
         size_t len;
         char *t = slurp(argv[3], &len);
         double secs = argc > 4 ? atof(argv[4]) : 3.0;
@@ -124,9 +127,17 @@ int main(int argc, char **argv)
                 for (size_t off = 0; off < len;) {
                     size_t end = off + 65536 < len ? off + 65536 : len;
                     /* cut at a blank line when there is one: one document per call */
-                    char *bl = end < len ? memmem(t + off, end - off, "\n\n", 2) : NULL;
-                    if (bl)
-                        end = (size_t)(bl - t) + 2;
+                    if (per_para) {
+                        /* one paragraph per call: the cost of many small calls */
+                        char *bl = memmem(t + off, end - off, "\n\n", 2);
+                        if (bl)
+                            end = (size_t)(bl - t) + 2;
+                    }
+                    for (size_t k = end; !per_para && end < len && k > off + 1; k--)
+                        if (t[k - 1] == '\n' && t[k - 2] == '\n') {
+                            end = k;
+                            break;
+                        }
                     const struct lid_segment *g;
                     size_t n;
                     if (lid_analyse(m, s, t + off, end - off, &g, &n, &err)) {
@@ -139,8 +150,8 @@ int main(int argc, char **argv)
                 }
                 el = now() - t0;
             } while (rc == 0 && el < secs);
-            printf("lid_analyse\t%.1f MB/s\t%zu bytes\t%.2f s\t%zu blocks\n", done / el / 1e6, done,
-                   el, segs);
+            printf("lid_analyse%s\t%.1f MB/s\t%zu bytes\t%.2f s\t%zu blocks\n",
+                   per_para ? "/paragraph" : "/64KiB", done / el / 1e6, done, el, segs);
         }
         free(t);
     } else {
