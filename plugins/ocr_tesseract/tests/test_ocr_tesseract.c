@@ -5,7 +5,7 @@
  * invented). The host is the core's, with log and identify_lang wrapped so
  * the test can count OCR passes and warnings (log lines carry no content).
  *
- * OCR_QUICK=1 (the sanitizer run) keeps two languages and the edge cases.
+ * OCR_QUICK=1, and any ASan build, keeps two languages and the edge cases.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -252,6 +252,9 @@ int main(void)
         return 0;
     }
     int quick = getenv("OCR_QUICK") && atoi(getenv("OCR_QUICK"));
+#if defined(__SANITIZE_ADDRESS__)
+    quick = 1; /* Tesseract under ASan is slow: the sanitizer run keeps the edge cases */
+#endif
     test_host = *intake_core_host();
     test_host.log = test_log;
     test_host.log_level = test_log_level;
