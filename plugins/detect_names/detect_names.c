@@ -157,9 +157,26 @@ static int cb_detect_names_process(void *instance, void *worker, struct intake_d
     const char *text = h->doc_text(doc, &len);
     if (!text || len == 0)
         return INTAKE_OK;
+    /* The language identifier's blocks, when it ran: the English and
+     * Kazakh rules then apply block by block, not to the whole document. */
+    size_t nb = 0, nr = 0;
+    const struct intake_block *b = INTAKE_HOST_HAS(h, doc_blocks) ? h->doc_blocks(doc, &nb) : NULL;
+    struct dn_lang_range *r = nb ? h->doc_alloc(doc, nb * sizeof *r) : NULL;
+    for (size_t i = 0; r && i < nb; i++) {
+        if (nr && b[i].start < r[nr - 1].end) {
+            nr = 0; /* not in order: use the document-level guess */
+            break;
+        }
+        r[nr++] = (struct dn_lang_range){.start = b[i].start,
+                                         .end = b[i].end,
+                                         .english = strcmp(b[i].lang, "en") == 0,
+                                         .kazakh = strncmp(b[i].lang, "kk", 2) == 0};
+    }
+    dn_scanner_set_langs(sc, r, nr);
     const struct dn_hit *hit;
     size_t n;
     int rc = dn_scan(in->lex, sc, text, len, &hit, &n, err);
+    dn_scanner_set_langs(sc, NULL, 0);
     if (rc != INTAKE_OK)
         return rc;
     for (size_t i = 0; i < n; i++) {

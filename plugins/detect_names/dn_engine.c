@@ -797,6 +797,8 @@ enum {
     T_COLON = 1 << 8,  /* followed by ':' (a form label) */
     T_LETTER = 1 << 9, /* one capital letter without a dot (A. N Smith) */
     T_LINK = 1 << 10,  /* lower-case name particle: van, von, de, di, da, bin, ibn */
+    T_EN = 1 << 11,    /* in a block language identification calls English */
+    T_KK = 1 << 12,    /* in a block it calls Kazakh */
 };
 
 enum {
@@ -865,7 +867,27 @@ struct dn_scanner {
     struct smap lower; /* the document's lower-case words (built on first use) */
     int lower_built;
     int kazakh; /* Kazakh text */
+    /* language blocks for the next dn_scan (borrowed), else the guesses above */
+    const struct dn_lang_range *ranges;
+    size_t nranges;
 };
+
+void dn_scanner_set_langs(struct dn_scanner *sc, const struct dn_lang_range *r, size_t n)
+{
+    sc->ranges = r;
+    sc->nranges = n;
+}
+
+/* English or Kazakh at token \p i: the language identifier's blocks when it
+ * ran, else the document-level guess from function words and letters. */
+static int tok_english(const struct dn_scanner *sc, size_t i)
+{
+    return sc->nranges ? (sc->toks[i].flags & T_EN) != 0 : sc->english;
+}
+static int tok_kazakh(const struct dn_scanner *sc, size_t i)
+{
+    return sc->nranges ? (sc->toks[i].flags & T_KK) != 0 : sc->kazakh;
+}
 
 int dn_scanner_create(const struct dn_lexicon *lex, struct dn_scanner **out,
                       struct intake_error *err)
@@ -1227,7 +1249,7 @@ static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
         return C_PATRO;
     size_t st;
     int s = surname_stem(w, n, &st);
-    if (s && sc->english) {
+    if (s && tok_english(sc, i)) {
         /* English -ow/-ew words (Widow, Review, Glasgow) and Polish -ów,
          * -owy place names are not -ov/-ev surnames; nor are -in words
          * (Berlin, Cousin) a cue on their own */
@@ -1361,7 +1383,7 @@ static int unk_place(const struct dn_scanner *sc, size_t a, size_t b)
 {
     if (a > 0 && (sc->toks[a].flags & T_JOIN) && sc->toks[a - 1].prep)
         return 1;
-    if (sc->kazakh && sc->toks[b].sk_len != 0xFFFF && sc->toks[b].sk_len >= 5) {
+    if (tok_kazakh(sc, b) && sc->toks[b].sk_len != 0xFFFF && sc->toks[b].sk_len >= 5) {
         const char *w = sc->sk + sc->toks[b].sk_off;
         size_t n = sc->toks[b].sk_len;
         if ((w[n - 1] == 'a' || w[n - 1] == 'e') && (w[n - 2] == 'd' || w[n - 2] == 't'))
@@ -1455,7 +1477,7 @@ static float score_run(const struct dn_scanner *sc, const int *cls, size_t a, si
     }
     if (strong + weak + init + patro == 0 && unk_place(sc, a, b))
         return 0.0f;
-    if (strong + weak + init + patro == 0 && sc->english) {
+    if (strong + weak + init + patro == 0 && tok_english(sc, b)) {
         /* English capitalises institutions and documents too, so such a
          * word is a weak cue; but a victim's given name in no list looks
          * exactly like this ("According to her statement, X was able"), and
@@ -1725,6 +1747,13 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
      * English text an unknown capitalised word alone is no name cue */
     sc->english = sc->n_en * 25 >= sc->nt && sc->n_en >= 3;
     sc->kazakh = sc->n_kk * 20 >= sc->nt && sc->n_kk >= 3;
+    for (size_t i = 0, r = 0; sc->nranges && i < sc->nt; i++) {
+        while (r < sc->nranges && sc->ranges[r].end <= sc->toks[i].start)
+            r++;
+        if (r < sc->nranges && sc->ranges[r].start <= sc->toks[i].start)
+            sc->toks[i].flags |=
+                (sc->ranges[r].english ? T_EN : 0) | (sc->ranges[r].kazakh ? T_KK : 0);
+    }
     if (grow(&sc->a, (void **)&sc->tok_chain, &sc->ctc, sc->nt + 1, sizeof *sc->tok_chain))
         return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
     memset(sc->tok_chain, 0, sc->nt * sizeof *sc->tok_chain);

@@ -82,6 +82,15 @@ int dn_scanner_create(const struct dn_lexicon *lex, struct dn_scanner **out,
                       struct intake_error *err);
 void dn_scanner_destroy(struct dn_scanner *sc);
 
+/** A block of the text in one language (from language identification). */
+struct dn_lang_range {
+    uint64_t start, end; /* bytes, sorted, not overlapping */
+    uint8_t english, kazakh;
+};
+/** Language blocks for the next dn_scan on \p sc (borrowed until then);
+ *  n = 0 falls back to the scanner's own guess for the whole document. */
+void dn_scanner_set_langs(struct dn_scanner *sc, const struct dn_lang_range *r, size_t n);
+
 /** Find the names in \p text. The hits, sorted by start and not
  *  overlapping, stay valid until the next dn_scan on this scanner. */
 int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *text, size_t len,
