@@ -19,6 +19,7 @@
  */
 #include "batch.h"
 #include "engine_internal.h"
+#include "supervisor.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -68,7 +69,8 @@ enum task_state {
     T_DONE,
     T_SKIPPED,
     T_QUARANTINED,
-    T_UNREADABLE
+    T_UNREADABLE,
+    T_FREE /* a recycled slot (watch) */
 };
 
 /* Group commit: at most this many documents, or this old, per transaction. */
@@ -89,6 +91,7 @@ struct task {
     char id[65];
     uint64_t size;
     int state;
+    long tag; /* the source's handle (watch), passed back in on_final */
 };
 
 /* Documents sent ahead to a worker, so it never idles while the supervisor
@@ -130,6 +133,15 @@ struct run {
     struct pending pend[PEND_MAX];
     size_t npend;
     int64_t pend_since;
+    /* Long-running mode (watch): events always JSON, no file names on
+     * stderr, finished task slots recycled, each fate reported. */
+    int daemon;
+    intake_sup_final_fn on_final;
+    void *user;
+    long *freel; /* recycled task slots */
+    size_t nfree, freecap;
+    struct pollfd *pf; /* workers, then the caller's extra fds */
+    size_t pfcap;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -420,6 +432,13 @@ static void event(struct run *R, const char *kind, const struct task *t, const c
         return;
     }
     json_object *o = json_object_new_object();
+    if (R->daemon) { /* a daemon's log lines need a time */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        json_object_object_add(
+            o, "ts",
+            json_object_new_double((double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1e3));
+    }
     json_object_object_add(o, "event", json_object_new_string(kind));
     if (t && t->id[0])
         json_object_object_add(o, "doc", json_object_new_string(t->id));
@@ -429,6 +448,50 @@ static void event(struct run *R, const char *kind, const struct task *t, const c
                                                          JSON_C_TO_STRING_NOSLASHESCAPE));
     fflush(stdout);
     json_object_put(o);
+}
+
+/* A task's fate is final: tell the source; in a daemon, recycle the slot
+ * (nothing refers to it any more: it is in no queue, worker or group). */
+static void final(struct run *R, long ti, int outcome, const char *reason)
+{
+    struct task *t = &R->tasks[ti];
+    if (R->on_final)
+        R->on_final(R->user, t->tag, t->id, outcome, reason);
+    if (!R->daemon)
+        return;
+    free(t->path);
+    free(t->name);
+    t->path = t->name = NULL;
+    t->state = T_FREE;
+    if (R->nfree == R->freecap) {
+        size_t cap = R->freecap ? R->freecap * 2 : 64;
+        long *f = realloc(R->freel, cap * sizeof *f);
+        if (!f)
+            return; /* the slot is lost, not reused: harmless */
+        R->freel = f;
+        R->freecap = cap;
+    }
+    R->freel[R->nfree++] = ti;
+}
+
+/* Room for one more task index in the queue (front or back). */
+static int queue_room(struct run *R)
+{
+    if (R->qtail < R->qcap)
+        return 0;
+    if (R->qhead > 0) {
+        memmove(R->queue, R->queue + R->qhead, (R->qtail - R->qhead) * sizeof *R->queue);
+        R->qtail -= R->qhead;
+        R->qhead = 0;
+        return 0;
+    }
+    size_t cap = R->qcap ? R->qcap * 2 : 64;
+    long *q = realloc(R->queue, cap * sizeof *q);
+    if (!q)
+        return -1;
+    R->queue = q;
+    R->qcap = cap;
+    return 0;
 }
 
 /* Write <store>/quarantine/<id>.txt: the reason, nothing of the document. */
@@ -473,13 +536,19 @@ static void quarantine(struct run *R, long ti, const char *reason)
     R->n_quar++;
     R->bytes_done += t->size;
     clear_line(R);
-    fprintf(stderr, "intake: %s: %s\n", t->path, reason);
+    if (!R->daemon) /* the operator named this path on the command line */
+        fprintf(stderr, "intake: %s: %s\n", t->path, reason);
     event(R, "quarantined", t, "reason", json_object_new_string(reason));
+    final(R, ti, INTAKE_SUP_QUARANTINED, reason);
 }
 
 static void requeue_front(struct run *R, long ti)
 {
-    /* The queue array has room: a task is never in it twice. */
+    if (R->qhead == 0 && queue_room(R) != 0) {
+        /* Out of memory: fail closed for this one, it stays pending. */
+        quarantine(R, ti, "out of memory in the supervisor");
+        return;
+    }
     if (R->qhead == 0) {
         memmove(R->queue + 1, R->queue, (R->qtail) * sizeof *R->queue);
         R->qtail++;
@@ -740,6 +809,7 @@ static void committed(struct run *R, struct pending *p)
     if (jstr(p->res, "name"))
         json_object_object_add(x, "name", json_object_new_string(jstr(p->res, "name")));
     event(R, "done", t, "detail", x);
+    final(R, p->ti, INTAKE_SUP_DONE, NULL);
 }
 
 /* Commit what is pending when the group is full, old enough, or \p force. */
@@ -901,7 +971,7 @@ static int cmp_task(const void *a, const void *b)
     return strcmp(((const struct task *)a)->path, ((const struct task *)b)->path);
 }
 
-static int hash_file(const char *path, char id[65], uint64_t *size, char *why, size_t wl)
+int intake_hash_file(const char *path, char id[65], uint64_t *size, char *why, size_t wl)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -1077,48 +1147,212 @@ static void remove_stale_temps(const char *dir)
     closedir(d);
 }
 
+/* Worker and extra pollfds, grown as needed. */
+static struct pollfd *pollfds(struct run *R, size_t n)
+{
+    if (n > R->pfcap) {
+        struct pollfd *p = realloc(R->pf, n * sizeof *p);
+        if (!p)
+            return NULL;
+        R->pf = p;
+        R->pfcap = n;
+    }
+    return R->pf;
+}
+
+/* Kill a worker's documents' process; the head takes the blame. */
+static void worker_died(struct run *R, struct worker *w)
+{
+    char why[256];
+    reap(R, w, why, sizeof why);
+    /* The head was being processed: it takes the blame.
+     * The ones queued behind it go back untouched. */
+    long head = pop_inflight(w);
+    while (w->nin > 0)
+        requeue_front(R, w->inflight[--w->nin]);
+    if (head >= 0)
+        failed(R, head, INTAKE_EINTERNAL, why);
+}
+
+/*
+** One turn of the supervisor: keep every worker fed (DEPTH documents
+** ahead), wait up to timeout_ms for a result or an extra fd, kill workers
+** past the deadline or the memory limit, commit finished groups. The
+** batch loop and the watcher both turn this crank. Returns -1 when a worker
+** cannot be started (a configuration problem), 1 when there is nothing to
+** do and no extra fd to wait for, else 0.
+*/
+static int run_step(struct run *R, int timeout_ms, struct pollfd *extra, int nextra, int go)
+{
+    struct intake_error err;
+    intake_error_clear(&err);
+    struct pollfd *pf = pollfds(R, (size_t)R->nworkers + (size_t)nextra + 1);
+    if (!pf)
+        return -1;
+    int busy = 0, rc = 0;
+    for (int i = 0; i < R->nworkers; i++) {
+        struct worker *w = &R->w[i];
+        if (go && w->fd < 0 && R->qhead < R->qtail && spawn(R, w, &err)) {
+            intake_log(INTAKE_LOG_ERROR, "%s", err.msg);
+            rc = -1;
+            go = 0;
+        }
+        while (go && w->fd >= 0 && w->nin < DEPTH && R->qhead < R->qtail)
+            dispatch(R, w);
+        busy += w->nin > 0;
+        pf[i].fd = w->fd;
+        pf[i].events = POLLIN;
+        pf[i].revents = 0;
+    }
+    for (int k = 0; k < nextra; k++) {
+        pf[R->nworkers + k] = extra[k];
+        pf[R->nworkers + k].revents = 0;
+    }
+    flush(R, 0);
+    if (!busy && (R->qhead == R->qtail || !go)) {
+        flush(R, 1); /* idle: nothing to group with; a failed commit may requeue */
+        if (nextra == 0 && (R->qhead == R->qtail || !go))
+            return rc ? rc : 1;
+    }
+    if (busy && timeout_ms > 100)
+        timeout_ms = 100; /* deadlines and memory are checked between polls */
+    int n = poll(pf, (nfds_t)(R->nworkers + nextra), timeout_ms);
+    if (n < 0 && errno != EINTR)
+        return -1;
+    for (int k = 0; k < nextra; k++)
+        extra[k].revents = n > 0 ? pf[R->nworkers + k].revents : 0;
+    int64_t t = now_ms();
+    for (int i = 0; i < R->nworkers; i++) {
+        struct worker *w = &R->w[i];
+        if (w->fd < 0)
+            continue;
+        if (w->nin > 0 && !w->kill_reason[0]) {
+            if (t - w->started_ms > R->set.timeout_ms) {
+                snprintf(w->kill_reason, sizeof w->kill_reason, "timed out after %lld ms",
+                         (long long)R->set.timeout_ms);
+                kill(w->pid, SIGKILL);
+            } else if (R->set.memory_limit > 0 && rss_bytes(w->pid) > R->set.memory_limit) {
+                snprintf(w->kill_reason, sizeof w->kill_reason,
+                         "exceeded the memory limit of %lld MB",
+                         (long long)(R->set.memory_limit >> 20));
+                kill(w->pid, SIGKILL);
+            }
+        }
+        if (n > 0 && (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) && pump(R, w) < 0)
+            worker_died(R, w);
+    }
+    progress(R, 0);
+    return rc;
+}
+
+/* Engine, store, lock and index state: everything but the inputs. */
+static int run_open(struct run *R, const char *config_path, const char *config_text,
+                    const char *const *overrides, const char *store_dir, int jobs,
+                    struct intake_error *err)
+{
+    R->lock_fd = -1;
+    umask(027); /* the store is for the agency's eyes until it is handed over */
+    R->t0 = now_ms();
+    R->store_dir = store_dir;
+    int rc = intake_engine_create_with(config_path, config_text, overrides, &R->e, err);
+    if (rc)
+        return rc;
+    intake_engine_settings(R->e, &R->set);
+    if (jobs > 0)
+        R->set.jobs = jobs;
+    if (R->set.jobs <= 0)
+        R->set.jobs = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+    intake_engine_set_store(R->e, store_dir);
+    if (intake_policy_key_inside(intake_engine_policy(R->e), store_dir))
+        return INTAKE_ERR(err, INTAKE_ECONFIG,
+                          "refusing to run: the pseudonym key lies inside the store %s, "
+                          "which is meant to be shared",
+                          store_dir);
+    R->ops = intake_store_for(store_dir);
+    if ((rc = R->ops->open(store_dir, 0, &R->store, err)))
+        return rc;
+    if ((R->lock_fd = lock_store(store_dir, err)) < 0)
+        return err->code ? err->code : INTAKE_EIO;
+    remove_stale_temps(store_dir);
+    /* The supervisor is the single index writer: its own index worker state. */
+    return intake_engine_worker_init_stages(R->e, INTAKE_STAGE_BIT(INTAKE_STAGE_INDEX), err);
+}
+
+/* Close the workers: an idle one exits at EOF, a busy one is killed (its
+ * documents stay pending in the store for the next run). */
+static void stop_workers(struct run *R)
+{
+    for (int i = 0; R->w && i < R->nworkers; i++) {
+        if (R->w[i].fd >= 0) {
+            close(R->w[i].fd);
+            if (R->w[i].nin > 0)
+                kill(R->w[i].pid, SIGKILL);
+            waitpid(R->w[i].pid, NULL, 0);
+            R->w[i].fd = -1;
+            R->w[i].nin = 0;
+        }
+        free(R->w[i].buf);
+        R->w[i].buf = NULL;
+        R->w[i].len = R->w[i].cap = 0;
+    }
+}
+
+static void run_close(struct run *R)
+{
+    stop_workers(R);
+    free(R->w);
+    free(R->queue);
+    free(R->pf);
+    free(R->freel);
+    if (R->ncommits) { /* after the workers are reaped, so their time counts */
+        struct rusage self, kids;
+        getrusage(RUSAGE_SELF, &self);
+        getrusage(RUSAGE_CHILDREN, &kids);
+        intake_log(INTAKE_LOG_DEBUG,
+                   "index: %ld transactions, %lld ms; cpu: supervisor %.2f s, workers %.2f s",
+                   R->ncommits, (long long)R->commit_ms,
+                   (double)self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 +
+                       self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6,
+                   (double)kids.ru_utime.tv_sec + kids.ru_utime.tv_usec / 1e6 +
+                       kids.ru_stime.tv_sec + kids.ru_stime.tv_usec / 1e6);
+    }
+    for (size_t i = 0; i < R->ntasks; i++) {
+        free(R->tasks[i].path);
+        free(R->tasks[i].name);
+    }
+    free(R->tasks);
+    if (R->store)
+        R->ops->close(R->store);
+    if (R->lock_fd >= 0) {
+        /* Again at the end: a worker of a killed earlier run may have been
+         * still dying when we started. */
+        remove_stale_temps(R->store_dir);
+        close(R->lock_fd);
+    }
+    intake_engine_destroy(R->e);
+}
+
+static int alloc_workers(struct run *R, int n)
+{
+    R->nworkers = n;
+    R->w = calloc(n ? (size_t)n : 1, sizeof *R->w);
+    if (!R->w)
+        return -1;
+    for (int i = 0; i < n; i++)
+        R->w[i].fd = -1;
+    return 0;
+}
+
 int intake_batch_run(const struct intake_batch_opts *o)
 {
     struct run R_, *R = &R_;
     memset(R, 0, sizeof *R);
-    R->lock_fd = -1;
     R->tty = isatty(STDERR_FILENO) && isatty(STDOUT_FILENO);
-    umask(027); /* the store is for the agency's eyes until it is handed over */
-    R->t0 = now_ms();
-    R->store_dir = o->store_dir;
     struct intake_error err;
     intake_error_clear(&err);
-    int exit_code = 2, lock_fd = -1;
+    int exit_code = 2;
 
-    if (intake_engine_create_with(o->config_path, NULL, o->overrides, &R->e, &err)) {
-        fprintf(stderr, "intake: %s\n", err.msg);
-        return 2;
-    }
-    intake_engine_settings(R->e, &R->set);
-    if (o->jobs > 0)
-        R->set.jobs = o->jobs;
-    if (R->set.jobs <= 0)
-        R->set.jobs = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
-    intake_engine_set_store(R->e, o->store_dir);
-    if (intake_policy_key_inside(intake_engine_policy(R->e), o->store_dir)) {
-        fprintf(stderr,
-                "intake: refusing to run: the pseudonym key lies inside the store %s, "
-                "which is meant to be shared\n",
-                o->store_dir);
-        goto out;
-    }
-    R->ops = intake_store_for(o->store_dir);
-    if (R->ops->open(o->store_dir, 0, &R->store, &err)) {
-        fprintf(stderr, "intake: %s\n", err.msg);
-        goto out;
-    }
-    if ((R->lock_fd = lock_fd = lock_store(o->store_dir, &err)) < 0) {
-        fprintf(stderr, "intake: %s\n", err.msg);
-        goto out;
-    }
-    remove_stale_temps(o->store_dir);
-    /* The supervisor is the single index writer: its own index worker state. */
-    if (intake_engine_worker_init_stages(R->e, INTAKE_STAGE_BIT(INTAKE_STAGE_INDEX), &err)) {
+    if (run_open(R, o->config_path, NULL, o->overrides, o->store_dir, o->jobs, &err)) {
         fprintf(stderr, "intake: %s\n", err.msg);
         goto out;
     }
@@ -1127,7 +1361,8 @@ int intake_batch_run(const struct intake_batch_opts *o)
         goto out;
     }
     R->files_total = R->ntasks + R->n_unreadable;
-    R->queue = calloc(R->ntasks + 1, sizeof *R->queue);
+    R->qcap = R->ntasks + 1;
+    R->queue = calloc(R->qcap, sizeof *R->queue);
     if (!R->queue)
         goto out;
 
@@ -1142,7 +1377,7 @@ int intake_batch_run(const struct intake_batch_opts *o)
     for (size_t i = 0; i < R->ntasks && !stop_requested; i++) {
         struct task *t = &R->tasks[i];
         char why[256] = "";
-        if (hash_file(t->path, t->id, &t->size, why, sizeof why)) {
+        if (intake_hash_file(t->path, t->id, &t->size, why, sizeof why)) {
             t->id[0] = '\0';
             t->state = T_UNREADABLE;
             R->n_unreadable++;
@@ -1219,14 +1454,10 @@ int intake_batch_run(const struct intake_batch_opts *o)
         goto out;
     }
     size_t nq = R->qtail - R->qhead;
-    R->nworkers = (int)(nq < (size_t)R->set.jobs ? nq : (size_t)R->set.jobs);
-    R->w = calloc(R->nworkers ? (size_t)R->nworkers : 1, sizeof *R->w);
-    if (!R->w) {
+    if (alloc_workers(R, (int)(nq < (size_t)R->set.jobs ? nq : (size_t)R->set.jobs))) {
         exit_code = 2;
         goto out;
     }
-    for (int i = 0; i < R->nworkers; i++)
-        R->w[i].fd = -1;
     struct sigaction sa = {0};
     sa.sa_handler = on_stop;
     sigaction(SIGINT, &sa, NULL);
@@ -1240,68 +1471,15 @@ int intake_batch_run(const struct intake_batch_opts *o)
         }
     }
 
-    struct pollfd *pf = calloc((size_t)R->nworkers + 1, sizeof *pf);
-    while (!stop_requested && pf) {
-        int busy = 0;
-        for (int i = 0; i < R->nworkers; i++) {
-            struct worker *w = &R->w[i];
-            if (w->fd < 0 && R->qhead < R->qtail && spawn(R, w, &err)) {
-                fprintf(stderr, "intake: %s\n", err.msg);
-                exit_code = 2;
-                stop_requested = 1;
-                break;
-            }
-            while (w->fd >= 0 && w->nin < DEPTH && R->qhead < R->qtail)
-                dispatch(R, w);
-            busy += w->nin > 0;
-            pf[i].fd = w->fd;
-            pf[i].events = POLLIN;
-            pf[i].revents = 0;
-        }
-        flush(R, 0);
-        if (!busy && R->qhead == R->qtail) {
-            flush(R, 1); /* a failed commit may requeue documents */
-            if (R->qhead == R->qtail)
-                break;
-            continue;
-        }
-        int n = poll(pf, (nfds_t)R->nworkers, 100);
-        if (n < 0 && errno != EINTR)
+    while (!stop_requested) {
+        int rc = run_step(R, 100, NULL, 0, 1);
+        if (rc < 0) {
+            exit_code = 2;
             break;
-        int64_t t = now_ms();
-        for (int i = 0; i < R->nworkers; i++) {
-            struct worker *w = &R->w[i];
-            if (w->fd < 0)
-                continue;
-            if (w->nin > 0 && !w->kill_reason[0]) {
-                if (t - w->started_ms > R->set.timeout_ms) {
-                    snprintf(w->kill_reason, sizeof w->kill_reason, "timed out after %lld ms",
-                             (long long)R->set.timeout_ms);
-                    kill(w->pid, SIGKILL);
-                } else if (R->set.memory_limit > 0 && rss_bytes(w->pid) > R->set.memory_limit) {
-                    snprintf(w->kill_reason, sizeof w->kill_reason,
-                             "exceeded the memory limit of %lld MB",
-                             (long long)(R->set.memory_limit >> 20));
-                    kill(w->pid, SIGKILL);
-                }
-            }
-            if (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) {
-                if (pump(R, w) < 0) {
-                    char why[256];
-                    reap(R, w, why, sizeof why);
-                    /* The head was being processed: it takes the blame.
-                     * The ones queued behind it go back untouched. */
-                    long head = pop_inflight(w);
-                    while (w->nin > 0)
-                        requeue_front(R, w->inflight[--w->nin]);
-                    if (head >= 0)
-                        failed(R, head, INTAKE_EINTERNAL, why);
-                }
-            }
         }
-        progress(R, 0);
+        if (rc == 1)
+            break; /* drained */
     }
-    free(pf);
     flush(R, 1); /* finished work is committed, even when stopping */
     if (stop_requested) {
         clear_line(R);
@@ -1312,42 +1490,199 @@ int intake_batch_run(const struct intake_batch_opts *o)
     if (exit_code == 0 && (R->n_quar || R->n_unreadable))
         exit_code = 1;
 out:
-    for (int i = 0; R->w && i < R->nworkers; i++) {
-        if (R->w[i].fd >= 0) {
-            close(R->w[i].fd); /* EOF: an idle worker exits */
-            if (R->w[i].nin > 0)
-                kill(R->w[i].pid, SIGKILL);
-            waitpid(R->w[i].pid, NULL, 0);
-        }
-        free(R->w[i].buf);
-    }
-    free(R->w);
-    free(R->queue);
-    if (R->ncommits) { /* after the workers are reaped, so their time counts */
-        struct rusage self, kids;
-        getrusage(RUSAGE_SELF, &self);
-        getrusage(RUSAGE_CHILDREN, &kids);
-        intake_log(INTAKE_LOG_DEBUG,
-                   "index: %ld transactions, %lld ms; cpu: supervisor %.2f s, workers %.2f s",
-                   R->ncommits, (long long)R->commit_ms,
-                   (double)self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 +
-                       self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6,
-                   (double)kids.ru_utime.tv_sec + kids.ru_utime.tv_usec / 1e6 +
-                       kids.ru_stime.tv_sec + kids.ru_stime.tv_usec / 1e6);
-    }
-    for (size_t i = 0; i < R->ntasks; i++) {
-        free(R->tasks[i].path);
-        free(R->tasks[i].name);
-    }
-    free(R->tasks);
-    if (R->store)
-        R->ops->close(R->store);
-    if (lock_fd >= 0) {
-        /* Again at the end: a worker of a killed earlier run may have been
-         * still dying when we started. */
-        remove_stale_temps(o->store_dir);
-        close(lock_fd);
-    }
-    intake_engine_destroy(R->e);
+    run_close(R);
     return exit_code;
+}
+
+/* ---- the supervisor API for long-running sources (supervisor.h) -------- */
+
+struct intake_sup {
+    struct run R;
+};
+
+int intake_sup_open(const struct intake_sup_opts *o, struct intake_sup **out,
+                    struct intake_error *err)
+{
+    *out = NULL;
+    struct intake_sup *s = calloc(1, sizeof *s);
+    if (!s)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    struct run *R = &s->R;
+    R->daemon = 1;
+    R->on_final = o->on_final;
+    R->user = o->user;
+    int rc = run_open(R, o->config_path, o->config_text, NULL, o->store_dir, o->jobs, err);
+    if (rc == 0 && alloc_workers(R, (int)R->set.jobs))
+        rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    signal(SIGPIPE, SIG_IGN);
+    /* All workers now: one that cannot start its plugins is a configuration
+     * problem, and a daemon should say so at start, not at the first file. */
+    for (int i = 0; rc == 0 && i < R->nworkers; i++)
+        rc = spawn(R, &R->w[i], err);
+    if (rc) {
+        run_close(R);
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return INTAKE_OK;
+}
+
+void intake_sup_close(struct intake_sup *s)
+{
+    if (!s)
+        return;
+    flush(&s->R, 1);
+    run_close(&s->R);
+    free(s);
+}
+
+int intake_sup_submit(struct intake_sup *s, const char *path, const char *name, const char *id,
+                      uint64_t size, long tag, struct intake_error *err)
+{
+    struct run *R = &s->R;
+    /* Same content in flight: its outcome will be this file's too, so the
+     * source asks again once that one is final (then it is a duplicate). */
+    for (size_t i = 0; i < R->ntasks; i++) {
+        const struct task *t = &R->tasks[i];
+        if ((t->state == T_QUEUED || t->state == T_RUNNING || t->state == T_COMMITTING) &&
+            strcmp(t->id, id) == 0)
+            return INTAKE_ERETRY;
+    }
+    long ti;
+    if (R->nfree) {
+        ti = R->freel[--R->nfree];
+    } else {
+        if (R->ntasks == R->cap) {
+            size_t cap = R->cap ? R->cap * 2 : 64;
+            struct task *t = realloc(R->tasks, cap * sizeof *t);
+            if (!t)
+                return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+            R->tasks = t;
+            R->cap = cap;
+        }
+        ti = (long)R->ntasks++;
+    }
+    struct task *t = &R->tasks[ti];
+    memset(t, 0, sizeof *t);
+    t->path = strdup(path);
+    t->name = strdup(name);
+    snprintf(t->id, sizeof t->id, "%s", id);
+    t->size = size;
+    t->tag = tag;
+    t->state = T_QUEUED;
+    R->files_total++;
+    R->bytes_total += size;
+    struct intake_job job = {0};
+    int rc = (!t->path || !t->name) ? INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory")
+                                    : R->ops->job_get(R->store, id, &job, err);
+    if (rc == 0 && job.state == INTAKE_JOB_DONE) {
+        t->state = T_SKIPPED;
+        R->n_skipped++;
+        event(R, "skipped", t, "why", json_object_new_string("already processed"));
+        final(R, ti, INTAKE_SUP_DUPLICATE, NULL);
+        return INTAKE_OK;
+    }
+    if (rc == 0 && job.state == INTAKE_JOB_QUARANTINED) {
+        t->state = T_QUARANTINED;
+        R->n_quar++;
+        event(R, "quarantined", t, "reason", json_object_new_string(job.reason));
+        final(R, ti, INTAKE_SUP_QUARANTINED, job.reason);
+        return INTAKE_OK;
+    }
+    if (rc == 0)
+        rc = R->ops->job_enqueue(R->store, id, size, err);
+    if (rc == 0 && queue_room(R) != 0)
+        rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    if (rc) {
+        /* Not queued: the slot goes back, the source keeps the file. */
+        free(t->path);
+        free(t->name);
+        t->path = t->name = NULL;
+        t->state = T_FREE;
+        R->files_total--;
+        R->bytes_total -= size;
+        if (R->nfree < R->freecap)
+            R->freel[R->nfree++] = ti;
+        return rc;
+    }
+    R->queue[R->qtail++] = ti;
+    event(R, "queued", t, NULL, NULL);
+    return INTAKE_OK;
+}
+
+int intake_sup_step(struct intake_sup *s, int timeout_ms, struct pollfd *extra, int nextra,
+                    int dispatch)
+{
+    return run_step(&s->R, timeout_ms, extra, nextra, dispatch) < 0 ? -1 : 0;
+}
+
+void intake_sup_flush(struct intake_sup *s)
+{
+    flush(&s->R, 1);
+}
+
+void intake_sup_load(const struct intake_sup *s, long *queued, long *inflight)
+{
+    const struct run *R = &s->R;
+    long n = 0;
+    for (int i = 0; i < R->nworkers; i++)
+        n += R->w[i].nin;
+    *queued = (long)(R->qtail - R->qhead);
+    *inflight = n + (long)R->npend;
+}
+
+void intake_sup_abandon(struct intake_sup *s)
+{
+    struct run *R = &s->R;
+    flush(R, 1);
+    for (int i = 0; i < R->nworkers; i++) {
+        struct worker *w = &R->w[i];
+        if (w->fd < 0)
+            continue;
+        if (w->nin > 0)
+            kill(w->pid, SIGKILL);
+        close(w->fd);
+        waitpid(w->pid, NULL, 0);
+        w->fd = -1;
+        while (w->nin > 0) /* back to the queue, no attempt charged */
+            requeue_front(R, w->inflight[--w->nin]);
+    }
+}
+
+int intake_sup_reload(struct intake_sup *s, const char *config_path, const char *config_text,
+                      struct intake_error *err)
+{
+    struct run *R = &s->R;
+    struct intake_engine *e = NULL;
+    int rc = intake_engine_create_with(config_path, config_text, NULL, &e, err);
+    if (rc)
+        return rc;
+    struct intake_run_settings set;
+    intake_engine_settings(e, &set);
+    if (set.jobs <= 0)
+        set.jobs = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+    if (R->set.jobs > 0 && R->nworkers > 0 && set.jobs != R->nworkers)
+        intake_log(INTAKE_LOG_INFO, "reload: %d worker processes", (int)set.jobs);
+    intake_engine_set_store(e, R->store_dir);
+    if (intake_policy_key_inside(intake_engine_policy(e), R->store_dir))
+        rc = INTAKE_ERR(err, INTAKE_ECONFIG,
+                        "refusing the new config: the pseudonym key lies inside the store");
+    if (rc == 0)
+        rc = intake_engine_worker_init_stages(e, INTAKE_STAGE_BIT(INTAKE_STAGE_INDEX), err);
+    if (rc) {
+        intake_engine_destroy(e);
+        return rc;
+    }
+    flush(R, 1);
+    intake_sup_abandon(s); /* nothing in flight by contract; idle workers exit */
+    stop_workers(R);
+    free(R->w);
+    R->w = NULL;
+    intake_engine_destroy(R->e);
+    R->e = e;
+    R->set = set;
+    if (alloc_workers(R, (int)set.jobs))
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    return INTAKE_OK; /* workers are forked again on demand by the next step */
 }
