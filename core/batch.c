@@ -152,6 +152,14 @@ static void on_stop(int sig)
     stop_requested = 1;
 }
 
+/* Seconds since the epoch with milliseconds, printed as such. */
+static json_object *ts_json(const struct timespec *ts)
+{
+    char b[32];
+    snprintf(b, sizeof b, "%lld.%03ld", (long long)ts->tv_sec, ts->tv_nsec / 1000000);
+    return json_object_new_double_s((double)ts->tv_sec + (double)(ts->tv_nsec / 1000000) / 1e3, b);
+}
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -364,14 +372,17 @@ static void worker_main(struct run *R, int fd)
         struct intake_doc *doc = NULL;
         intake_error_clear(&err);
         rc = read_whole(path ? path : "", &bytes, &len, &err);
+        int gone = rc != 0; /* the file, not the document, is the problem */
         if (rc == 0)
             rc = intake_engine_run(R->e, bytes, len, &doc, &err);
         if (bytes) {
             explicit_bzero(bytes, len);
             free(bytes);
         }
-        if (rc == 0 && (!id || strcmp(id, intake_doc_id(doc)) != 0))
+        if (rc == 0 && (!id || strcmp(id, intake_doc_id(doc)) != 0)) {
             rc = INTAKE_ERR(&err, INTAKE_ERETRY, "file changed after it was queued");
+            gone = 1;
+        }
         if (rc == 0)
             rc = intake_engine_finish(R->e, doc, name, &err);
         json_object *res;
@@ -386,6 +397,8 @@ static void worker_main(struct run *R, int fd)
             json_object_object_add(res, "ok", json_object_new_boolean(0));
             json_object_object_add(res, "code", json_object_new_int(rc));
             json_object_object_add(res, "reason", json_object_new_string(err.msg));
+            if (gone)
+                json_object_object_add(res, "gone", json_object_new_boolean(1));
         }
         int wrc = send_frame(fd, res, text, tl);
         json_object_put(res);
@@ -435,9 +448,7 @@ static void event(struct run *R, const char *kind, const struct task *t, const c
     if (R->daemon) { /* a daemon's log lines need a time */
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        json_object_object_add(
-            o, "ts",
-            json_object_new_double((double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1e3));
+        json_object_object_add(o, "ts", ts_json(&ts));
     }
     json_object_object_add(o, "event", json_object_new_string(kind));
     if (t && t->id[0])
@@ -854,6 +865,18 @@ static void on_result(struct run *R, struct worker *w, json_object *res, const c
     (void)t;
     json_object *okv;
     int ok = json_object_object_get_ex(res, "ok", &okv) && json_object_get_boolean(okv);
+    json_object *gv;
+    if (!ok && R->daemon && json_object_object_get_ex(res, "gone", &gv) &&
+        json_object_get_boolean(gv)) {
+        /* Deleted or replaced in the inbox after it was hashed: not this
+         * content's fault. Its job is dropped; the source looks again. */
+        struct intake_error err;
+        if (R->ops->job_forget(R->store, t->id, &err))
+            intake_log(INTAKE_LOG_WARN, "%s", err.msg);
+        event(R, "gone", t, NULL, NULL);
+        final(R, ti, INTAKE_SUP_GONE, jstr(res, "reason"));
+        return;
+    }
     if (!ok) {
         failed(R, ti, (int)jint(res, "code"), jstr(res, "reason") ? jstr(res, "reason") : "failed");
         return;

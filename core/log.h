@@ -27,6 +27,9 @@ const char *intake_log_level_name(int level);
 void intake_log_set_level(int level);
 int intake_log_get_level(void);
 
+/** Write every line as a JSON object (ts, level, msg) instead of text. */
+void intake_log_set_json(int on);
+
 /** The host->log implementation. */
 void intake_log_plugin(const struct intake_context *ctx, const struct intake_doc *doc, int level,
                        const char *fmt, ...) INTAKE_PRINTF(4, 5);

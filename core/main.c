@@ -17,6 +17,7 @@
 
 #include "anonymise.h"
 #include "batch.h"
+#include "watch.h"
 #include "doc.h"
 #include "engine.h"
 #include "engine_internal.h"
@@ -41,6 +42,8 @@ static void usage(FILE *f)
         "  intake show    [--store DIR] DOC_ID\n"
         "  intake redact  [--config FILE] [--format text|spans|json] FILE\n"
         "  intake plugins [--config FILE] [NAME]\n"
+        "  intake watch   [--store DIR] [--config FILE] INBOX...\n"
+        "  intake status  [--store DIR] [--json]\n"
         "  intake version\n"
         "\n"
         "Common options: --config FILE (default $INTAKE_CONFIG, else %s),\n"
@@ -330,6 +333,55 @@ static int cmd_batch(int argc, char **argv)
     return intake_batch_run(&o);
 }
 
+static int cmd_watch(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'}, {"store", required_argument, 0, 's'},
+        {"verbose", no_argument, 0, 'v'},      {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    const char *cfg = NULL, *store = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:s:vqh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': cfg = optarg; break;
+        case 's': store = optarg; break;
+        case 'v': intake_log_set_level(intake_log_get_level() + 1); break;
+        case 'q': intake_log_set_level(INTAKE_LOG_ERROR); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    /* No INBOX: the config's [watch] inbox list. */
+    struct intake_watch_opts o = {.config_path = config_path(cfg),
+                                  .store_dir = store_path(store),
+                                  .inboxes = argv + optind,
+                                  .ninboxes = argc - optind};
+    return intake_watch_run(&o);
+}
+
+static int cmd_status(int argc, char **argv)
+{
+    static const struct option opts[] = {{"store", required_argument, 0, 's'},
+                                         {"json", no_argument, 0, 'J'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *store = NULL;
+    int c, json = 0;
+    while ((c = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': store = optarg; break;
+        case 'J': json = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "intake: status takes no arguments\n");
+        return EXIT_USAGE;
+    }
+    return intake_status_run(store_path(store), json);
+}
+
 struct search_out {
     int json, tty, n;
 };
@@ -552,6 +604,10 @@ int main(int argc, char **argv)
     setenv("OMP_THREAD_LIMIT", "1", 0);
     if (strcmp(cmd, "batch") == 0)
         return cmd_batch(argc, argv);
+    if (strcmp(cmd, "watch") == 0)
+        return cmd_watch(argc, argv);
+    if (strcmp(cmd, "status") == 0)
+        return cmd_status(argc, argv);
     if (strcmp(cmd, "search") == 0)
         return cmd_search_or_show(argc, argv, 0);
     if (strcmp(cmd, "show") == 0)

@@ -58,6 +58,15 @@ struct intake_store_ops {
     /** Counts per state, and done/quarantined since a unix time. */
     int (*stats)(struct intake_store *s, int64_t since, int64_t counts[4], int64_t recent[4],
                  struct intake_error *err);
+    /** The latest failures (quarantines and failed attempts), newest first:
+     *  id, state, attempts, content-free reason, unix time. */
+    int (*errors)(struct intake_store *s, int max,
+                  void (*emit)(void *user, const char *doc_id, int state, int attempts,
+                               const char *reason, int64_t when),
+                  void *user, struct intake_error *err);
+    /** Drop a job that is still pending (its file went away before it was
+     *  read); done and quarantined jobs are left as they are. */
+    int (*job_forget)(struct intake_store *s, const char *doc_id, struct intake_error *err);
 };
 
 extern const struct intake_store_ops intake_store_sqlite;

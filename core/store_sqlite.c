@@ -267,6 +267,37 @@ static int st_stats(struct intake_store *s, int64_t since, int64_t counts[4], in
     return INTAKE_OK;
 }
 
+static int st_errors(struct intake_store *s, int max,
+                     void (*emit)(void *user, const char *doc_id, int state, int attempts,
+                                  const char *reason, int64_t when),
+                     void *user, struct intake_error *err)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT doc_id, state, attempts, reason, updated FROM jobs "
+                           "WHERE reason IS NOT NULL AND reason <> '' "
+                           "ORDER BY updated DESC LIMIT ?1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_err(s, err, "errors");
+    sqlite3_bind_int(q, 1, max);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *st = (const char *)sqlite3_column_text(q, 1);
+        int state = !strcmp(st, "done")          ? INTAKE_JOB_DONE
+                    : !strcmp(st, "quarantined") ? INTAKE_JOB_QUARANTINED
+                                                 : INTAKE_JOB_PENDING;
+        emit(user, (const char *)sqlite3_column_text(q, 0), state, sqlite3_column_int(q, 2),
+             (const char *)sqlite3_column_text(q, 3), sqlite3_column_int64(q, 4));
+    }
+    sqlite3_finalize(q);
+    return INTAKE_OK;
+}
+
+static int st_job_forget(struct intake_store *s, const char *doc_id, struct intake_error *err)
+{
+    const void *a[] = {doc_id};
+    return run(s, "DELETE FROM jobs WHERE doc_id = ?1 AND state = 'pending'", "t", a, err);
+}
+
 const struct intake_store_ops intake_store_sqlite = {
     .scheme = "sqlite",
     .open = st_open,
@@ -280,6 +311,8 @@ const struct intake_store_ops intake_store_sqlite = {
     .commit_end = st_commit_end,
     .commit_abort = st_commit_abort,
     .stats = st_stats,
+    .errors = st_errors,
+    .job_forget = st_job_forget,
 };
 
 const struct intake_store_ops *intake_store_for(const char *location)

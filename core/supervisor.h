@@ -20,6 +20,7 @@ enum intake_sup_outcome {
     INTAKE_SUP_DONE = 1,        /* indexed and committed */
     INTAKE_SUP_DUPLICATE = 2,   /* the content was already done */
     INTAKE_SUP_QUARANTINED = 3, /* refused now or earlier; reason given */
+    INTAKE_SUP_GONE = 4,        /* the file vanished or changed before it was read */
 };
 
 /** Called once per submitted file when its fate is final (committed). */
