@@ -29,7 +29,10 @@
 
 #include <intake/intake.h>
 
-#define INDEX_SQLITE_VERSION "0.1.0"
+#include "tokenizer.h"
+
+#define INDEX_SQLITE_VERSION "0.2.0"
+#define SCHEMA_VERSION       2    /* 1: unicode61 (0.1); 2: the intake tokenizer */
 #define MAX_QUERY_BYTES      4096 /* longer queries are refused, not truncated */
 #define DOC_ID_LEN           64
 
@@ -63,10 +66,11 @@ enum { ST_LOOKUP, ST_DELETE, ST_INSERT_FTS, ST_UPSERT, ST_COUNT };
 struct index_sqlite_worker {
     sqlite3 *db; /* the connection the statements belong to */
     sqlite3_stmt *st[ST_COUNT];
+    struct itok_conn *tok; /* the tokenizer's language slot on db */
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-    "SELECT fts_rowid FROM documents WHERE doc_id = ?1",
+    "SELECT fts_rowid, lang FROM documents WHERE doc_id = ?1",
     "DELETE FROM documents_fts WHERE rowid = ?1",
     "INSERT INTO documents_fts(text, name) VALUES (?1, ?2)",
     "INSERT INTO documents(doc_id, fts_rowid, source_name, mime, lang,"
@@ -96,8 +100,13 @@ static const char schema_sql[] = "CREATE TABLE IF NOT EXISTS documents ("
                                  " ingested INTEGER NOT NULL,"
                                  " entity_counts TEXT NOT NULL);"
                                  "CREATE INDEX IF NOT EXISTS documents_lang ON documents(lang);"
+                                 "CREATE INDEX IF NOT EXISTS documents_ingested"
+                                 " ON documents(ingested);"
+                                 "CREATE TABLE IF NOT EXISTS index_meta ("
+                                 " key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
+                                 "INSERT OR IGNORE INTO index_meta VALUES ('schema_version', '2');"
                                  "CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5("
-                                 " text, name, tokenize = 'unicode61 remove_diacritics 2');";
+                                 " text, name, tokenize = 'intake');";
 
 /* ------------------------------------------------------------------ */
 /* helpers                                                            */
@@ -244,6 +253,9 @@ static int write_document(const struct index_sqlite_instance *in, struct index_s
     sqlite3_bind_text(st, 1, id, DOC_ID_LEN, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_int64 old = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    /* the old row is deleted by tokenizing it again: with its own language */
+    const char *old_lang = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 1) : NULL;
+    snprintf(w->tok->lang, sizeof w->tok->lang, "%s", old_lang ? old_lang : "");
     int status = INTAKE_OK;
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         status = sql_error(db, rc, err, "look up document");
@@ -262,6 +274,8 @@ static int write_document(const struct index_sqlite_instance *in, struct index_s
     }
 
     const char *name = host->doc_source_name(doc);
+    const char *lang = host->doc_lang(doc);
+    snprintf(w->tok->lang, sizeof w->tok->lang, "%s", lang ? lang : "");
     st = w->st[ST_INSERT_FTS];
     sqlite3_clear_bindings(st);
     /* A failed bind would index NULL in silence: check (SQLITE_TOOBIG > 1 GB). */
@@ -322,6 +336,94 @@ static void finalize_all(struct index_sqlite_worker *w)
 }
 
 /*
+ * The index schema of \p db: 0 none yet, 1 the unicode61 table of 0.1 (no
+ * index_meta), else index_meta's schema_version.
+ */
+static int schema_version(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int v = 0;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM index_meta WHERE key = 'schema_version'", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (v)
+        return v;
+    st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name = 'documents_fts'", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = 1;
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int newer_schema(int v, struct intake_error *err)
+{
+    return INTAKE_ERR(err, INTAKE_ECONFIG,
+                      "the store's index has schema version %d, newer than this intake's (%d): "
+                      "use a newer intake",
+                      v, SCHEMA_VERSION);
+}
+
+/*
+ * Version 1 -> 2: the text of every row tokenized again, by the intake
+ * tokenizer in the row's language, into a new table that takes the old
+ * one's name and rowids (documents.fts_rowid stays valid). Runs in the
+ * caller's transaction: a failure leaves the store as it was.
+ */
+static int migrate_v1(sqlite3 *db, struct index_sqlite_worker *w, struct intake_error *err)
+{
+    int rc = sqlite3_exec(db,
+                          "DROP TABLE IF EXISTS documents_fts_v2;"
+                          "CREATE VIRTUAL TABLE documents_fts_v2 USING fts5("
+                          " text, name, tokenize = 'intake');",
+                          NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(db, rc, err, "migrate index to schema 2");
+    sqlite3_stmt *sel = NULL, *ins = NULL;
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT f.rowid, f.text, f.name, d.lang FROM documents_fts f"
+                            " LEFT JOIN documents d ON d.fts_rowid = f.rowid",
+                            -1, &sel, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db,
+                                "INSERT INTO documents_fts_v2(rowid, text, name)"
+                                " VALUES (?1, ?2, ?3)",
+                                -1, &ins, NULL);
+    long n = 0;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        const char *lang = (const char *)sqlite3_column_text(sel, 3);
+        snprintf(w->tok->lang, sizeof w->tok->lang, "%s", lang ? lang : "");
+        sqlite3_bind_int64(ins, 1, sqlite3_column_int64(sel, 0));
+        sqlite3_bind_value(ins, 2, sqlite3_column_value(sel, 1));
+        sqlite3_bind_value(ins, 3, sqlite3_column_value(sel, 2));
+        rc = sqlite3_step(ins);
+        sqlite3_reset(ins);
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK, n++;
+    }
+    int status = INTAKE_OK;
+    if (rc != SQLITE_DONE)
+        status = sql_error(db, rc, err, "migrate index to schema 2");
+    sqlite3_finalize(sel);
+    sqlite3_finalize(ins);
+    if (status)
+        return status;
+    rc = sqlite3_exec(db,
+                      "DROP TABLE documents_fts;"
+                      "ALTER TABLE documents_fts_v2 RENAME TO documents_fts;",
+                      NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return sql_error(db, rc, err, "migrate index to schema 2");
+    (void)n;
+    return INTAKE_OK;
+}
+
+/*
  * Statements for \p db, prepared once. A prepare fails when the schema is
  * missing (a new store, or the transaction that created it was rolled
  * back): then create it, in the caller's transaction, and prepare again.
@@ -331,6 +433,14 @@ static int prepare_all(struct index_sqlite_worker *w, sqlite3 *db, struct intake
     if (w->db == db && w->st[ST_COUNT - 1])
         return INTAKE_OK;
     finalize_all(w);
+    int rc0 = itok_register(db, &w->tok);
+    if (rc0 != SQLITE_OK)
+        return sql_error(db, rc0, err, "register the intake tokenizer");
+    int v = schema_version(db);
+    if (v > SCHEMA_VERSION)
+        return newer_schema(v, err);
+    if (v == 1 && (rc0 = migrate_v1(db, w, err)) != INTAKE_OK)
+        return rc0;
     for (int attempt = 0; attempt < 2; attempt++) {
         int rc = SQLITE_OK;
         for (int i = 0; i < ST_COUNT && rc == SQLITE_OK; i++)
@@ -761,6 +871,17 @@ static int cb_index_sqlite_search(void *instance, const struct intake_query *q, 
         return INTAKE_EIO;
     }
     sqlite3_busy_timeout(db, in->busy_timeout_ms);
+    if ((rc = itok_register(db, NULL)) != SQLITE_OK) {
+        INTAKE_ERR(err, INTAKE_EINTERNAL, "register the intake tokenizer: %s", sqlite3_errstr(rc));
+        sqlite3_close_v2(db);
+        return INTAKE_EINTERNAL;
+    }
+    int version = schema_version(db);
+    if (version > SCHEMA_VERSION) {
+        rc = newer_schema(version, err);
+        sqlite3_close_v2(db);
+        return rc;
+    }
 
     /* A store whose documents were all quarantined has no index tables
      * yet: that is zero hits, not an error. */
