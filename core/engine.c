@@ -167,7 +167,8 @@ int intake_engine_create_with(const char *config_path, const char *config_text,
     }
     for (size_t i = 0; i < e->cfg->nsections; i++) {
         struct intake_cfg_section *sec = &e->cfg->sections[i];
-        if (strcmp(sec->name, "pipeline") == 0 || strcmp(sec->name, "policy") == 0)
+        if (strcmp(sec->name, "pipeline") == 0 || strcmp(sec->name, "policy") == 0 ||
+            strcmp(sec->name, "watch") == 0) /* [watch] is read by `intake watch` */
             continue;
         const struct intake_cfg_entry *type = intake_cfg_get(sec, "type");
         if (!type) {
