@@ -18,6 +18,7 @@
  * candidate windows; scoring; overlap resolution.
  */
 #include "dp_engine.h"
+#include "dp_fold.h"
 
 #include <hs/hs.h>
 #include <limits.h>
@@ -39,6 +40,8 @@ enum dp_family {
     FAM_NUM,
     FAM_PASS,
     FAM_IBAN,
+    FAM_EMAIL_SPLIT, /* OCR: a space after a dot of the domain */
+    FAM_MIX,         /* OCR: Cyrillic next to an ASCII letter, digit or '@' */
     FAM_COUNT
 };
 
@@ -57,8 +60,8 @@ static const struct {
     /* 8+ digits joined by up to 3 separators (space, NBSP, - ( ) +), then
      * the first character that cannot continue the number: fires once per
      * number, however many digit groups it has */
-    [FAM_NUM] = {"(?:[0-9](?:[ ()+\\-]|\\xC2\\xA0){0,3}){7}[0-9](?:[ ()+\\-]|\\xC2\\xA0){0,3}"
-                 "(?:[^0-9 ()+\\-\\xC2]|\\xC2[^\\xA0]|\\z)",
+    [FAM_NUM] = {"(?:[0-9](?:[ ()+\\-\\n]|\\xC2\\xA0){0,3}){7}[0-9](?:[ ()+\\-\\n]|\\xC2\\xA0){0,3}"
+                 "(?:[^0-9 ()+\\-\\n\\xC2]|\\xC2[^\\xA0]|\\z)",
                  0,
                  LBIT(INTAKE_LABEL_PHONE) | LBIT(INTAKE_LABEL_NATIONAL_ID) |
                      LBIT(INTAKE_LABEL_PASSPORT) | LBIT(INTAKE_LABEL_CARD) |
@@ -68,6 +71,13 @@ static const struct {
     [FAM_PASS] = {"[A-Z][0-9]{7}", 0, LBIT(INTAKE_LABEL_PASSPORT)},
     /* country, check digits, first BBAN group, compact or spaced */
     [FAM_IBAN] = {"[A-Z]{2}[0-9]{2} ?[0-9A-Z]{4}", 0, LBIT(INTAKE_LABEL_IBAN)},
+    [FAM_EMAIL_SPLIT] = {"[A-Za-z0-9._%+\\-]@[A-Za-z0-9\\-]+\\. [a-z]{2}", 0,
+                         LBIT(INTAKE_LABEL_EMAIL)},
+    /* a token mixing scripts: the folded second look (fold_regions) */
+    [FAM_MIX] = {"[0-9A-Za-z@][\\xD0-\\xD4]|[\\xD0-\\xD4][\\x80-\\xBF][0-9A-Za-z@]", 0,
+                 LBIT(INTAKE_LABEL_EMAIL) | LBIT(INTAKE_LABEL_PHONE) |
+                     LBIT(INTAKE_LABEL_NATIONAL_ID) | LBIT(INTAKE_LABEL_PASSPORT) |
+                     LBIT(INTAKE_LABEL_CARD) | LBIT(INTAKE_LABEL_IBAN)},
 };
 
 /* -------------------------------------------------------- context words */
@@ -251,6 +261,22 @@ struct dp_scanner {
     struct dp_cands cands;
     int oom;
     size_t raw; /* dp_scan_raw: number of callbacks */
+    /* the folded second look at mixed-script tokens (fold_regions) */
+    uint64_t *mix; /* ends of FAM_MIX hits */
+    size_t nmix, capmix;
+    char *fbuf;     /* folded copy of one region */
+    uint32_t *fmap; /* its map: output byte -> offset in the region */
+    size_t capf;
+    struct dp_hit *fhits; /* main-database hits in the folded copy */
+    size_t nfhits, capfhits;
+    struct dp_ctxhit *fanch; /* passport words in the folded copy */
+    size_t nfanch, capfanch;
+    struct dp_ctxhit *fctx; /* context words in folded copies, original offsets */
+    size_t nfctx, capfctx;
+    struct dp_cands fcands; /* candidates in the folded copy */
+    int folding;            /* on_match fills the f* arrays */
+    const char *ftext;      /* the region in the original text */
+    uint64_t fbase;         /* its offset */
 };
 
 uint32_t dp_labels_supported(void)
@@ -397,8 +423,8 @@ int dp_scanner_create(const struct dp_engine *e, struct dp_scanner **out, struct
         return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
     memset(s, 0, sizeof *s);
     s->e = e;
-    s->cands.alloc = e->a.alloc;
-    s->cands.free = e->a.free;
+    s->cands.alloc = s->fcands.alloc = e->a.alloc;
+    s->cands.free = s->fcands.free = e->a.free;
     if (hs_alloc_scratch(e->db, &s->scratch) != HS_SUCCESS ||
         (e->ctx_db && hs_alloc_scratch(e->ctx_db, &s->scratch) != HS_SUCCESS)) {
         if (s->scratch)
@@ -421,6 +447,13 @@ void dp_scanner_destroy(struct dp_scanner *s)
     a->free(s->anchors);
     a->free(s->ctx);
     a->free(s->cands.v);
+    a->free(s->mix);
+    a->free(s->fbuf);
+    a->free(s->fmap);
+    a->free(s->fhits);
+    a->free(s->fanch);
+    a->free(s->fctx);
+    a->free(s->fcands.v);
     a->free(s);
 }
 
@@ -464,19 +497,37 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     (void)flags;
     struct dp_scanner *s = ud;
     const struct dp_engine *e = s->e;
-    if (id >= CTX_ID_BASE) {
-        if (!push_ctx(e, &s->anchors, &s->nanchors, &s->capanchors, id - CTX_ID_BASE, to)) {
-            s->oom = 1;
-            return 1;
+    if (s->folding) {
+        if (id >= CTX_ID_BASE) {
+            if (!push_ctx(e, &s->fanch, &s->nfanch, &s->capfanch, id - CTX_ID_BASE, to))
+                goto oom;
+        } else if (id != FAM_MIX) {
+            if (!grow(&e->a, (void **)&s->fhits, &s->capfhits, s->nfhits, sizeof *s->fhits))
+                goto oom;
+            s->fhits[s->nfhits++] = (struct dp_hit){.end = to, .fam = id};
         }
         return 0;
     }
-    if (!grow(&e->a, (void **)&s->hits, &s->caphits, s->nhits, sizeof *s->hits)) {
-        s->oom = 1;
-        return 1;
+    if (id >= CTX_ID_BASE) {
+        if (!push_ctx(e, &s->anchors, &s->nanchors, &s->capanchors, id - CTX_ID_BASE, to))
+            goto oom;
+        return 0;
     }
+    if (id == FAM_MIX) {
+        if (s->nmix && s->mix[s->nmix - 1] + 64 > to)
+            return 0; /* the region around the last one covers it */
+        if (!grow(&e->a, (void **)&s->mix, &s->capmix, s->nmix, sizeof *s->mix))
+            goto oom;
+        s->mix[s->nmix++] = to;
+        return 0;
+    }
+    if (!grow(&e->a, (void **)&s->hits, &s->caphits, s->nhits, sizeof *s->hits))
+        goto oom;
     s->hits[s->nhits++] = (struct dp_hit){.end = to, .fam = id};
     return 0;
+oom:
+    s->oom = 1;
+    return 1;
 }
 
 static int on_ctx(unsigned int id, unsigned long long from, unsigned long long to,
@@ -489,6 +540,29 @@ static int on_ctx(unsigned int id, unsigned long long from, unsigned long long t
         s->oom = 1;
         return 1;
     }
+    return 0;
+}
+
+/* A context word in a folded copy: pushed with its original offsets. */
+static int on_fold_ctx(unsigned int id, unsigned long long from, unsigned long long to,
+                       unsigned int flags, void *ud)
+{
+    (void)from;
+    (void)flags;
+    struct dp_scanner *s = ud;
+    const struct dp_engine *e = s->e;
+    unsigned c = id - CTX_ID_BASE;
+    if (to < e->ctx_len[c] || to == 0)
+        return 0;
+    if (!grow(&e->a, (void **)&s->fctx, &s->capfctx, s->nfctx, sizeof *s->fctx)) {
+        s->oom = 1;
+        return 1;
+    }
+    s->fctx[s->nfctx++] =
+        (struct dp_ctxhit){.start = s->fbase + s->fmap[to - e->ctx_len[c]],
+                           .end = s->fbase + dp_fold_src_end(s->ftext, s->fmap, (size_t)to - 1),
+                           .cat = ctx_tab[c].cat,
+                           .whole = ctx_tab[c].whole};
     return 0;
 }
 
@@ -605,6 +679,10 @@ static void score_cands(const struct dp_engine *e, struct dp_scanner *s, const c
         struct ctx_found f = ctx_lookup(e, s, x.start, x.end, ki->ctx_mask);
         if ((x.flags & DP_CF_GLUED) && !f.exact)
             continue;
+        /* Read through OCR damage: a check digit or a context word must
+         * vouch for it, so that folded decoys stay out. */
+        if ((x.flags & DP_CF_DAMAGED) && !f.near && !dp_kind_checked(x.kind))
+            continue;
         float sc = f.near ? ki->ctx : ki->base;
         if (!f.near && (x.flags & DP_CF_NUMSIGN) &&
             (ki->label == INTAKE_LABEL_NATIONAL_ID || ki->label == INTAKE_LABEL_CARD))
@@ -687,6 +765,133 @@ static int collect_context(const struct dp_engine *e, struct dp_scanner *s, cons
     return HS_SUCCESS;
 }
 
+/* Run the validators over the main-database hits \p hits (and the passport
+ * words \p anch) of \p text, appending candidates to \p out. */
+static void validate(const struct dp_engine *e, const char *text, size_t len, struct dp_hit *hits,
+                     size_t nhits, struct dp_ctxhit *anch, size_t nanch, struct dp_cands *out)
+{
+    sort_if_needed(hits, nhits, sizeof *hits, cmp_hit);
+    size_t floor[FAM_COUNT] = {0};
+    for (size_t i = 0; i < nhits; i++) {
+        size_t end = hits[i].end;
+        unsigned f = hits[i].fam;
+        switch (f) {
+        case FAM_NUM:
+            if (end > floor[f])
+                floor[f] = dp_v_numeric(text, len, end, floor[f], out);
+            break;
+        case FAM_EMAIL:
+        case FAM_EMAIL_SPLIT:
+            if (end > floor[FAM_EMAIL])
+                floor[FAM_EMAIL] = dp_v_email(text, len, end, floor[FAM_EMAIL], out);
+            break;
+        case FAM_URL:
+        case FAM_WWW:
+            if (end > floor[FAM_URL])
+                floor[FAM_URL] = dp_v_url(text, len, end, f == FAM_WWW, floor[FAM_URL], out);
+            break;
+        case FAM_IPV4:
+            if (end > floor[f])
+                floor[f] = dp_v_ipv4(text, len, end, floor[f], out);
+            break;
+        case FAM_IPV6:
+            if (end > floor[f])
+                floor[f] = dp_v_ipv6(text, len, end, floor[f], out);
+            break;
+        case FAM_PASS: dp_v_passport(text, len, end, out); break;
+        case FAM_IBAN: dp_v_iban(text, len, end, out); break;
+        default: break;
+        }
+    }
+    /* Passport series and number written apart: only after a passport word. */
+    if (e->set.labels & LBIT(INTAKE_LABEL_PASSPORT))
+        for (size_t i = 0; i < nanch; i++)
+            dp_v_passport_near(text, len, anch[i].end, e->set.window_before, out);
+}
+
+#define IS_WS(c) ((c) == ' ' || (c) == '\n' || (c) == '\t' || (c) == '\r' || (c) == '\f')
+
+/*
+** The second look, for text read by OCR. Around every token that mixes
+** Cyrillic with ASCII letters, digits or '@' (FAM_MIX), a region of whole
+** tokens is folded (dp_fold: "М11127104" -> "N11127104", "ехатріе@..." ->
+** "example@...", "пacпopт" -> "паспорт"), scanned with both databases and
+** validated like the text. A candidate that covers a folded byte is mapped
+** back to the original bytes and added as DP_CF_DAMAGED (the scorer wants
+** a check digit or a context word for it); context words found in the
+** folded copy join the others. Cost: only the regions, which plain text
+** seldom has.
+*/
+static hs_error_t fold_regions(const struct dp_engine *e, struct dp_scanner *s, const char *text,
+                               size_t len)
+{
+    const uint64_t BEFORE = 192, AFTER = 128, SNAP = 64;
+    size_t i = 0;
+    while (i < s->nmix) {
+        uint64_t rs = s->mix[i] > BEFORE ? s->mix[i] - BEFORE : 0, re = s->mix[i] + AFTER;
+        for (i++; i < s->nmix && s->mix[i] <= re + BEFORE; i++)
+            re = s->mix[i] + AFTER;
+        if (re > len)
+            re = len;
+        /* whole tokens, and whole code points */
+        for (uint64_t k = 0; rs > 0 && k < SNAP && !IS_WS(text[rs - 1]); k++)
+            rs--;
+        while (rs > 0 && ((unsigned char)text[rs] & 0xC0) == 0x80)
+            rs--;
+        for (uint64_t k = 0; re < len && k < SNAP && !IS_WS(text[re]); k++)
+            re++;
+        while (re < len && ((unsigned char)text[re] & 0xC0) == 0x80)
+            re++;
+        size_t n = (size_t)(re - rs);
+        if (2 * n > s->capf) {
+            size_t cap = 2 * n > 4096 ? 2 * n : 4096;
+            e->a.free(s->fbuf);
+            e->a.free(s->fmap);
+            s->fbuf = e->a.alloc(cap);
+            s->fmap = e->a.alloc(cap * sizeof *s->fmap);
+            s->capf = s->fbuf && s->fmap ? cap : 0;
+            if (!s->capf) {
+                s->oom = 1;
+                return HS_SUCCESS;
+            }
+        }
+        const char *rt = text + rs;
+        int changed;
+        size_t fn = dp_fold(rt, n, s->fbuf, s->fmap, &changed);
+        if (!changed || fn == 0)
+            continue;
+        s->nfhits = s->nfanch = s->fcands.n = 0;
+        s->folding = 1;
+        hs_error_t hr = hs_scan(e->db, s->fbuf, (unsigned)fn, 0, s->scratch, on_match, s);
+        s->folding = 0;
+        if (s->oom || hr != HS_SUCCESS)
+            return hr;
+        s->nfanch = filter_words(s->fanch, s->nfanch, s->fbuf, fn);
+        validate(e, s->fbuf, fn, s->fhits, s->nfhits, s->fanch, s->nfanch, &s->fcands);
+        if (s->fcands.oom)
+            return HS_SUCCESS;
+        for (size_t c = 0; c < s->fcands.n; c++) {
+            const struct dp_cand *x = &s->fcands.v[c];
+            int diff = 0;
+            for (size_t b = x->start; b < x->end && !diff; b++)
+                diff = s->fbuf[b] != rt[s->fmap[b]];
+            if (!diff || x->end <= x->start)
+                continue; /* the plain pass saw it as it is */
+            dp_cands_push(&s->cands, rs + s->fmap[x->start],
+                          rs + dp_fold_src_end(rt, s->fmap, (size_t)x->end - 1), x->kind,
+                          x->flags | DP_CF_DAMAGED);
+        }
+        if (e->ctx_db) {
+            s->ftext = rt;
+            s->fbase = rs;
+            hr = hs_scan(e->ctx_db, s->fbuf, (unsigned)fn, 0, s->scratch, on_fold_ctx, s);
+            if (s->oom || hr != HS_SUCCESS)
+                return hr;
+        }
+    }
+    return HS_SUCCESS;
+}
+
 int dp_scan(const struct dp_engine *e, struct dp_scanner *s, const char *text, size_t len,
             const struct dp_cand **res, size_t *n, struct intake_error *err)
 {
@@ -695,8 +900,9 @@ int dp_scan(const struct dp_engine *e, struct dp_scanner *s, const char *text, s
     *n = 0;
     if (len > UINT_MAX)
         return INTAKE_ERR(err, INTAKE_EFORMAT, "text of %zu bytes is too long to scan", len);
-    s->nhits = s->nanchors = s->nctx = s->cands.n = 0;
-    s->oom = s->cands.oom = 0;
+    s->nhits = s->nanchors = s->nctx = s->cands.n = s->nmix = s->nfctx = 0;
+    s->oom = s->cands.oom = s->fcands.oom = 0;
+    s->folding = 0;
     if (len == 0)
         return INTAKE_OK;
 
@@ -705,44 +911,14 @@ int dp_scan(const struct dp_engine *e, struct dp_scanner *s, const char *text, s
         return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory while scanning");
     if (hr != HS_SUCCESS)
         return INTAKE_ERR(err, INTAKE_EINTERNAL, "vectorscan scan failed (%d)", (int)hr);
-    s->nanchors = filter_words(s->anchors, s->nanchors, text, len);
-    sort_if_needed(s->hits, s->nhits, sizeof *s->hits, cmp_hit);
-
-    size_t floor[FAM_COUNT] = {0};
-    for (size_t i = 0; i < s->nhits; i++) {
-        size_t end = s->hits[i].end;
-        unsigned f = s->hits[i].fam;
-        switch (f) {
-        case FAM_NUM:
-            if (end > floor[f])
-                floor[f] = dp_v_numeric(text, len, end, floor[f], &s->cands);
-            break;
-        case FAM_EMAIL:
-            if (end > floor[f])
-                floor[f] = dp_v_email(text, len, end, floor[f], &s->cands);
-            break;
-        case FAM_URL:
-        case FAM_WWW:
-            if (end > floor[FAM_URL])
-                floor[FAM_URL] = dp_v_url(text, len, end, f == FAM_WWW, floor[FAM_URL], &s->cands);
-            break;
-        case FAM_IPV4:
-            if (end > floor[f])
-                floor[f] = dp_v_ipv4(text, len, end, floor[f], &s->cands);
-            break;
-        case FAM_IPV6:
-            if (end > floor[f])
-                floor[f] = dp_v_ipv6(text, len, end, floor[f], &s->cands);
-            break;
-        case FAM_PASS: dp_v_passport(text, len, end, &s->cands); break;
-        case FAM_IBAN: dp_v_iban(text, len, end, &s->cands); break;
-        default: break;
-        }
+    validate(e, text, len, s->hits, s->nhits, s->anchors, s->nanchors, &s->cands);
+    if (s->nmix && !s->cands.oom) {
+        hr = fold_regions(e, s, text, len);
+        if (s->oom || s->fcands.oom)
+            return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory while scanning");
+        if (hr != HS_SUCCESS)
+            return INTAKE_ERR(err, INTAKE_EINTERNAL, "vectorscan scan failed (%d)", (int)hr);
     }
-    /* Passport series and number written apart: only after a passport word. */
-    if (e->set.labels & LBIT(INTAKE_LABEL_PASSPORT))
-        for (size_t i = 0; i < s->nanchors; i++)
-            dp_v_passport_near(text, len, s->anchors[i].end, e->set.window_before, &s->cands);
     if (s->cands.oom)
         return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory while validating");
     if (s->cands.n == 0)
@@ -754,6 +930,11 @@ int dp_scan(const struct dp_engine *e, struct dp_scanner *s, const char *text, s
         return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory while scanning");
     if (hr != HS_SUCCESS)
         return INTAKE_ERR(err, INTAKE_EINTERNAL, "vectorscan scan failed (%d)", (int)hr);
+    for (size_t i = 0; i < s->nfctx; i++) /* context words read through OCR damage */
+        if (!grow(&e->a, (void **)&s->ctx, &s->capctx, s->nctx, sizeof *s->ctx))
+            return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory while scanning");
+        else
+            s->ctx[s->nctx++] = s->fctx[i];
     s->nctx = filter_words(s->ctx, s->nctx, text, len);
     sort_if_needed(s->ctx, s->nctx, sizeof *s->ctx, cmp_ctx);
 

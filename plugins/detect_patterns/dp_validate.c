@@ -71,6 +71,23 @@ static const struct dp_kind_info kinds[DP_K_COUNT] = {
     [DP_K_PASS_IDCARD] = {INTAKE_LABEL_PASSPORT, 0.0f, 0.85f, DP_CTX_PASS, "id_card_9"},
 };
 
+int dp_kind_checked(unsigned kind)
+{
+    switch (kind) {
+    case DP_K_EMAIL: /* the '@' and a domain are evidence enough */
+    case DP_K_IIN:
+    case DP_K_IIN_GROUPED:
+    case DP_K_INN12:
+    case DP_K_SNILS:
+    case DP_K_SNILS_COMPACT:
+    case DP_K_PINFL_CHK:
+    case DP_K_IBAN:
+    case DP_K_IBAN_UNKNOWN:
+    case DP_K_CARD: return 1;
+    default: return 0;
+    }
+}
+
 const struct dp_kind_info *dp_kind_info(unsigned kind)
 {
     return kind < DP_K_COUNT ? &kinds[kind] : &kinds[DP_K_NONE];
@@ -177,6 +194,12 @@ static int numsign_before(const char *t, size_t s)
     }
     if (i >= 3 && memcmp(t + i - 3, "\xE2\x84\x96", 3) == 0) /* U+2116 */
         return 1;
+    /* OCR reads "№" as "Ne"; typists write "Nº" and "N°" */
+    if (i >= 3 && t[i - 3] == 'N' && (unsigned char)t[i - 2] == 0xC2 &&
+        ((unsigned char)t[i - 1] == 0xBA || (unsigned char)t[i - 1] == 0xB0))
+        return !dp_letter_before(t, i - 3);
+    if (i >= 2 && t[i - 2] == 'N' && t[i - 1] == 'e' && sp > 0)
+        return !dp_letter_before(t, i - 2);
     if (i >= 1 && t[i - 1] == '#')
         return 1;
     if (i >= 1 && t[i - 1] == '.')
@@ -196,6 +219,7 @@ static int numsign_before(const char *t, size_t s)
 #define SEP_OPEN  0x04u
 #define SEP_CLOSE 0x08u
 #define SEP_PLUS  0x10u
+#define SEP_NL    0x20u /* a line break: OCR wraps lines inside numbers */
 
 #define MAX_GROUPS 24
 #define MAX_DIGITS 20 /* longest entity: a 20-digit Russian account */
@@ -212,6 +236,7 @@ static size_t sep_end_at(const char *t, size_t i, size_t floor, unsigned *fl)
     case '(': *fl = SEP_OPEN; return 1;
     case ')': *fl = SEP_CLOSE; return 1;
     case '+': *fl = SEP_PLUS; return 1;
+    case '\n': *fl = SEP_NL; return 1;
     default: break;
     }
     if (i >= floor + 2 && (unsigned char)t[i - 2] == 0xC2 && (unsigned char)t[i - 1] == 0xA0) {
@@ -231,6 +256,7 @@ static size_t sep_start_at(const char *t, size_t len, size_t i, unsigned *fl)
     case '(': *fl = SEP_OPEN; return 1;
     case ')': *fl = SEP_CLOSE; return 1;
     case '+': *fl = SEP_PLUS; return 1;
+    case '\n': *fl = SEP_NL; return 1;
     default: break;
     }
     if (i + 1 < len && (unsigned char)t[i] == 0xC2 && (unsigned char)t[i + 1] == 0xA0) {
@@ -250,8 +276,9 @@ struct grp {
 struct tok {
     struct grp g[MAX_GROUPS];
     int ng;
-    int left;  /* 0 free, 1 glued to an ASCII letter, 2 glued to a number */
-    int right; /* 0 free, 2 glued (letter, decimal point, slash...) */
+    int left;     /* 0 free, 1 glued to an ASCII letter, 2 glued to a number */
+    int right;    /* 0 free, 2 glued (letter, decimal point, slash...) */
+    int ocr_plus; /* the '+' was read as "--" or "-+" (OCR): sep_s is its start */
 };
 
 static int sz(const struct tok *k, int i)
@@ -619,8 +646,13 @@ static int partition(const char *t, struct tok *k, int cont, struct dp_cands *ou
                     kk[0] = DP_K_PHONE_INTL;
                 }
             }
+            int nl = 0;
+            for (int x = a + 1; x <= b; x++)
+                nl |= (k->g[x].sep & SEP_NL) != 0;
             size_t cs = k->g[a].s;
-            if (k->g[a].sep & SEP_PLUS) {
+            if (a == 0 && k->ocr_plus) {
+                cs = k->g[a].sep_s;
+            } else if (k->g[a].sep & SEP_PLUS) {
                 cs = k->g[a].sep_s;
                 while (t[cs] != '+')
                     cs++;
@@ -631,8 +663,12 @@ static int partition(const char *t, struct tok *k, int cont, struct dp_cands *ou
             unsigned flags = (a == 0 && k->left == 1) ? DP_CF_GLUED : 0;
             if (numsign_before(t, cs))
                 flags |= DP_CF_NUMSIGN;
+            if (nl || (a == 0 && k->ocr_plus))
+                flags |= DP_CF_DAMAGED;
             for (int x = 0; x < c; x++)
                 dp_cands_push(out, cs, k->g[b].e, kk[x], flags);
+            if (nl)
+                continue; /* the shorter runs too: the scorer may refuse this one */
             last = b;
             a = b + 1;
             found = 1;
@@ -687,9 +723,22 @@ size_t dp_v_numeric(const char *t, size_t len, size_t hit_end, size_t floor, str
             k.g[0].sep &= SEP_PLUS | SEP_OPEN;
             k.g[0].nsep = (unsigned)(s - q);
             k.g[0].sep_s = q;
+            k.ocr_plus = 0;
+            /* OCR reads "+7" as "--7" or "-+7": a '+' it is, but damaged
+             * (the scorer then wants a context word) */
+            if (!(k.g[0].sep & SEP_PLUS) && q == s && s >= 2 && s - 2 >= floor && t[s - 2] == '-' &&
+                (t[s - 1] == '-' || t[s - 1] == '+') &&
+                (s == 2 || !(IS_ALNUM(t[s - 3]) || t[s - 3] == '-'))) {
+                q = s - 2;
+                k.g[0].sep = SEP_PLUS;
+                k.g[0].nsep = 2;
+                k.g[0].sep_s = q;
+                k.ocr_plus = 1;
+            }
             k.left = left_glue(t, q);
         } else {
             k.left = 0;
+            k.ocr_plus = 0;
         }
         k.right = more ? 0 : right_glue(t, len, k.g[k.ng - 1].e);
         int last = partition(t, &k, cont, out);
@@ -713,6 +762,19 @@ size_t dp_v_numeric(const char *t, size_t len, size_t hit_end, size_t floor, str
 }
 
 /* ---------------------------------------------------------------- e-mail */
+
+/* Top-level domains of our cases' addresses, for joining domain labels OCR
+ * split after a dot. */
+static int known_tld(const char *p, size_t n)
+{
+    static const char *const tld[] = {"com", "org", "net", "ru",  "kz",  "kg",  "uz",   "tm",
+                                      "tj",  "tr",  "su",  "by",  "ua",  "az",  "am",   "ge",
+                                      "de",  "uk",  "io",  "edu", "gov", "int", "info", "biz"};
+    for (size_t i = 0; i < sizeof tld / sizeof tld[0]; i++)
+        if (strlen(tld[i]) == n && memcmp(tld[i], p, n) == 0)
+            return 1;
+    return 0;
+}
 
 static int email_local_char(char c)
 {
@@ -744,6 +806,22 @@ size_t dp_v_email(const char *t, size_t len, size_t hit_end, size_t floor, struc
         e++;
     while (e > at + 1 && (t[e - 1] == '.' || t[e - 1] == '-'))
         e--;
+    /* OCR puts a space after a dot: "inbox. example. org". Lower-case
+     * labels joined so count only when the last one is a known top-level
+     * domain; the candidate is then "damaged". */
+    unsigned flags = 0;
+    for (size_t p = e; p + 2 < len && t[p] == '.' && t[p + 1] == ' ' && IS_LOWER(t[p + 2]);) {
+        size_t q = p + 2;
+        while (q < len && q - p < 66 && (IS_LOWER(t[q]) || IS_DIGIT(t[q]) || t[q] == '-'))
+            q++;
+        if (q < len && (IS_ALNUM(t[q]) || t[q] == '@'))
+            break;
+        if (known_tld(t + p + 2, q - p - 2)) {
+            e = q;
+            flags = DP_CF_DAMAGED;
+        }
+        p = q;
+    }
     /* labels: non-empty, at most 63, the last (TLD) letters only, >= 2 */
     size_t lab = at + 1, dots = 0, tld_letters = 1;
     for (size_t x = at + 1; x <= e; x++) {
@@ -753,13 +831,15 @@ size_t dp_v_email(const char *t, size_t len, size_t hit_end, size_t floor, struc
             if (x < e)
                 dots++;
             lab = x + 1;
+            if (x < e && t[lab] == ' ' && flags)
+                lab++, x++;
         }
     }
     for (size_t x = lab; x < e; x++)
         tld_letters &= IS_ALPHA(t[x]);
     if (!dots || e - lab < 2 || !tld_letters)
         return e;
-    dp_cands_push(out, s, e, DP_K_EMAIL, 0);
+    dp_cands_push(out, s, e, DP_K_EMAIL, flags);
     return e;
 }
 
@@ -933,7 +1013,7 @@ void dp_v_iban(const char *t, size_t len, size_t hit_end, struct dp_cands *out)
         return;
     char buf[40];
     size_t n = 0, p = start, ends[12], cnt[12];
-    int ng = 0;
+    int ng = 0, nl = 0;
     int L = dp_iban_country_length(t[start], t[start + 1]);
     if (!spaced) {
         while (p < len && n < 35 && iban_char(t[p]))
@@ -957,9 +1037,10 @@ void dp_v_iban(const char *t, size_t len, size_t hit_end, struct dp_cands *out)
             cnt[ng++] = n;
             if (g < 4 || (L && (int)n >= L) || ng == 12)
                 break;
-            if (p + 1 < len && t[p] == ' ' && iban_char(t[p + 1]))
+            if (p + 1 < len && (t[p] == ' ' || t[p] == '\n') && iban_char(t[p + 1])) {
+                nl |= t[p] == '\n';
                 p++;
-            else
+            } else
                 break;
         }
         if (p < len && IS_ALNUM(t[p]))
@@ -967,8 +1048,9 @@ void dp_v_iban(const char *t, size_t len, size_t hit_end, struct dp_cands *out)
         if (L ? (int)n != L : (n < 15 || n > 34))
             return;
     }
+    unsigned fl = nl ? DP_CF_DAMAGED : 0;
     if (dp_iban_mod97(buf, n)) {
-        dp_cands_push(out, start, p, L ? DP_K_IBAN : DP_K_IBAN_UNKNOWN, 0);
+        dp_cands_push(out, start, p, L ? DP_K_IBAN : DP_K_IBAN_UNKNOWN, fl);
         return;
     }
     if (spaced && !L) {
@@ -976,12 +1058,12 @@ void dp_v_iban(const char *t, size_t len, size_t hit_end, struct dp_cands *out)
          * the shorter ends, group by group. */
         for (int x = ng - 2; x >= 0 && cnt[x] >= 15; x--) {
             if (dp_iban_mod97(buf, cnt[x])) {
-                dp_cands_push(out, start, ends[x], DP_K_IBAN_UNKNOWN, 0);
+                dp_cands_push(out, start, ends[x], DP_K_IBAN_UNKNOWN, fl);
                 return;
             }
         }
     }
-    dp_cands_push(out, start, p, DP_K_IBAN_BAD, 0);
+    dp_cands_push(out, start, p, DP_K_IBAN_BAD, fl);
 }
 
 /* --------------------------------------------------------------- passport */
@@ -1054,8 +1136,10 @@ static size_t digits_fwd(const char *t, size_t len, size_t p, size_t n)
  * or a digit: the position after it, or p when there is none. */
 static size_t marker_fwd(const char *t, size_t len, size_t p)
 {
-    static const char *const m[] = {"\xE2\x84\x96", "No.", "No", "N",
-                                    "\xD0\xBD\xD0\xBE\xD0\xBC\xD0\xB5\xD1\x80"};
+    /* "Ne": how OCR reads "№"; "Nº", "N°": typed look-alikes */
+    static const char *const m[] = {
+        "\xE2\x84\x96", "No.",       "No", "Ne",
+        "N\xC2\xBA",    "N\xC2\xB0", "N",  "\xD0\xBD\xD0\xBE\xD0\xBC\xD0\xB5\xD1\x80"};
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
         size_t l = strlen(m[i]);
         if (p + l < len && memcmp(t + p, m[i], l) == 0 && (t[p + l] == ' ' || IS_DIGIT(t[p + l])))

@@ -86,10 +86,18 @@ struct dp_kind_info {
     const char *name;  /* for tests and debug logs */
 };
 DP_INTERNAL const struct dp_kind_info *dp_kind_info(unsigned kind);
+/** 1 when a candidate of \p kind passed a check digit (mod 97, Luhn, the
+ *  IIN/INN/SNILS/PINFL checks) or is an e-mail address: evidence enough
+ *  for a candidate read through OCR damage without a context word. */
+DP_INTERNAL int dp_kind_checked(unsigned kind);
 
 /** Candidate flags. */
 #define DP_CF_GLUED   0x1u /* ASCII letter right before: kept only if a context word ends there */
 #define DP_CF_NUMSIGN 0x2u /* "№"/"No"/"N" right before: a document number more often than not */
+#define DP_CF_DAMAGED                                                                              \
+    0x4u /* read through OCR damage (look-alike letters folded, a line break or                    \
+            a split domain joined, "--7" for "+7"): kept only when a check                         \
+            digit holds or a context word is near */
 
 struct dp_cand {
     uint64_t start, end; /* byte offsets [start, end) */

@@ -8,6 +8,11 @@ corpus (../shared/bench), clean and "scanned". Called by bench_ocr.sh.
 Environment: BENCH_PAGES pages per language [3] (CI short mode: 1),
 BENCH_LANGS [en,ru,kk,ky,tk,uz], BENCH_WORK folder [a temp dir], SHARED
 [../shared]. Prints one line per figure and the ratios.
+BENCH_CAUGHT_ONLY=1 (with BENCH_WORK of an earlier run): only the "caught"
+figures, on the OCR texts that run saved (ocr-clean.json), with the
+detectors of BUILD_DIR: for working on the detectors without OCRing again.
+BENCH_MISSES=1: print each missed identifier (synthetic corpus values) with
+the OCR text around it, for diagnosis.
 
 Figures:
   speed   pages/s of intake --jobs 1 (languages pinned to the page's model,
@@ -175,12 +180,19 @@ def digits(s):
     return re.sub(r"[^0-9A-Za-z@._-]", "", s)
 
 
+# Cyrillic letters OCR puts for their Latin look-alikes (and the reverse is
+# not needed: the planted identifiers are Latin and digits). One character
+# for one, so positions stay.
+CONFUSABLE = str.maketrans("АВЕКМНОРСТХУІЅЈаеорсхуіѕј", "ABEKMHOPCTXYISJaeopcxyisj")
+
+
 def locate(ocr, surface):
     """Byte range in \\p ocr of \\p surface, ignoring spaces and separators, allowing one
-    wrong character; None when OCR mangled it more."""
+    wrong character after folding Cyrillic look-alikes of Latin letters (CONFUSABLE);
+    None when OCR mangled it more."""
     key = re.sub(r"[\s()\-]", "", surface)
     idx = [i for i, c in enumerate(ocr) if not re.match(r"[\s()\-]", c)]
-    flat = "".join(ocr[i] for i in idx)
+    flat = "".join(ocr[i] for i in idx).translate(CONFUSABLE)
     pos = flat.find(key)
     if pos < 0:
         best = None
@@ -195,6 +207,25 @@ def locate(ocr, surface):
     start_c, end_c = idx[pos], idx[pos + len(key) - 1] + 1
     b = ocr.encode("utf-8")
     return len(ocr[:start_c].encode("utf-8")), len(ocr[:end_c].encode("utf-8"))
+
+
+def report_miss(typ, lang, surface, ocr, r, spans):
+    if r is None:
+        # Where OCR put it: the longest prefix of its digits/letters found.
+        key = re.sub(r"[\s()\-]", "", surface)
+        ctxt = "(not located)"
+        for k in range(len(key), 3, -1):
+            i = ocr.find(key[-k:])
+            if i >= 0:
+                ctxt = repr(ocr[max(0, i - 50):i + 40])
+                break
+        print("miss   %-11s %-3s %r not located: %s" % (typ, lang, surface, ctxt))
+        return
+    b = ocr.encode("utf-8")
+    near = [(sp["start"], sp["end"], sp["type"]) for sp in spans
+            if sp["end"] > r[0] - 40 and sp["start"] < r[1] + 40]
+    print("miss   %-11s %-3s %r ocr %r spans near %s" % (
+        typ, lang, surface, b[max(0, r[0] - 40):r[1] + 20].decode("utf-8", "replace"), near))
 
 
 def caught_stats(work, pages, texts):
@@ -220,12 +251,29 @@ def caught_stats(work, pages, texts):
             r = locate(ocr, s["surface"])
             hit = r is not None and any(sp["start"] <= r[0] and sp["end"] >= r[1] for sp in spans)
             stats[k] = (tot + 1, ok + hit)
+            if not hit and os.environ.get("BENCH_MISSES"):
+                report_miss(s["type"], lang, s["surface"], ocr, r, spans)
     return stats
+
+
+def print_caught(stats):
+    print("caught type         lang  caught/planted  share")
+    for (typ, lang), (tot, ok) in sorted(stats.items()):
+        print("caught %-12s  %-4s  %3d/%-3d         %.2f" % (typ, lang, ok, tot, ok / tot))
+    tot = sum(v[0] for v in stats.values())
+    ok = sum(v[1] for v in stats.values())
+    print("caught all structured identifiers (clean pages, auto): %d/%d = %.3f" %
+          (ok, tot, ok / max(tot, 1)))
 
 
 def main():
     work = os.environ.get("BENCH_WORK") or tempfile.mkdtemp(prefix="intake-bench-ocr-")
     os.makedirs(work, exist_ok=True)
+    saved = os.path.join(work, "ocr-clean.json")
+    if os.environ.get("BENCH_CAUGHT_ONLY"):
+        d = json.load(open(saved, encoding="utf-8"))
+        print_caught(caught_stats(work, [tuple(p) for p in d["pages"]], d["texts"]))
+        return
     t0 = time.monotonic()
     pages = make_pages(work)
     print("pages: %d (%d per language: %s), rendered in %.0f s" %
@@ -255,6 +303,8 @@ def main():
     clean = [p[4] for p in pages]
     scans = [p[5] for p in pages]
     j1, auto_clean = intake_batch(work, "auto-j1", clean, "auto", 1)
+    with open(saved, "w", encoding="utf-8") as f:
+        json.dump({"pages": pages, "texts": auto_clean}, f, ensure_ascii=False)
     j2, _ = intake_batch(work, "auto-j2", clean, "auto", 2)
     print("speed  intake auto --jobs 1: %.3f pages/s; --jobs 2: %.3f pages/s  ratio %.2f" %
           (n / (j1 - start), n / (j2 - start), (j1 - start) / (j2 - start)))
@@ -276,14 +326,7 @@ def main():
             print("CER    %-4s  %-7s  %.4f            %.4f        %+.2f" %
                   (lang, variant, er / tot, ei / tot, 100 * (ei - er) / tot))
 
-    stats = caught_stats(work, pages, auto_clean)
-    print("caught type         lang  caught/planted  share")
-    for (typ, lang), (tot, ok) in sorted(stats.items()):
-        print("caught %-12s  %-4s  %3d/%-3d         %.2f" % (typ, lang, ok, tot, ok / tot))
-    tot = sum(v[0] for v in stats.values())
-    ok = sum(v[1] for v in stats.values())
-    print("caught all structured identifiers (clean pages, auto): %d/%d = %.3f" %
-          (ok, tot, ok / max(tot, 1)))
+    print_caught(caught_stats(work, pages, auto_clean))
     print("total bench time %.0f s; work folder %s" % (time.monotonic() - t0, work))
     if not os.environ.get("BENCH_WORK"):
         shutil.rmtree(work, ignore_errors=True)
