@@ -38,7 +38,8 @@ static void usage(FILE *f)
         "usage: intake <command> [options]\n"
         "\n"
         "  intake batch   [--store DIR] [--config FILE] [--jobs N] [--known-names FILE] PATH...\n"
-        "  intake search  [--store DIR] [--json] [--limit N] [--offset N] [--lang CODE] QUERY\n"
+        "  intake search  [--store DIR] [--json] [--limit N] [--offset N] [--lang CODE]\n"
+        "                 [--sort relevance|date] [--facets] QUERY\n"
         "  intake show    [--store DIR] DOC_ID\n"
         "  intake redact  [--config FILE] [--format text|spans|json] FILE\n"
         "  intake plugins [--config FILE] [NAME]\n"
@@ -386,6 +387,23 @@ struct search_out {
     int json, tty, n;
 };
 
+/* --facets: one line per facet value before the hits. */
+static int print_facet(void *user, const char *facet, const char *value, uint64_t count)
+{
+    struct search_out *o = user;
+    if (o->json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "facet", json_object_new_string(facet));
+        json_object_object_add(j, "value", json_object_new_string(value));
+        json_object_object_add(j, "count", json_object_new_int64((int64_t)count));
+        printf("%s\n", json_object_to_json_string_ext(j, json_flags));
+        json_object_put(j);
+    } else {
+        printf("# %s %s %llu\n", facet, value, (unsigned long long)count);
+    }
+    return 0;
+}
+
 /* Matches arrive between \x02 and \x03: bold on a terminal, **x** elsewhere. */
 static void render_snippet(char *dst, size_t cap, const char *s, int tty)
 {
@@ -453,13 +471,24 @@ static int cmd_search_or_show(int argc, char **argv, int show)
         {"config", required_argument, 0, 'c'}, {"store", required_argument, 0, 's'},
         {"json", no_argument, 0, 'J'},         {"limit", required_argument, 0, 'n'},
         {"offset", required_argument, 0, 'o'}, {"lang", required_argument, 0, 'l'},
+        {"sort", required_argument, 0, 'S'},   {"facets", no_argument, 0, 'F'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    uint32_t sort = INTAKE_SORT_RELEVANCE;
+    int facets = 0;
     const char *cfg = NULL, *store = NULL, *lang = NULL;
     long limit = 10, offset = 0;
     int json = 0, c;
     char *end;
     while ((c = getopt_long(argc, argv, "c:s:n:o:l:Jh", opts, NULL)) != -1) {
         switch (c) {
+        case 'F': facets = 1; break;
+        case 'S':
+            if (strcmp(optarg, "date") != 0 && strcmp(optarg, "relevance") != 0) {
+                fprintf(stderr, "intake: --sort is relevance or date\n");
+                return EXIT_USAGE;
+            }
+            sort = strcmp(optarg, "date") == 0 ? INTAKE_SORT_DATE : INTAKE_SORT_RELEVANCE;
+            break;
         case 'c': cfg = optarg; break;
         case 's': store = optarg; break;
         case 'J': json = 1; break;
@@ -500,6 +529,12 @@ static int cmd_search_or_show(int argc, char **argv, int show)
         q.text = argv[optind];
     }
     struct search_out o = {.json = json, .tty = isatty(STDOUT_FILENO)};
+    if (!show) {
+        q.flags |= INTAKE_QUERY_V1_2;
+        q.sort = sort;
+        q.facet = facets ? print_facet : NULL;
+        q.facet_user = &o;
+    }
     int rc = intake_engine_search(e, &q, show ? print_text : print_hit, &o, &err);
     intake_engine_destroy(e);
     if (rc) {

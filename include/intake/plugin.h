@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define INTAKE_PLUGIN_ABI_MAJOR 1 /* incompatible change: the host refuses a mismatch */
-#define INTAKE_PLUGIN_ABI_MINOR 1 /* members appended at the end of the structs */
+#define INTAKE_PLUGIN_ABI_MINOR 2 /* members appended at the end of the structs */
 
 /** Pipeline stages, in the order the core runs them. */
 enum intake_stage {
@@ -62,6 +62,13 @@ typedef int (*intake_probe_fn)(void *instance, const unsigned char *bytes, size_
 typedef int (*intake_identify_fn)(void *instance, void *worker, const char *utf8, size_t len,
                                   struct intake_block *out, struct intake_error *err);
 
+/** Facet counts of a search (ABI 1.2): called before the first hit, once per
+ *  (facet, value): facet is "lang", "type" (MIME), "entity" (documents with
+ *  that entity type), "entities" (entities of that type, summed), "year",
+ *  "month" (YYYY-MM of ingest), or "total" (value ""). Strings are borrowed
+ *  for the call. Return non-zero to stop. */
+typedef int (*intake_facet_fn)(void *user, const char *facet, const char *value, uint64_t count);
+
 /** A search request (index stage). Strings are borrowed for the call. */
 struct intake_query {
     const char *text;   /* the user's query, in the index's query language */
@@ -71,8 +78,18 @@ struct intake_query {
     uint32_t offset;    /* skip this many (pagination) */
     uint32_t flags;     /* INTAKE_QUERY_* */
     uint32_t reserved;
+
+    /* ---- ABI 1.2: read only when flags has INTAKE_QUERY_V1_2 ---- */
+    uint32_t sort;         /* INTAKE_SORT_*; a `sort:` in the text wins over RELEVANCE */
+    uint32_t reserved2;
+    intake_facet_fn facet; /* facet counts of the whole match set, or NULL */
+    void *facet_user;      /* passed to facet */
 };
 #define INTAKE_QUERY_WITH_TEXT 0x1u /* fill intake_hit.text */
+#define INTAKE_QUERY_V1_2      0x2u /* the ABI 1.2 members are filled in */
+#define INTAKE_QUERY_ALL       0x4u /* a query of no words (only filters, or empty) lists documents */
+#define INTAKE_SORT_RELEVANCE  0u
+#define INTAKE_SORT_DATE       1u /* newest ingest first */
 
 /** One search hit. Every string is borrowed and valid only during the callback. */
 struct intake_hit {
@@ -87,6 +104,10 @@ struct intake_hit {
     uint32_t pages;
     uint32_t reserved;
     int64_t ingested; /* unix time */
+
+    /* ---- ABI 1.2: only from a plugin whose abi_minor >= 2 ---- */
+    const char *entity_counts; /* JSON object of entity counts per type ({"PERSON":3}), or NULL */
+    uint64_t total;            /* documents matching in all (every hit of a search), 0 unknown */
 };
 /** Return non-zero to stop the search early. */
 typedef int (*intake_hit_fn)(void *user, const struct intake_hit *hit);

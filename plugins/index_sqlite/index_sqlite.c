@@ -29,6 +29,7 @@
 
 #include <intake/intake.h>
 
+#include "query.h"
 #include "tokenizer.h"
 
 #define INDEX_SQLITE_VERSION "0.2.0"
@@ -720,19 +721,60 @@ static void build_fts_query(const char *q, struct qbuf *b)
 /* search                                                             */
 /* ------------------------------------------------------------------ */
 
-/* Ranked by bm25 (smaller is better in SQLite, so negated for the hit),
- * ties broken by id so that pages of results never overlap. */
+/* The filters of the query language (query.c), all bound: ?2 the caller's
+ * language, ?6 lang: (JSON array), ?7 type:, ?8 has:, ?9/?10 the ingest range,
+ * ?11 source: (a prefix of the redacted name). */
+#define FILTERS_SQL                                                                                \
+    " AND (?2 IS NULL OR d.lang = ?2)"                                                             \
+    " AND (?6 IS NULL OR d.lang IN (SELECT value FROM json_each(?6)))"                             \
+    " AND (?7 IS NULL OR d.mime = ?7 OR d.mime LIKE '%/' || ?7 OR d.mime LIKE ?7 || '/%'"          \
+    "      OR d.mime LIKE '%/' || ?7 || '+%' OR d.mime LIKE '%/x-' || ?7)"                         \
+    " AND (?8 IS NULL OR coalesce(json_extract(d.entity_counts, '$.' || ?8), 0) > 0)"              \
+    " AND (?9 IS NULL OR d.ingested >= ?9) AND (?10 IS NULL OR d.ingested < ?10)"                  \
+    " AND (?11 IS NULL OR substr(d.source_name, 1, length(?11)) = ?11)"
+
+/* Ranked by bm25 (smaller is better in SQLite, so negated for the hit), or
+ * newest first (?12 = 1); ties broken by id so that pages never overlap. */
 static const char search_sql[] =
     "SELECT d.doc_id, d.source_name, d.mime, d.lang, d.size, d.pages, d.ingested,"
     " snippet(documents_fts, -1, char(2), char(3), '…', ?5), -bm25(documents_fts),"
-    " documents_fts.text"
+    " documents_fts.text, d.entity_counts"
     " FROM documents_fts JOIN documents d ON d.fts_rowid = documents_fts.rowid"
-    " WHERE documents_fts MATCH ?1 AND (?2 IS NULL OR d.lang = ?2)"
-    " ORDER BY bm25(documents_fts), d.doc_id LIMIT ?3 OFFSET ?4";
+    " WHERE documents_fts MATCH ?1" FILTERS_SQL
+    " ORDER BY CASE WHEN ?12 = 1 THEN -d.ingested ELSE bm25(documents_fts) END, d.doc_id"
+    " LIMIT ?3 OFFSET ?4";
+
+/* No words, only filters: newest first, the beginning of the text as snippet. */
+static const char list_sql[] =
+    "SELECT d.doc_id, d.source_name, d.mime, d.lang, d.size, d.pages, d.ingested,"
+    " substr(f.text, 1, 20 * ?5), 0.0, f.text, d.entity_counts"
+    " FROM documents d JOIN documents_fts f ON f.rowid = d.fts_rowid"
+    " WHERE 1" FILTERS_SQL " ORDER BY d.ingested DESC, d.doc_id LIMIT ?3 OFFSET ?4";
+
+#define FACETS_SQL                                                                                 \
+    " SELECT 'total', '', count(*) FROM m"                                                         \
+    " UNION ALL SELECT 'lang', lang, count(*) FROM m GROUP BY 2"                                   \
+    " UNION ALL SELECT 'type', coalesce(mime, ''), count(*) FROM m GROUP BY 2"                     \
+    " UNION ALL SELECT 'year', strftime('%Y', ingested, 'unixepoch'), count(*) FROM m GROUP BY 2"  \
+    " UNION ALL SELECT 'month', strftime('%Y-%m', ingested, 'unixepoch'), count(*) FROM m"         \
+    "  GROUP BY 2"                                                                                 \
+    " UNION ALL SELECT 'entity', j.key, count(*) FROM m, json_each(m.entity_counts) j"             \
+    "  WHERE j.value > 0 GROUP BY 2"                                                               \
+    " UNION ALL SELECT 'entities', j.key, sum(j.value) FROM m, json_each(m.entity_counts) j"       \
+    "  GROUP BY 2"
+
+static const char facet_match_sql[] =
+    "WITH m AS MATERIALIZED (SELECT d.lang, d.mime, d.ingested, d.entity_counts"
+    " FROM documents_fts JOIN documents d ON d.fts_rowid = documents_fts.rowid"
+    " WHERE documents_fts MATCH ?1" FILTERS_SQL ")" FACETS_SQL;
+
+static const char facet_list_sql[] =
+    "WITH m AS MATERIALIZED (SELECT d.lang, d.mime, d.ingested, d.entity_counts"
+    " FROM documents d WHERE 1" FILTERS_SQL ")" FACETS_SQL;
 
 static const char fetch_sql[] =
     "SELECT d.doc_id, d.source_name, d.mime, d.lang, d.size, d.pages, d.ingested,"
-    " NULL, 0.0, f.text"
+    " NULL, 0.0, f.text, d.entity_counts"
     " FROM documents d JOIN documents_fts f ON f.rowid = d.fts_rowid WHERE d.doc_id = ?1";
 
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -744,7 +786,7 @@ static const char *col_text(sqlite3_stmt *st, int i)
  * stepping a MATCH can only come from the query expression (our SQL is
  * static and the tables exist): that is the user's mistake, EINVAL. */
 static int emit_rows(sqlite3 *db, sqlite3_stmt *st, const struct intake_query *q, int is_match,
-                     intake_hit_fn emit, void *user, struct intake_error *err)
+                     uint64_t total, intake_hit_fn emit, void *user, struct intake_error *err)
 {
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -760,6 +802,8 @@ static int emit_rows(sqlite3 *db, sqlite3_stmt *st, const struct intake_query *q
         hit.snippet = col_text(st, 7);
         hit.score = sqlite3_column_double(st, 8);
         hit.text = (q->flags & INTAKE_QUERY_WITH_TEXT) ? col_text(st, 9) : NULL;
+        hit.entity_counts = col_text(st, 10);
+        hit.total = total;
         if (emit(user, &hit))
             return INTAKE_OK;
     }
@@ -799,7 +843,7 @@ static int run_search(const struct index_sqlite_instance *in, sqlite3 *db,
         if (rc != SQLITE_OK)
             return sql_error(db, rc, err, "prepare fetch");
         sqlite3_bind_text(st, 1, id, DOC_ID_LEN, SQLITE_TRANSIENT);
-        rc = emit_rows(db, st, q, 0, emit, user, err);
+        rc = emit_rows(db, st, q, 0, 0, emit, user, err);
         sqlite3_finalize(st);
         return rc;
     }
@@ -808,34 +852,101 @@ static int run_search(const struct index_sqlite_instance *in, sqlite3 *db,
     if (qlen > MAX_QUERY_BYTES)
         return INTAKE_ERR(err, INTAKE_EINVAL, "malformed query: longer than %d bytes",
                           MAX_QUERY_BYTES);
+    /* The filters come out first; the rest is the word query. */
+    char *rest = in->host->alloc(qlen + 1);
+    if (!rest)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    struct iq_filters flt;
+    char why[512];
+    if (iq_parse(q->text ? q->text : "", rest, qlen + 1, &flt, why, sizeof why)) {
+        in->host->free(rest);
+        INTAKE_ERR(err, INTAKE_EINVAL, "%s", why);
+        if (err)
+            one_line(err->msg);
+        return INTAKE_EINVAL;
+    }
+    int v12 = (q->flags & INTAKE_QUERY_V1_2) != 0;
+    int sort = flt.sort >= 0 ? flt.sort : v12 ? (int)q->sort : (int)INTAKE_SORT_RELEVANCE;
+    int filtered = flt.lang[0] || flt.type[0] || flt.has[0] || flt.source[0] || flt.from >= 0 ||
+                   flt.to >= 0 || flt.sort >= 0;
     /* Worst case is under 6 bytes out per byte in: `-(` becomes ` "-" AND (`. */
     struct qbuf b = {NULL, 0, qlen * 6 + 16, 0};
     b.p = in->host->alloc(b.cap);
-    if (!b.p)
+    if (!b.p) {
+        in->host->free(rest);
         return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    }
     b.p[0] = '\0';
-    build_fts_query(q->text ? q->text : "", &b);
+    build_fts_query(rest, &b);
+    in->host->free(rest);
     if (b.overflow) {
         in->host->free(b.p);
         return INTAKE_ERR(err, INTAKE_EINTERNAL, "query translation overflowed its buffer");
     }
-    if (b.len == 0) {
+    int list = b.len == 0;
+    if (list && !filtered && !(q->flags & INTAKE_QUERY_ALL)) {
         in->host->free(b.p);
         return INTAKE_ERR(err, INTAKE_EINVAL, "malformed query: no words to search for");
     }
-    rc = sqlite3_prepare_v2(db, search_sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        in->host->free(b.p);
-        return sql_error(db, rc, err, "prepare search");
+
+    /* facets (ABI 1.2), over the whole match set, before the hits */
+    uint64_t total = 0;
+    for (int pass = v12 && q->facet ? 0 : 1; pass < 2; pass++) {
+        rc = sqlite3_prepare_v2(db,
+                                pass == 0 ? (list ? facet_list_sql : facet_match_sql)
+                                          : (list ? list_sql : search_sql),
+                                -1, &st, NULL);
+        if (rc != SQLITE_OK) {
+            in->host->free(b.p);
+            return sql_error(db, rc, err, "prepare search");
+        }
+        if (!list)
+            sqlite3_bind_text(st, 1, b.p, (int)b.len, SQLITE_STATIC);
+        if (q->lang && *q->lang)
+            sqlite3_bind_text(st, 2, q->lang, -1, SQLITE_STATIC);
+        if (flt.lang[0])
+            sqlite3_bind_text(st, 6, flt.lang, -1, SQLITE_STATIC);
+        if (flt.type[0])
+            sqlite3_bind_text(st, 7, flt.type, -1, SQLITE_STATIC);
+        if (flt.has[0])
+            sqlite3_bind_text(st, 8, flt.has, -1, SQLITE_STATIC);
+        if (flt.from >= 0)
+            sqlite3_bind_int64(st, 9, flt.from);
+        if (flt.to >= 0)
+            sqlite3_bind_int64(st, 10, flt.to);
+        if (flt.source[0])
+            sqlite3_bind_text(st, 11, flt.source, -1, SQLITE_STATIC);
+        if (pass == 0) {
+            int stop = 0;
+            while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *facet = col_text(st, 0), *value = col_text(st, 1);
+                sqlite3_int64 n = sqlite3_column_int64(st, 2);
+                if (strcmp(facet, "total") == 0)
+                    total = (uint64_t)n;
+                stop = q->facet(q->facet_user, facet, value ? value : "", (uint64_t)n);
+            }
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+                /* the MATCH is checked here first: the user's mistake or ours */
+                rc = emit_rows(db, st, q, !list, 0, emit, user, err);
+                sqlite3_finalize(st);
+                in->host->free(b.p);
+                return rc;
+            }
+            sqlite3_finalize(st);
+            st = NULL;
+            if (stop) {
+                in->host->free(b.p);
+                return INTAKE_OK;
+            }
+            continue;
+        }
+        sqlite3_bind_int64(st, 3, q->limit ? (sqlite3_int64)q->limit : -1); /* 0: no limit */
+        sqlite3_bind_int64(st, 4, q->offset);
+        sqlite3_bind_int(st, 5, in->snippet_tokens);
+        sqlite3_bind_int(st, 12, sort);
+        rc = emit_rows(db, st, q, !list, total, emit, user, err);
+        sqlite3_finalize(st);
     }
-    sqlite3_bind_text(st, 1, b.p, (int)b.len, SQLITE_STATIC);
-    if (q->lang && *q->lang)
-        sqlite3_bind_text(st, 2, q->lang, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, q->limit ? (sqlite3_int64)q->limit : -1); /* 0: no limit */
-    sqlite3_bind_int64(st, 4, q->offset);
-    sqlite3_bind_int(st, 5, in->snippet_tokens);
-    rc = emit_rows(db, st, q, 1, emit, user, err);
-    sqlite3_finalize(st);
     in->host->free(b.p);
     return rc;
 }

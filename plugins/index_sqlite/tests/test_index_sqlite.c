@@ -474,6 +474,170 @@ static void test_search(struct fixture *f, char ids[][65])
     hits_clear(&r);
 }
 
+struct facets {
+    int n;
+    long long total, lang_en, entity_person, entities_person, year;
+};
+
+static int collect_facet(void *user, const char *facet, const char *value, uint64_t count)
+{
+    struct facets *fc = user;
+    fc->n++;
+    if (strcmp(facet, "total") == 0)
+        fc->total = (long long)count;
+    else if (strcmp(facet, "lang") == 0 && strcmp(value, "en") == 0)
+        fc->lang_en = (long long)count;
+    else if (strcmp(facet, "entity") == 0 && strcmp(value, "PERSON") == 0)
+        fc->entity_person = (long long)count;
+    else if (strcmp(facet, "entities") == 0 && strcmp(value, "PERSON") == 0)
+        fc->entities_person = (long long)count;
+    else if (strcmp(facet, "year") == 0)
+        fc->year += (long long)count;
+    return 0;
+}
+
+static int search2(struct fixture *f, const char *text, uint32_t sort, uint32_t flags,
+                   struct facets *fc, struct hits *r, struct intake_error *err)
+{
+    struct intake_query q = {
+        text, NULL, NULL, 10, 0, INTAKE_QUERY_V1_2 | flags, 0, sort, 0, fc ? collect_facet : NULL,
+        fc};
+    hits_clear(r);
+    if (fc)
+        memset(fc, 0, sizeof *fc);
+    intake_error_clear(err);
+    return f->p->desc.cb_search(f->inst, &q, collect, r, err);
+}
+
+/* The query language's filters, sorting, facets (ABI 1.2). */
+static void test_query_language(struct fixture *f, char ids[][65])
+{
+    struct intake_error err;
+    struct hits r = {0};
+    struct facets fc;
+    int rc;
+    char y[64];
+    struct tm tm;
+    time_t now = time(NULL);
+    gmtime_r(&now, &tm);
+    static const struct {
+        const char *q;
+        int n;
+    } cases[] = {
+        {"Алматы lang:kk", 1},
+        {"Алматы lang:ru,kk", 2},
+        {"lang:en", 4},
+        {"lang:en phrase", 2},
+        {"has:PERSON", 1},
+        {"has:person Алматы", 1},
+        {"has:PHONE", 0},
+        {"type:plain", 6},
+        {"type:text/plain", 6},
+        {"type:pdf", 0},
+        {"source:[PERSON-1]", 1},
+        {"source:\"kuager\"", 1},
+        {"source:report phrase", 0},
+        {"year:1999", 0},
+        {"year:1999..2999", 6},
+        {"date:2000-01-01..", 6},
+        {"date:..2000-01", 0},
+        {"trafficking sort:date", 3},
+        {"потерпевшей", 1}, /* stem */
+        {"Almaty", 2},      /* cross-script */
+        {"[PERSON-2]", 2},
+        {"PERSON-2", 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rc = search2(f, cases[i].q, 0, 0, NULL, &r, &err);
+        TEST_EQ_INT(rc, 0, "query `%s` runs: %s", cases[i].q, err.msg);
+        TEST_EQ_INT(r.n, cases[i].n, "query `%s`: %d hits", cases[i].q, cases[i].n);
+    }
+    snprintf(y, sizeof y, "year:%04d", tm.tm_year + 1900);
+    rc = search2(f, y, 0, 0, NULL, &r, &err);
+    TEST_OK(rc == 0 && r.n == 6, "%s: everything ingested this year (%d)", y, r.n);
+    rc = search2(f, "lang:kk", 0, 0, NULL, &r, &err);
+    TEST_OK(rc == 0 && r.n == 1 && strcmp(r.id[0], ids[1]) == 0, "filter only: the Kazakh one");
+    TEST_OK(strstr(r.snippet[0], "Жәбірленуші") == r.snippet[0], "... its beginning as snippet");
+
+    rc = search2(f, "trafficking lang:en", INTAKE_SORT_RELEVANCE, 0, NULL, &r, &err);
+    TEST_OK(rc == 0 && r.n == 2 && strcmp(r.id[0], ids[2]) == 0, "relevance: the dense one first");
+
+    rc = search2(f, "", 0, 0, NULL, &r, &err);
+    TEST_EQ_INT(rc, INTAKE_EINVAL, "empty query without INTAKE_QUERY_ALL: EINVAL");
+    rc = search2(f, "", 0, INTAKE_QUERY_ALL, &fc, &r, &err);
+    TEST_OK(rc == 0 && r.n == 6, "INTAKE_QUERY_ALL lists every document (%d)", r.n);
+    TEST_EQ_INT(fc.total, 6, "... facet total");
+    TEST_EQ_INT(fc.lang_en, 4, "... facet lang en");
+    TEST_EQ_INT(fc.entity_person, 1, "... one document with a PERSON");
+    TEST_EQ_INT(fc.entities_person, 2, "... two PERSON entities in all");
+    TEST_EQ_INT(fc.year, 6, "... years add up");
+    rc = search2(f, "Алматы", 0, 0, &fc, &r, &err);
+    TEST_OK(rc == 0 && fc.total == 2 && r.n == 2, "facets of a word query (total %lld)", fc.total);
+
+    static const struct {
+        const char *q, *expect;
+    } bad[] = {
+        {"lang:", "malformed query: lang: needs a value"},
+        {"has:SECRET", "malformed query: has: unknown entity type 'SECRET'"},
+        {"year:20x", "malformed query: year: wants a year"},
+        {"date:2024-13", "malformed query: date: wants"},
+        {"date:2024..2020", "malformed query: date: wants"},
+        {"sort:size", "malformed query: sort: is relevance or date"},
+        {"(a OR lang:ru)", "malformed query: lang: is a filter and goes outside parentheses"},
+        {"lang:ru lang:kk", "malformed query: lang: given twice"},
+        {"source:\"open", "malformed query: source: has an unterminated"},
+        {"lang:r\"u", "malformed query"},
+        {"AND lang:ru", "malformed query: fts5: syntax error"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rc = search2(f, bad[i].q, 0, 0, NULL, &r, &err);
+        TEST_EQ_INT(rc, INTAKE_EINVAL, "`%s` is EINVAL", bad[i].q);
+        TEST_OK(strstr(err.msg, bad[i].expect) == err.msg && !strchr(err.msg, '\n'),
+                "... one line: '%s'", err.msg);
+    }
+    hits_clear(&r);
+}
+
+/* A store written by 0.1 (unicode61) is migrated at the next document. */
+static void test_migration(void)
+{
+    struct fixture f;
+    if (setup(&f, "[index]\ntype = index_sqlite\n")) {
+        TEST_OK(0, "migration fixture");
+        teardown(&f);
+        return;
+    }
+    exec(f.db, "CREATE TABLE documents (doc_id TEXT PRIMARY KEY NOT NULL CHECK (length(doc_id) = "
+               "64), fts_rowid INTEGER NOT NULL UNIQUE, source_name TEXT, mime TEXT, lang TEXT "
+               "NOT NULL, size INTEGER, pages INTEGER, ingested INTEGER NOT NULL, entity_counts "
+               "TEXT NOT NULL);"
+               "CREATE VIRTUAL TABLE documents_fts USING fts5(text, name, tokenize = 'unicode61 "
+               "remove_diacritics 2');"
+               "INSERT INTO documents_fts(rowid, text, name) VALUES (7, 'Свидетельница "
+               "приехала в Ашхабад.', 'old.txt');"
+               "INSERT INTO documents VALUES ('"
+               "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 7, 'old.txt', "
+               "'text/plain', 'ru', 10, 1, 1700000000, '{}');");
+    struct hits r = {0};
+    struct intake_error err;
+    int rc = search(&f, "свидетельницы", NULL, 10, 0, &r, &err);
+    TEST_OK(rc == 0 && r.n == 0, "a version 1 store is searchable, without stems");
+    TEST_EQ_INT(index_text(&f, "new original", "a new document", "en", NULL, NULL, 0, NULL), 0,
+                "indexing into a version 1 store migrates it");
+    rc = search(&f, "свидетельницы", NULL, 10, 0, &r, &err);
+    TEST_OK(rc == 0 && r.n == 1, "... the old row now has stems (%s)", err.msg);
+    rc = search(&f, "Ashgabat", NULL, 10, 0, &r, &err);
+    TEST_OK(rc == 0 && r.n == 1, "... and keys");
+    TEST_EQ_INT(count(f.db, "SELECT value FROM index_meta WHERE key = 'schema_version'"), 2,
+                "... schema_version 2");
+    exec(f.db, "UPDATE index_meta SET value = '9' WHERE key = 'schema_version'");
+    rc = search(&f, "Ashgabat", NULL, 10, 0, &r, &err);
+    TEST_OK(rc == INTAKE_ECONFIG && strstr(err.msg, "newer"), "a newer schema is refused: %s",
+            err.msg);
+    hits_clear(&r);
+    teardown(&f);
+}
+
 static void test_fetch(struct fixture *f, char ids[][65], time_t t0)
 {
     struct intake_error err;
@@ -672,6 +836,7 @@ int main(void)
         return test_done();
     }
     test_options();
+    test_migration();
     test_refusals(&f);
 
     /* The first document of a fresh store is rolled back, schema and all:
@@ -713,6 +878,7 @@ int main(void)
                 6, "size and pages stored");
 
     test_search(&f, ids);
+    test_query_language(&f, ids);
     test_fetch(&f, ids, t0);
     test_reindex_and_rollback(&f, ids);
     test_no_original(&f);
