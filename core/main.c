@@ -23,6 +23,7 @@
 #include "engine_internal.h"
 #include "log.h"
 #include "plugin_loader.h"
+#include "serve.h"
 
 #ifndef INTAKE_DEFAULT_CONFIG
 #define INTAKE_DEFAULT_CONFIG "/usr/local/etc/intake/intake.conf"
@@ -41,6 +42,7 @@ static void usage(FILE *f)
         "  intake search  [--store DIR] [--json] [--limit N] [--offset N] [--lang CODE]\n"
         "                 [--sort relevance|date] [--facets] QUERY\n"
         "  intake show    [--store DIR] DOC_ID\n"
+        "  intake serve   [--store DIR] [--listen 127.0.0.1:8080] [--token FILE]\n"
         "  intake redact  [--config FILE] [--format text|spans|json] FILE\n"
         "  intake plugins [--config FILE] [NAME]\n"
         "  intake watch   [--store DIR] [--config FILE] INBOX...\n"
@@ -639,6 +641,14 @@ int main(int argc, char **argv)
     setenv("OMP_THREAD_LIMIT", "1", 0);
     if (strcmp(cmd, "batch") == 0)
         return cmd_batch(argc, argv);
+    if (strcmp(cmd, "serve") == 0) {
+#ifdef INTAKE_HAVE_SERVE
+        return intake_serve_main(argc, argv, INTAKE_DEFAULT_CONFIG);
+#else
+        fprintf(stderr, "intake: serve is not in this build (libmicrohttpd was not found)\n");
+        return EXIT_USAGE;
+#endif
+    }
     if (strcmp(cmd, "watch") == 0)
         return cmd_watch(argc, argv);
     if (strcmp(cmd, "status") == 0)
