@@ -53,7 +53,43 @@ struct detect_patterns_instance {
 
 struct detect_patterns_worker {
     struct dp_scanner *scanner;
+    struct dp_range *ocr; /* the ranges of the pages OCR wrote, reused */
+    size_t capocr;
 };
+
+/*
+** The byte ranges of the pages OCR wrote (INTAKE_PAGE_OCR_DONE), into
+** w->ocr: there detection also looks through OCR's look-alike letters.
+** \return their number, or (size_t)-1 when out of memory. A host without
+** page flags has no OCR pages.
+*/
+static size_t ocr_ranges(const struct intake_host *h, struct detect_patterns_worker *w,
+                         const struct intake_doc *doc)
+{
+    if (!INTAKE_HOST_HAS(h, doc_page_flags) || !h->doc_page_count || !h->doc_page_range)
+        return 0;
+    uint32_t np = h->doc_page_count(doc);
+    size_t n = 0;
+    for (uint32_t i = 0; i < np; i++) {
+        uint64_t a, b;
+        if (!(h->doc_page_flags(doc, i) & INTAKE_PAGE_OCR_DONE) ||
+            h->doc_page_range(doc, i, &a, &b) != INTAKE_OK || b <= a)
+            continue;
+        if (n == w->capocr) {
+            size_t cap = w->capocr ? 2 * w->capocr : 16;
+            struct dp_range *v = h->alloc(cap * sizeof *v);
+            if (!v)
+                return (size_t)-1;
+            if (n)
+                memcpy(v, w->ocr, n * sizeof *v);
+            h->free(w->ocr);
+            w->ocr = v;
+            w->capocr = cap;
+        }
+        w->ocr[n++] = (struct dp_range){a, b};
+    }
+    return n;
+}
 
 /* Entity type name (any case) to label bit; 0 when not one of ours. */
 static uint32_t type_bit(const char *name)
@@ -129,6 +165,7 @@ static int cb_detect_patterns_worker_init(void *instance, void **worker, struct 
     struct detect_patterns_worker *w = in->host->alloc(sizeof *w);
     if (!w)
         return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    memset(w, 0, sizeof *w);
     int rc = dp_scanner_create(in->engine, &w->scanner, err);
     if (rc != INTAKE_OK) {
         in->host->free(w);
@@ -155,7 +192,10 @@ static int cb_detect_patterns_process(void *instance, void *worker, struct intak
 
     const struct dp_cand *c;
     size_t n;
-    int rc = dp_scan(in->engine, w->scanner, text, len, &c, &n, err);
+    size_t nocr = ocr_ranges(h, w, doc);
+    if (nocr == (size_t)-1)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    int rc = dp_scan(in->engine, w->scanner, text, len, w->ocr, nocr, &c, &n, err);
     if (rc != INTAKE_OK)
         return rc;
     for (size_t i = 0; i < n; i++) {
@@ -185,6 +225,7 @@ static void cb_detect_patterns_worker_exit(void *instance, void *worker)
     if (!in || !w)
         return;
     dp_scanner_destroy(w->scanner);
+    in->host->free(w->ocr);
     in->host->free(w);
 }
 

@@ -57,15 +57,23 @@ DP_INTERNAL int dp_scanner_create(const struct dp_engine *e, struct dp_scanner *
                                   struct intake_error *err);
 DP_INTERNAL void dp_scanner_destroy(struct dp_scanner *s);
 
+/** A byte range [start, end) of the text. */
+struct dp_range {
+    uint64_t start, end;
+};
+
 /**
- * Find the entities in \p text. On success *res points at *n candidates
- * (sorted by start, scored, overlaps resolved), borrowed from the scanner
- * until its next scan. Errors: INTAKE_ENOMEM, INTAKE_EFORMAT (text longer
+ * Find the entities in \p text. \p ocr / \p nocr: the ranges of the text
+ * that OCR wrote (may be NULL / 0): there every token mixing Cyrillic with
+ * ASCII letters, digits or '@' gets the folded second look (elsewhere only
+ * Cyrillic glued to digits or '@' does). On success *res points at *n
+ * candidates (sorted by start, scored, overlaps resolved), borrowed from
+ * the scanner until its next scan. Errors: INTAKE_ENOMEM, INTAKE_EFORMAT (text longer
  * than the 4 GiB Vectorscan can scan in one block), INTAKE_EINTERNAL.
  */
 DP_INTERNAL int dp_scan(const struct dp_engine *e, struct dp_scanner *s, const char *text,
-                        size_t len, const struct dp_cand **res, size_t *n,
-                        struct intake_error *err);
+                        size_t len, const struct dp_range *ocr, size_t nocr,
+                        const struct dp_cand **res, size_t *n, struct intake_error *err);
 
 /** Only the full-text Vectorscan pass, counting matches (benchmarking). */
 DP_INTERNAL int dp_scan_raw(const struct dp_engine *e, struct dp_scanner *s, const char *text,

@@ -95,7 +95,7 @@ int main(int argc, char **argv)
         if (kinds) {
             size_t tl;
             const char *tx = harness_host()->doc_text(d, &tl);
-            if (dp_scan(e, sc, tx, tl, &kc, &nk, &err) != INTAKE_OK)
+            if (dp_scan(e, sc, tx, tl, NULL, 0, &kc, &nk, &err) != INTAKE_OK)
                 nk = 0;
         }
         for (size_t k = 0; k < ns; k++) {
