@@ -261,6 +261,57 @@ static size_t fold(const unsigned char *p, size_t n, unsigned char *out)
     return o;
 }
 
+/* The Cyrillic letter an ASCII one looks like, in a word OCR read partly
+ * with Latin letters ("poдилась", "Teлeфoн"); 0 when none. Upper case
+ * first: 'B' looks like в, 'b' like ь. */
+static uint32_t latin_lookalike(uint32_t c)
+{
+    static const char up[] = "ABCEHKMOPTXY";
+    static const uint16_t upc[] = {0x430, 0x432, 0x441, 0x435, 0x43D, 0x43A,
+                                   0x43C, 0x43E, 0x440, 0x442, 0x445, 0x443};
+    static const char lo[] = "abceikmnopruxy";
+    static const uint16_t loc[] = {0x430, 0x44C, 0x441, 0x435, 0x456, 0x43A, 0x442,
+                                   0x43F, 0x43E, 0x440, 0x433, 0x438, 0x445, 0x443};
+    for (size_t i = 0; up[i]; i++)
+        if ((uint32_t)(unsigned char)up[i] == c)
+            return upc[i];
+    for (size_t i = 0; lo[i]; i++)
+        if ((uint32_t)(unsigned char)lo[i] == c)
+            return loc[i];
+    return 0;
+}
+
+/* A word with both Cyrillic (U+0400-U+052F) and ASCII letters. */
+static int mixed_script(const unsigned char *p, size_t n)
+{
+    int cyr = 0, lat = 0;
+    for (size_t i = 0; i < n; i++) {
+        cyr |= p[i] >= 0xD0 && p[i] <= 0xD4;
+        lat |= ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z');
+    }
+    return cyr && lat;
+}
+
+/* fold() of a mixed-script word with its Latin look-alikes made Cyrillic. */
+static size_t fold_cyr(const unsigned char *p, size_t n, unsigned char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t c, k;
+        i += u8dec(p + i, n - i, &c);
+        if (is_apos(c))
+            continue;
+        if (is_hyph(c))
+            c = '-';
+        if (c < 0x80 && (k = latin_lookalike(c)) != 0)
+            c = k;
+        if (o + 4 > FOLD_MAX)
+            return 0;
+        o += u8enc(to_lower(c), out + o);
+    }
+    return o;
+}
+
 static uint64_t hash64(const unsigned char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ull;
@@ -631,6 +682,11 @@ static int tokenize(struct dc_scanner *sc, const unsigned char *t, size_t n)
             size_t wl = fold(t + i, j - i, fw);
             if (wl)
                 tk->cls = lex_get(lx, fw, wl);
+            if (!tk->cls && mixed_script(t + i, j - i)) { /* OCR: "poдилась" */
+                wl = fold_cyr(t + i, j - i, fw);
+                if (wl)
+                    tk->cls = lex_get(lx, fw, wl);
+            }
             if (!tk->cls && last_hyph && (fl & F_DIG0)) {
                 wl = fold(t + last_hyph, j - last_hyph, fw);
                 if (wl)

@@ -127,6 +127,12 @@ static const struct {
     {INTAKE_LABEL_DATE, "В 2021 году она уехала, в 1990 году родился сын", "1990"},
     {INTAKE_LABEL_DATE, "В 2021 году она уехала в Москву.", ""},
     {INTAKE_LABEL_VEHICLE_PLATE, "дело № 2-117/2021, 450 000 тенге, 123 456 78", ""},
+    /* OCR read birth and place words partly with Latin letters (p, o, y, e, T) */
+    {INTAKE_LABEL_DATE, "Ceйткали Д., 07.11.1993 poдилась в Таразе", "07.11.1993"},
+    {INTAKE_LABEL_DATE, "Асанов Б., 1991-жылы 4-майда тyyлган", "1991-жылы 4-майда"},
+    {INTAKE_LABEL_LOCATION, "Mecтo рождения: г. Кокшетау.", "Кокшетау"},
+    /* ... but a mixed word that is no birth word leaves the date alone */
+    {INTAKE_LABEL_DATE, "Peшение от 07.11.2019 вступило в силу", ""},
 };
 
 int main(void)
