@@ -734,15 +734,24 @@ static void build_fts_query(const char *q, struct qbuf *b)
     " AND (?11 IS NULL OR substr(d.source_name, 1, length(?11)) = ?11)"
 
 /* Ranked by bm25 (smaller is better in SQLite, so negated for the hit), or
- * newest first (?12 = 1); ties broken by id so that pages never overlap. */
+ * newest first (?12 = 1); ties broken by id so that pages never overlap.
+ * The page is chosen first, without snippets: SQLite's sorter would compute
+ * snippet() for every match before LIMIT (measured: 31 ms against 4 ms for
+ * a word in a few thousand documents); then snippets for the page only. */
 static const char search_sql[] =
-    "SELECT d.doc_id, d.source_name, d.mime, d.lang, d.size, d.pages, d.ingested,"
-    " snippet(documents_fts, -1, char(2), char(3), '…', ?5), -bm25(documents_fts),"
-    " documents_fts.text, d.entity_counts"
+    "WITH page AS MATERIALIZED (SELECT documents_fts.rowid AS r, bm25(documents_fts) AS b,"
+    " d.ingested AS t, d.doc_id AS id"
     " FROM documents_fts JOIN documents d ON d.fts_rowid = documents_fts.rowid"
     " WHERE documents_fts MATCH ?1" FILTERS_SQL
     " ORDER BY CASE WHEN ?12 = 1 THEN -d.ingested ELSE bm25(documents_fts) END, d.doc_id"
-    " LIMIT ?3 OFFSET ?4";
+    " LIMIT ?3 OFFSET ?4)"
+    " SELECT d.doc_id, d.source_name, d.mime, d.lang, d.size, d.pages, d.ingested,"
+    " snippet(documents_fts, -1, char(2), char(3), '…', ?5), -page.b,"
+    " documents_fts.text, d.entity_counts"
+    " FROM page JOIN documents_fts ON documents_fts.rowid = page.r"
+    " JOIN documents d ON d.fts_rowid = page.r"
+    " WHERE documents_fts MATCH ?1"
+    " ORDER BY CASE WHEN ?12 = 1 THEN -page.t ELSE page.b END, page.id";
 
 /* No words, only filters: newest first, the beginning of the text as snippet. */
 static const char list_sql[] =

@@ -89,6 +89,9 @@ static int is_word_char(UChar32 c)
 {
     if (c < 0x80)
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if ((c >= 0x400 && c <= 0x52F && c != 0x482) ||
+        (c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7))
+        return 1; /* Cyrillic and Latin letters: the common case, without a lookup */
     if (is_apostrophe(c))
         return 0;
     return u_isalnum(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK) != 0;
@@ -373,9 +376,26 @@ static int32_t fold_word(const struct itok *t, const unsigned char *s, int32_t n
     }
     UErrorCode st = U_ZERO_ERROR;
     UChar tmp[MAXW * 3];
-    int32_t tl = unorm2_normalize(t->nfkc_cf, src, sl, tmp, MAXW * 3, &st);
-    if (U_FAILURE(st))
-        return -1;
+    int32_t tl = 0;
+    /* Fast path: letters of the Latin, Greek and Cyrillic blocks that NFKC
+     * leaves alone need only simple case folding (most words of our
+     * corpora); anything else takes the full NFKC_Casefold. */
+    for (int32_t i = 0; i < sl && tl >= 0; i++) {
+        UChar c = src[i];
+        if (c >= 0x530 || (c >= 0xA0 && c < 0xC0) || (c >= 0x132 && c <= 0x133) ||
+            (c >= 0x13F && c <= 0x140) || c == 0x149 || c == 0x17F || (c >= 0x1C4 && c <= 0x1CC) ||
+            (c >= 0x1F1 && c <= 0x1F3) || (c >= 0x2B0 && c < 0x370) || c == 0x37A || c == 0x37E ||
+            (c >= 0x384 && c <= 0x387) || (c >= 0x3D0 && c <= 0x3D6) ||
+            (c >= 0x3F0 && c <= 0x3F9) || c == 0xDF || c == 0x130)
+            tl = -1;
+        else
+            tmp[tl++] = (UChar)u_foldCase(c, U_FOLD_CASE_DEFAULT);
+    }
+    if (tl < 0) {
+        tl = unorm2_normalize(t->nfkc_cf, src, sl, tmp, MAXW * 3, &st);
+        if (U_FAILURE(st))
+            return -1;
+    }
     /* post-map, and count scripts */
     int32_t dl = 0;
     *ncyr = *nlat = 0;
@@ -511,7 +531,12 @@ static int word(struct run_ctx *r, const char *text, int s, int e)
 
     struct emitted em = {.n = 0};
     int rc = emit_once(&em, r->emit, r->ctx, 0, surf, sl, s, e);
-    if (rc != SQLITE_OK || (r->flags & FTS5_TOKENIZE_AUX) || !letters)
+    /* Words of under four characters (и, на, the, of: a third of all
+     * tokens) get neither stem nor key: a cross-script or inflected search
+     * for them would find everything anyway, and they would cost a third
+     * more index. */
+    int32_t chars = ascii ? (int32_t)sl : u_countChar32(fold, fl);
+    if (rc != SQLITE_OK || (r->flags & FTS5_TOKENIZE_AUX) || !letters || chars < 4)
         return rc;
     int query = (r->flags & FTS5_TOKENIZE_QUERY) != 0;
     int prefix = (r->flags & FTS5_TOKENIZE_PREFIX) != 0;

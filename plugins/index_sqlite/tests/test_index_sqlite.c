@@ -82,7 +82,7 @@ static void hits_clear(struct hits *r)
 static int search(struct fixture *f, const char *text, const char *lang, uint32_t limit,
                   uint32_t offset, struct hits *r, struct intake_error *err)
 {
-    struct intake_query q = {text, lang, NULL, limit, offset, 0, 0};
+    struct intake_query q = {.text = text, .lang = lang, .limit = limit, .offset = offset};
     hits_clear(r);
     intake_error_clear(err);
     return f->p->desc.cb_search(f->inst, &q, collect, r, err);
@@ -91,7 +91,7 @@ static int search(struct fixture *f, const char *text, const char *lang, uint32_
 static int fetch(struct fixture *f, const char *id, uint32_t flags, struct hits *r,
                  struct intake_error *err)
 {
-    struct intake_query q = {NULL, NULL, id, 10, 0, flags, 0};
+    struct intake_query q = {.doc_id = id, .limit = 10, .flags = flags};
     hits_clear(r);
     intake_error_clear(err);
     return f->p->desc.cb_search(f->inst, &q, collect, r, err);
@@ -365,7 +365,7 @@ static void test_search(struct fixture *f, char ids[][65])
     TEST_OK(rc == 0 && r.n == 2, "limit 0 means no limit");
     hits_clear(&r);
     r.stop_after = 1;
-    struct intake_query q = {"trafficking", NULL, NULL, 10, 0, 0, 0};
+    struct intake_query q = {.text = "trafficking", .limit = 10};
     rc = f->p->desc.cb_search(f->inst, &q, collect, &r, &err);
     TEST_OK(rc == 0 && r.calls == 1, "emit returning non-zero stops the search");
 
