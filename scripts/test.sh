@@ -38,7 +38,11 @@ run_suite() { # $1: build dir, rest: meson setup options
 }
 
 echo "== style: clang-format --dry-run --Werror (.clang-format)"
-if git ls-files '*.c' '*.h' | grep -v '^tests/fixtures/' | xargs clang-format --dry-run --Werror 2>&1 | head -20 | grep .; then
+# The output decides, not the pipeline's status (with pipefail a failing
+# clang-format made the old `if ... | grep .` report "style ok").
+style=$(git ls-files '*.c' '*.h' | grep -v '^tests/fixtures/' | xargs clang-format --dry-run --Werror 2>&1 | head -20)
+if [ -n "$style" ]; then
+  echo "$style"
   echo "style check failed: run clang-format -i on the files above"; failed=$((failed + 1))
 else
   echo "style ok"; passed=$((passed + 1))

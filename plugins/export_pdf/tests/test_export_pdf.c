@@ -165,8 +165,8 @@ static int boxes_black(struct intake_doc *doc, const char *pdf, double dpi, int 
             for (int y = y0 > 0 ? y0 : 0; y < y1 && y < H; y++)
                 for (int x = x0 > 0 ? x0 : 0; x < x1 && x < W; x++) {
                     uint32_t v = ((const uint32_t *)(const void *)(px + (size_t)y * stride))[x];
-                    if (((v >> 16) & 0xff) > dark || ((v >> 8) & 0xff) > dark ||
-                        (v & 0xff) > dark) {
+                    if ((int)((v >> 16) & 0xff) > dark || (int)((v >> 8) & 0xff) > dark ||
+                        (int)(v & 0xff) > dark) {
                         if (ok)
                             TEST_NOTE("page %u box %zu pixel (%d,%d) = %06x", i + 1, j, x, y,
                                       v & 0xffffff);

@@ -114,7 +114,7 @@ static int fx_make_pdf(const char *path, const struct fx_page *pages, int npages
 
 /** \p n characters of ASCII letters in words of \p word letters separated by
  *  spaces (0: one word). */
-static char *fx_letters(int n, int word)
+static inline char *fx_letters(int n, int word)
 {
     char *s = malloc((size_t)n * 2 + 2), *p = s;
     for (int i = 0; i < n; i++) {
@@ -179,8 +179,8 @@ static void fx_hex(FILE *f, const unsigned char *b, size_t n)
  * parentheses) in Helvetica, encrypted with user password \p user.
  * 0 on success.
  */
-static int fx_make_encrypted_pdf(const char *path, const char *user, const char *owner,
-                                 const char *text)
+static inline int fx_make_encrypted_pdf(const char *path, const char *user, const char *owner,
+                                        const char *text)
 {
     unsigned char upad[32], opad[32], okey[16], O[32], U[32], key[16], id[16];
     const int32_t P = -44;
