@@ -21,20 +21,32 @@ INTAKE_PACKAGES=(
   tesseract-ocr-script-cyrl
   # extract_pdf, export_pdf: PDF reading and rendering, PDF writing
   libpoppler-glib-dev libcairo2-dev
-  # langid: fingerprints; index: stemmers
-  libexttextcat-dev libstemmer-dev
+  # langid: fingerprints (its benchmark peer); index: stemmers; intake serve: HTTP
+  libexttextcat-dev libstemmer-dev libmicrohttpd-dev
   # tests and benchmarks: runners, peers, the style check, fixture rendering
   python3 ripgrep clang-format poppler-utils libpango1.0-dev fonts-dejavu-core
+  # browser tests of intake serve: Debian's Chromium driven by playwright-core (npm)
+  chromium
 )
 
 missing=()
 for p in "${INTAKE_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# node and npm: Debian's packages unless some other node (nodesource, nvm)
+# already provides the commands; mixing the two makes apt refuse.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   echo "intake: installing ${missing[*]}" >&2
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# playwright-core for the browser tests, pinned by tests/browser/package-lock.json.
+if [ -f tests/browser/package-lock.json ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund >/dev/null) ||
+    echo "intake: npm ci in tests/browser failed: the browser tests will be skipped" >&2
 fi

@@ -59,6 +59,11 @@ if [ -d build-ci ]; then
   BENCH_MB=${BENCH_MB:-8} RUNS=1 tests/bench/bench_patterns.sh build-ci || echo "pattern benchmark failed (not counted)"
   BENCH_DOCS=${BENCH_DOCS:-600} RUNS=1 tests/bench/bench_batch.sh build-ci || echo "batch benchmark failed (not counted)"
   BENCH_DOCS=${BENCH_DOCS:-600} tests/bench/bench_detect.sh build-ci || echo "detect benchmark failed (not counted)"
+  SHORT=1 tests/bench/bench_langid.sh build-ci || echo "langid benchmark failed (not counted)"
+  BENCH_SHORT=1 tests/bench/bench_pdf.sh build-ci || echo "pdf benchmark failed (not counted)"
+  BENCH_PAGES=1 tests/bench/bench_ocr.sh build-ci || echo "ocr benchmark failed (not counted)"
+  BENCH_SHORT=1 tests/bench/bench_watch.sh build-ci || echo "watch benchmark failed (not counted)"
+  SHORT=1 tests/bench/bench_search.sh build-ci || echo "search benchmark failed (not counted)"
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

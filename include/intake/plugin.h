@@ -80,7 +80,7 @@ struct intake_query {
     uint32_t reserved;
 
     /* ---- ABI 1.2: read only when flags has INTAKE_QUERY_V1_2 ---- */
-    uint32_t sort;         /* INTAKE_SORT_*; a `sort:` in the text wins over RELEVANCE */
+    uint32_t sort; /* INTAKE_SORT_*; a `sort:` in the text wins over RELEVANCE */
     uint32_t reserved2;
     intake_facet_fn facet; /* facet counts of the whole match set, or NULL */
     void *facet_user;      /* passed to facet */
