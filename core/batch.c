@@ -136,6 +136,11 @@ struct run {
     /* Long-running mode (watch): events always JSON, no file names on
      * stderr, finished task slots recycled, each fate reported. */
     int daemon;
+    /* The store's file system is full: no new work until it has room (the
+     * documents stay queued, no attempt is counted). batch stops; watch
+     * tries again after FULL_RETRY_MS. */
+    int store_full;
+    int64_t full_since;
     intake_sup_final_fn on_final;
     void *user;
     long *freel; /* recycled task slots */
@@ -572,8 +577,29 @@ static void requeue_front(struct run *R, long ti)
 
 /* A failed attempt: quarantine at once for a document the plugins refused
  * (it will fail the same way again), else count and retry. */
+#define FULL_RETRY_MS 30000
+
+/* A document that could not be stored because the store is full goes back
+ * to the queue untouched: a full disk is not the document's fault. */
+static void store_is_full(struct run *R, long ti)
+{
+    requeue_front(R, ti);
+    if (!R->store_full)
+        intake_log(INTAKE_LOG_ERROR,
+                   "the store's file system is full: documents stay queued, none is "
+                   "quarantined; %s",
+                   R->daemon ? "trying again every 30 s"
+                             : "free space and run the same command again");
+    R->store_full = 1;
+    R->full_since = now_ms();
+}
+
 static void failed(struct run *R, long ti, int code, const char *reason)
 {
+    if (code == INTAKE_ENOSPC) {
+        store_is_full(R, ti);
+        return;
+    }
     struct task *t = &R->tasks[ti];
     if (code == INTAKE_EFORMAT || code == INTAKE_ETIMEOUT || code == INTAKE_EINVAL) {
         quarantine(R, ti, reason);
@@ -837,6 +863,9 @@ static void flush(struct run *R, int force)
     if (grc == 0) {
         for (size_t i = 0; i < R->npend; i++)
             committed(R, &R->pend[i]);
+    } else if (grc == INTAKE_ENOSPC) {
+        for (size_t i = 0; i < R->npend; i++)
+            store_is_full(R, R->pend[i].ti);
     } else {
         /* One bad document must not sink the others: commit one by one. */
         for (size_t i = 0; i < R->npend; i++) {
@@ -845,8 +874,8 @@ static void flush(struct run *R, int force)
             if (rc == 0)
                 committed(R, &R->pend[i]);
             else
-                failed(R, R->pend[i].ti, rc == INTAKE_ERETRY ? INTAKE_ERETRY : INTAKE_EINTERNAL,
-                       err.msg);
+                failed(R, R->pend[i].ti,
+                       rc == INTAKE_ERETRY || rc == INTAKE_ENOSPC ? rc : INTAKE_EINTERNAL, err.msg);
         }
     }
     for (size_t i = 0; i < R->npend; i++)
@@ -1213,6 +1242,12 @@ static int run_step(struct run *R, int timeout_ms, struct pollfd *extra, int nex
     if (!pf)
         return -1;
     int busy = 0, rc = 0;
+    if (R->store_full) {
+        if (R->daemon && now_ms() - R->full_since >= FULL_RETRY_MS)
+            R->store_full = 0; /* try again: one document tells whether there is room */
+        else
+            go = 0;
+    }
     for (int i = 0; i < R->nworkers; i++) {
         struct worker *w = &R->w[i];
         if (go && w->fd < 0 && R->qhead < R->qtail && spawn(R, w, &err)) {
@@ -1504,7 +1539,14 @@ int intake_batch_run(const struct intake_batch_opts *o)
             break; /* drained */
     }
     flush(R, 1); /* finished work is committed, even when stopping */
-    if (stop_requested) {
+    if (R->store_full) {
+        clear_line(R);
+        fprintf(stderr,
+                "intake: stopped: the store's file system is full; %zu documents stay "
+                "queued: free space and run the same command again\n",
+                (size_t)(R->qtail - R->qhead));
+        exit_code = 2;
+    } else if (stop_requested) {
         clear_line(R);
         fprintf(stderr, "intake: stopped; documents not finished stay queued for the next run\n");
         exit_code = 2;

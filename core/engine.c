@@ -345,7 +345,7 @@ static int run_instance(struct intake_instance *in, struct intake_doc *doc,
     intake_doc_set_source(doc, 0);
     if (rc == INTAKE_OK)
         return INTAKE_OK;
-    if (rc > 0 || rc < INTAKE_EINTERNAL)
+    if (rc > 0 || rc < INTAKE_ENOSPC)
         rc = INTAKE_EINTERNAL;
     return INTAKE_ERR(err, rc, "%s", ierr.msg[0] ? ierr.msg : intake_strerror(rc));
 }

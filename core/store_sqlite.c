@@ -56,7 +56,9 @@ static void done_with(struct intake_store *s, sqlite3_stmt *st)
 static int db_err(struct intake_store *s, struct intake_error *err, const char *what)
 {
     int code = sqlite3_errcode(s->db);
-    int st = (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? INTAKE_ERETRY : INTAKE_EIO;
+    int st = (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? INTAKE_ERETRY
+             : code == SQLITE_FULL                          ? INTAKE_ENOSPC
+                                                            : INTAKE_EIO;
     return INTAKE_ERR(err, st, "store: %s: %s", what, sqlite3_errmsg(s->db));
 }
 

@@ -21,14 +21,16 @@ extern "C" {
 enum intake_status {
     INTAKE_OK = 0,
     INTAKE_ENOMEM = -1,
-    INTAKE_EINVAL = -2,   /* misuse of an API */
-    INTAKE_EIO = -3,      /* reading or writing a file failed */
-    INTAKE_EFORMAT = -4,  /* unsupported or corrupt input document: quarantine */
-    INTAKE_ECONFIG = -5,  /* bad configuration: refuse to start */
-    INTAKE_EABI = -6,     /* plugin/host ABI mismatch: refuse to start */
-    INTAKE_ETIMEOUT = -7, /* a deadline passed: quarantine */
-    INTAKE_ERETRY = -8,   /* transient, e.g. SQLITE_BUSY: retry */
-    INTAKE_EINTERNAL = -9 /* bug or broken library */
+    INTAKE_EINVAL = -2,    /* misuse of an API */
+    INTAKE_EIO = -3,       /* reading or writing a file failed */
+    INTAKE_EFORMAT = -4,   /* unsupported or corrupt input document: quarantine */
+    INTAKE_ECONFIG = -5,   /* bad configuration: refuse to start */
+    INTAKE_EABI = -6,      /* plugin/host ABI mismatch: refuse to start */
+    INTAKE_ETIMEOUT = -7,  /* a deadline passed: quarantine */
+    INTAKE_ERETRY = -8,    /* transient, e.g. SQLITE_BUSY: retry */
+    INTAKE_EINTERNAL = -9, /* bug or broken library */
+    INTAKE_ENOSPC = -10    /* the store's file system is full: not the document's fault;
+                              the document stays queued (ABI 1.2) */
 };
 
 /** Per-call error details. Thread-safe because each call has its own. */
@@ -59,6 +61,7 @@ static inline const char *intake_strerror(int code)
     case INTAKE_ETIMEOUT: return "deadline exceeded";
     case INTAKE_ERETRY: return "temporary failure";
     case INTAKE_EINTERNAL: return "internal error";
+    case INTAKE_ENOSPC: return "no space left in the store";
     default: return "unknown error";
     }
 }

@@ -680,8 +680,8 @@ static int cb_export_pdf_process(void *instance, void *worker, struct intake_doc
         unlinkat(dfd, tmp, 0); /* only an earlier process with our pid left it */
         of.fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
         if (of.fd < 0)
-            rc = INTAKE_ERR(err, INTAKE_EIO, "cannot create a temp file for %s: %s", name,
-                            strerror(errno));
+            rc = INTAKE_ERR(err, errno == ENOSPC || errno == EDQUOT ? INTAKE_ENOSPC : INTAKE_EIO,
+                            "cannot create a temp file for %s: %s", name, strerror(errno));
     }
     if (rc == INTAKE_OK) {
         cairo_surface_t *pdf = cairo_pdf_surface_create_for_stream(write_cb, &of, 595, 842);
@@ -695,7 +695,8 @@ static int cb_export_pdf_process(void *instance, void *worker, struct intake_doc
         cairo_status_t st = cairo_surface_status(pdf);
         cairo_surface_destroy(pdf);
         if (rc == INTAKE_OK && (of.err || st))
-            rc = INTAKE_ERR(err, INTAKE_EIO, "cannot write %s: %s", name,
+            rc = INTAKE_ERR(err, of.err == ENOSPC || of.err == EDQUOT ? INTAKE_ENOSPC : INTAKE_EIO,
+                            "cannot write %s: %s", name,
                             of.err ? strerror(of.err) : cairo_status_to_string(st));
         if (rc == INTAKE_OK && fsync(of.fd) != 0)
             rc = INTAKE_ERR(err, INTAKE_EIO, "cannot fsync %s: %s", name, strerror(errno));

@@ -225,8 +225,8 @@ static int write_atomic(int dfd, const char *name, const char *data, size_t len,
     if (fd < 0 && errno == EEXIST && unlinkat(dfd, tmp, 0) == 0)
         fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0)
-        return INTAKE_ERR(err, INTAKE_EIO, "cannot create a temp file for %s: %s", name,
-                          strerror(errno));
+        return INTAKE_ERR(err, errno == ENOSPC || errno == EDQUOT ? INTAKE_ENOSPC : INTAKE_EIO,
+                          "cannot create a temp file for %s: %s", name, strerror(errno));
     const char *step = NULL;
     int e = 0; /* errno of the first failing step */
     if (write_all(fd, data, len) != 0)
@@ -239,7 +239,9 @@ static int write_atomic(int dfd, const char *name, const char *data, size_t len,
         e = errno, step = "rename";
     if (step) {
         unlinkat(dfd, tmp, 0);
-        return INTAKE_ERR(err, INTAKE_EIO, "cannot %s %s: %s", step, name, strerror(e));
+        /* a full disk is the store's state, not this document's fault */
+        return INTAKE_ERR(err, e == ENOSPC || e == EDQUOT ? INTAKE_ENOSPC : INTAKE_EIO,
+                          "cannot %s %s: %s", step, name, strerror(e));
     }
     if (fsync(dfd) != 0)
         return INTAKE_ERR(err, INTAKE_EIO, "cannot fsync the folder of %s: %s", name,

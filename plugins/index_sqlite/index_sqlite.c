@@ -137,8 +137,8 @@ static int sql_error(sqlite3 *db, int rc, struct intake_error *err, const char *
     case SQLITE_TOOBIG: /* a text over SQLite's 1 GB limit: this document can't be indexed */
         code = INTAKE_EFORMAT;
         break;
+    case SQLITE_FULL: code = INTAKE_ENOSPC; break; /* the store's disk: not this document */
     case SQLITE_IOERR:
-    case SQLITE_FULL:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_CORRUPT:
