@@ -173,7 +173,13 @@ int main(void)
     TEST_OK(strncmp(ra.text, "[PERSON-", 8) == 0 && strlen(ra.text) > 30, "tagged: %s", ra.text);
     TEST_EQ_STR(ra.text, rb.text, "same case, same pseudonyms in another document");
     TEST_OK(strcmp(ra.text, rc2.text) != 0, "another case, other pseudonyms");
-    TEST_OK(strncmp(ra.text, ra.text + 41, 17) == 0 && strncmp(ra.text, ra.text + 22, 17) != 0,
+    char tg1[18] = "", tg2[18] = "", tg3[18] = "";
+    if (strlen(ra.text) >= 58) {
+        memcpy(tg1, ra.text, 17);
+        memcpy(tg2, ra.text + 22, 17);
+        memcpy(tg3, ra.text + 41, 17);
+    }
+    TEST_OK(tg1[0] && strcmp(tg1, tg3) == 0 && strcmp(tg1, tg2) != 0,
             "one person, one tag; two persons, two tags: %s", ra.text);
     intake_redaction_clear(&ra);
     intake_redaction_clear(&rc2);
