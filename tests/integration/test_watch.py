@@ -358,13 +358,13 @@ def test_unsafe(tmp):
 
 
 def test_reliability(tmp):
-    """N files in random ways, one kill -9 and a restart: count them."""
+    """N files in random ways, kill -9 at three moments and restarts: count them."""
     inbox, store = os.path.join(tmp, "inbox"), os.path.join(tmp, "store")
     staging = os.path.join(tmp, "staging")
     os.makedirs(inbox)
     os.makedirs(staging)
     cfg = conf(os.path.join(tmp, "w.conf"), "originals = move", "jobs = 2")
-    n = 200 if SHORT else 600
+    n = 300 if SHORT else 1000
     rnd = random.Random(11)
     contents, plan = [], []
     for i in range(n):
@@ -397,18 +397,20 @@ def test_reliability(tmp):
 
     d = Daemon(tmp, cfg, store, [inbox], "r1")
     threads = []
-    killed_at = n // 2
+    # three kills at random moments, each followed by a restart while files keep coming
+    kills = sorted(rnd.sample(range(n // 10, n - n // 10, 40), 3))
+    restarts = {k + rnd.randrange(5, 30): j for j, k in enumerate(kills)}
     for i, item in enumerate(plan):
         t = threading.Thread(target=drop, args=(item,))
         t.start()
         threads.append(t)
         if len(threads) >= 8:
             threads.pop(0).join()
-        if i == killed_at:
+        if i in kills:
             d.stop(signal.SIGKILL)
             ok(True, "kill -9 of the daemon after %d files dropped" % i)
-        if i == killed_at + 20:
-            d = Daemon(tmp, cfg, store, [inbox], "r2")
+        if i in restarts:
+            d = Daemon(tmp, cfg, store, [inbox], "r%d" % (restarts[i] + 2))
         time.sleep(rnd.uniform(0, 0.01))
     for t in threads:
         t.join()
