@@ -577,8 +577,6 @@ static void requeue_front(struct run *R, long ti)
 
 /* A failed attempt: quarantine at once for a document the plugins refused
  * (it will fail the same way again), else count and retry. */
-#define FULL_RETRY_MS 30000
-
 /* A document that could not be stored because the store is full goes back
  * to the queue untouched: a full disk is not the document's fault. */
 static void store_is_full(struct run *R, long ti)
@@ -588,7 +586,7 @@ static void store_is_full(struct run *R, long ti)
         intake_log(INTAKE_LOG_ERROR,
                    "the store's file system is full: documents stay queued, none is "
                    "quarantined; %s",
-                   R->daemon ? "trying again every 30 s"
+                   R->daemon ? "trying again after [pipeline] full_retry"
                              : "free space and run the same command again");
     R->store_full = 1;
     R->full_since = now_ms();
@@ -1243,7 +1241,7 @@ static int run_step(struct run *R, int timeout_ms, struct pollfd *extra, int nex
         return -1;
     int busy = 0, rc = 0;
     if (R->store_full) {
-        if (R->daemon && now_ms() - R->full_since >= FULL_RETRY_MS)
+        if (R->daemon && now_ms() - R->full_since >= R->set.full_retry_ms)
             R->store_full = 0; /* try again: one document tells whether there is room */
         else
             go = 0;

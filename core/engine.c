@@ -30,6 +30,7 @@ struct pipeline_cfg {
     int64_t timeout_ms;
     int64_t memory_limit;
     int64_t attempts;
+    int64_t full_retry_ms;
 };
 
 static const struct intake_option pipeline_options[] = {
@@ -45,6 +46,8 @@ static const struct intake_option pipeline_options[] = {
      "per-worker memory limit; a worker over it is killed (0 = none)", 0, 0},
     {INTAKE_OPT_INT, "attempts", "2", 0, offsetof(struct pipeline_cfg, attempts),
      "failed attempts (crash, timeout, memory) before a document is quarantined", 1, 100},
+    {INTAKE_OPT_DURATION, "full_retry", "30s", 0, offsetof(struct pipeline_cfg, full_retry_ms),
+     "watch: how long to wait before trying again when the store's disk is full", 100, 86400000},
     {0},
 };
 
@@ -146,6 +149,7 @@ int intake_engine_create_with(const char *config_path, const char *config_text,
         e->settings.timeout_ms = pc.timeout_ms;
         e->settings.memory_limit = pc.memory_limit;
         e->settings.attempts = pc.attempts;
+        e->settings.full_retry_ms = pc.full_retry_ms;
         const char *env = getenv("INTAKE_PLUGIN_PATH");
         e->plugin_path = strdup(env && *env ? env : pc.plugin_dir);
         if (!e->plugin_path && rc == 0)

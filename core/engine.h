@@ -79,10 +79,11 @@ int intake_engine_search(struct intake_engine *e, const struct intake_query *q, 
 
 /** [pipeline] settings the batch engine uses. */
 struct intake_run_settings {
-    int64_t jobs;         /* worker processes; 0 = one per core */
-    int64_t timeout_ms;   /* per document */
-    int64_t memory_limit; /* bytes per worker; 0 = none */
-    int64_t attempts;     /* failed attempts before quarantine */
+    int64_t jobs;          /* worker processes; 0 = one per core */
+    int64_t timeout_ms;    /* per document */
+    int64_t memory_limit;  /* bytes per worker; 0 = none */
+    int64_t attempts;      /* failed attempts before quarantine */
+    int64_t full_retry_ms; /* watch: wait this long after the store's disk was full */
 };
 void intake_engine_settings(const struct intake_engine *e, struct intake_run_settings *out);
 

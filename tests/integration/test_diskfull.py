@@ -42,7 +42,9 @@ def jobs(store):
     try:
         states = dict(db.execute("SELECT state, count(*) FROM jobs GROUP BY state").fetchall())
         check = db.execute("PRAGMA quick_check").fetchone()[0]
-        docs = db.execute("SELECT count(*), count(DISTINCT doc_id) FROM documents").fetchone()
+        has = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0]
+        docs = (db.execute("SELECT count(*), count(DISTINCT doc_id) FROM documents").fetchone()
+                if has else (0, 0))
     finally:
         db.close()
     return states, check, docs
@@ -91,9 +93,55 @@ def main():
         names = [n for n in os.listdir(os.path.join(store, "redacted")) if n.endswith(".txt")]
         ok(len(names) == 80 and not [n for n in os.listdir(os.path.join(store, "redacted")) if n.endswith(".tmp")],
            "80 exports, no temp files left (%d)" % len(names))
+        watch_full(tmp, fs, conf)
     finally:
         subprocess.run(["umount", fs], capture_output=True)
     return done()
+
+
+def watch_full(tmp, fs, conf):
+    """intake watch on a full store: files stay queued (none quarantined),
+    the daemon keeps running and finishes them once there is room."""
+    import time
+    wconf = os.path.join(tmp, "watch.conf")
+    open(wconf, "w").write(CONF.replace("[pipeline]\n", "[pipeline]\nfull_retry = 1s\n") +
+                           "[watch]\nsettle = 200ms\n")
+    store = os.path.join(fs, "wstore")
+    inbox = os.path.join(tmp, "winbox")
+    os.makedirs(inbox)
+    e = dict(os.environ, INTAKE_PLUGIN_PATH=PLUGIN_PATH)
+    log = open(os.path.join(tmp, "watch.log"), "wb")
+    d = subprocess.Popen([INTAKE, "watch", "--config", wconf, "--store", store, inbox], stdout=log,
+                         stderr=log, env=e)
+    try:
+        time.sleep(1.5)
+        st = os.statvfs(fs)
+        filler = os.path.join(fs, "filler2")
+        with open(filler, "wb") as f:
+            f.write(b"\0" * max(0, st.f_bavail * st.f_frsize - 16 * 1024))
+        for i in range(30):
+            body = ("Показания свидетеля № %d по делу о трудовой эксплуатации на стройке. " % (5000 + i)) * 15
+            open(os.path.join(inbox, "w%02d.txt" % i), "w", encoding="utf-8").write(body)
+        time.sleep(6)
+        text = open(os.path.join(tmp, "watch.log"), "rb").read().decode("utf-8", "replace")
+        states, check, _ = jobs(store)
+        ok(d.poll() is None and "file system is full" in text and states.get("quarantined", 0) == 0,
+           "watch on a full store: keeps running, says why, quarantines nothing (%s)" % states, text[-400:])
+        os.unlink(filler)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            states, check, docs = jobs(store)
+            if states.get("done", 0) == 30:
+                break
+            time.sleep(0.5)
+        ok(states == {"done": 30} and docs == (30, 30) and check == "ok",
+           "once there is room again every file is done exactly once (%s)" % states)
+    finally:
+        d.terminate()
+        try:
+            d.wait(20)
+        except subprocess.TimeoutExpired:
+            d.kill()
 
 
 if __name__ == "__main__":
