@@ -114,7 +114,11 @@ def watch_full(tmp, fs, conf):
     d = subprocess.Popen([INTAKE, "watch", "--config", wconf, "--store", store, inbox], stdout=log,
                          stderr=log, env=e)
     try:
-        time.sleep(1.5)
+        for _ in range(200):  # the daemon has made its store (slow under sanitizers)
+            if os.path.exists(os.path.join(store, "intake.db")) and b"watching" in open(
+                    os.path.join(tmp, "watch.log"), "rb").read():
+                break
+            time.sleep(0.1)
         st = os.statvfs(fs)
         filler = os.path.join(fs, "filler2")
         with open(filler, "wb") as f:
