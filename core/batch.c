@@ -104,6 +104,7 @@ struct worker {
     long inflight[DEPTH]; /* task indices in the order sent; [0] is being processed */
     int nin;
     int64_t started_ms; /* when inflight[0] started */
+    int64_t extra_ms;   /* inflight[0]'s deadline grows by its OCR pages */
     char kill_reason[128];
     unsigned char *buf; /* incoming frame */
     size_t len, cap;
@@ -337,6 +338,16 @@ static json_object *result_json(long seq, struct intake_doc *doc)
 
 /* The worker process: never returns. Only _exit, so nothing inherited from
  * the supervisor (the store's SQLite connection above all) is touched. */
+/* Worker: tell the supervisor how many pages this document sends to OCR,
+ * so that its deadline grows with them. */
+static void send_progress(void *user, uint32_t ocr_pages)
+{
+    json_object *p = json_object_new_object();
+    json_object_object_add(p, "ocr_pages", json_object_new_int64(ocr_pages));
+    send_frame(*(int *)user, p, NULL, 0);
+    json_object_put(p);
+}
+
 static void worker_main(struct run *R, int fd)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -363,6 +374,7 @@ static void worker_main(struct run *R, int fd)
     json_object_put(hello);
     if (rc)
         _exit(3);
+    intake_engine_set_progress(R->e, send_progress, &fd);
     for (;;) {
         char *blob = NULL;
         uint64_t bl = 0;
@@ -723,8 +735,10 @@ static int dispatch(struct run *R, struct worker *w)
     int rc = send_frame(w->fd, q, NULL, 0);
     json_object_put(q);
     t->state = T_RUNNING;
-    if (w->nin == 0)
+    if (w->nin == 0) {
         w->started_ms = now_ms();
+        w->extra_ms = 0;
+    }
     w->inflight[w->nin++] = ti;
     return rc; /* a failed write shows up as a dead worker on the next poll */
 }
@@ -738,6 +752,7 @@ static long pop_inflight(struct worker *w)
     memmove(w->inflight, w->inflight + 1, (size_t)(w->nin - 1) * sizeof *w->inflight);
     w->nin--;
     w->started_ms = now_ms();
+    w->extra_ms = 0;
     return ti;
 }
 
@@ -960,7 +975,15 @@ static int pump(struct run *R, struct worker *w)
         free(js);
         if (!res)
             return -1;
-        on_result(R, w, res, (const char *)w->buf + 16 + h[1], bl);
+        json_object *pg;
+        if (json_object_object_get_ex(res, "ocr_pages", &pg)) {
+            /* progress of the head document, not a result */
+            int64_t n = json_object_get_int64(pg);
+            if (n > 0 && n < 1000000)
+                w->extra_ms = n * R->set.page_timeout_ms;
+        } else {
+            on_result(R, w, res, (const char *)w->buf + 16 + h[1], bl);
+        }
         json_object_put(res);
         /* Redacted text only, but zero it anyway before reuse. */
         memmove(w->buf, w->buf + need, w->len - need);
@@ -1283,9 +1306,9 @@ static int run_step(struct run *R, int timeout_ms, struct pollfd *extra, int nex
         if (w->fd < 0)
             continue;
         if (w->nin > 0 && !w->kill_reason[0]) {
-            if (t - w->started_ms > R->set.timeout_ms) {
+            if (t - w->started_ms > R->set.timeout_ms + w->extra_ms) {
                 snprintf(w->kill_reason, sizeof w->kill_reason, "timed out after %lld ms",
-                         (long long)R->set.timeout_ms);
+                         (long long)(R->set.timeout_ms + w->extra_ms));
                 kill(w->pid, SIGKILL);
             } else if (R->set.memory_limit > 0 && rss_bytes(w->pid) > R->set.memory_limit) {
                 snprintf(w->kill_reason, sizeof w->kill_reason,

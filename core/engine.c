@@ -31,6 +31,7 @@ struct pipeline_cfg {
     int64_t memory_limit;
     int64_t attempts;
     int64_t full_retry_ms;
+    int64_t page_timeout_ms;
 };
 
 static const struct intake_option pipeline_options[] = {
@@ -46,6 +47,8 @@ static const struct intake_option pipeline_options[] = {
      "per-worker memory limit; a worker over it is killed (0 = none)", 0, 0},
     {INTAKE_OPT_INT, "attempts", "2", 0, offsetof(struct pipeline_cfg, attempts),
      "failed attempts (crash, timeout, memory) before a document is quarantined", 1, 100},
+    {INTAKE_OPT_DURATION, "page_timeout", "60s", 0, offsetof(struct pipeline_cfg, page_timeout_ms),
+     "added to a document's deadline for each page it sends to OCR", 0, 86400000},
     {INTAKE_OPT_DURATION, "full_retry", "30s", 0, offsetof(struct pipeline_cfg, full_retry_ms),
      "watch: how long to wait before trying again when the store's disk is full", 100, 86400000},
     {0},
@@ -150,6 +153,7 @@ int intake_engine_create_with(const char *config_path, const char *config_text,
         e->settings.memory_limit = pc.memory_limit;
         e->settings.attempts = pc.attempts;
         e->settings.full_retry_ms = pc.full_retry_ms;
+        e->settings.page_timeout_ms = pc.page_timeout_ms;
         const char *env = getenv("INTAKE_PLUGIN_PATH");
         e->plugin_path = strdup(env && *env ? env : pc.plugin_dir);
         if (!e->plugin_path && rc == 0)
@@ -494,6 +498,13 @@ int intake_engine_run(struct intake_engine *e, const void *bytes, size_t len,
     intake_log(INTAKE_LOG_DEBUG, "doc=%.12s type %s -> [%s]", intake_doc_id(doc), mime,
                ex->ctx.name);
     int rc = run_instance(ex, doc, err);
+    if (rc == 0 && e->progress) {
+        uint32_t n = 0;
+        for (uint32_t p = 0; p < intake_doc_page_count(doc); p++)
+            n += (intake_doc_page_flags(doc, p) & INTAKE_PAGE_NEEDS_OCR) != 0;
+        if (n)
+            e->progress(e->progress_user, n);
+    }
     for (size_t i = 0; rc == 0 && i < e->ninstances; i++)
         if (e->instances[i].plugin->desc.stage == INTAKE_STAGE_OCR)
             rc = run_instance(&e->instances[i], doc, err);
@@ -514,6 +525,12 @@ int intake_engine_run(struct intake_engine *e, const void *bytes, size_t len,
     }
     *out = doc;
     return INTAKE_OK;
+}
+
+void intake_engine_set_progress(struct intake_engine *e, intake_engine_progress_fn fn, void *user)
+{
+    e->progress = fn;
+    e->progress_user = user;
 }
 
 const struct intake_policy *intake_engine_policy(const struct intake_engine *e)

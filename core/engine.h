@@ -42,6 +42,10 @@ int intake_engine_worker_init(struct intake_engine *e, struct intake_error *err)
  */
 int intake_engine_run(struct intake_engine *e, const void *bytes, size_t len,
                       struct intake_doc **out, struct intake_error *err);
+/** Called by intake_engine_run after extraction with the number of pages
+ *  that need OCR, before OCR starts (batch: a deadline that grows with them). */
+typedef void (*intake_engine_progress_fn)(void *user, uint32_t ocr_pages);
+void intake_engine_set_progress(struct intake_engine *e, intake_engine_progress_fn fn, void *user);
 
 /** Language of a piece of text through the LANGID instance's cb_identify
  *  (this worker's state). INTAKE_EINVAL when there is none. */
@@ -79,11 +83,12 @@ int intake_engine_search(struct intake_engine *e, const struct intake_query *q, 
 
 /** [pipeline] settings the batch engine uses. */
 struct intake_run_settings {
-    int64_t jobs;          /* worker processes; 0 = one per core */
-    int64_t timeout_ms;    /* per document */
-    int64_t memory_limit;  /* bytes per worker; 0 = none */
-    int64_t attempts;      /* failed attempts before quarantine */
-    int64_t full_retry_ms; /* watch: wait this long after the store's disk was full */
+    int64_t jobs;            /* worker processes; 0 = one per core */
+    int64_t timeout_ms;      /* per document */
+    int64_t memory_limit;    /* bytes per worker; 0 = none */
+    int64_t attempts;        /* failed attempts before quarantine */
+    int64_t full_retry_ms;   /* watch: wait this long after the store's disk was full */
+    int64_t page_timeout_ms; /* added to the deadline per page that needs OCR */
 };
 void intake_engine_settings(const struct intake_engine *e, struct intake_run_settings *out);
 

@@ -33,6 +33,8 @@ struct intake_engine {
     const char **names;           /* instance names by id - 1, for documents */
     char *store_dir;
     struct intake_run_settings settings;
+    intake_engine_progress_fn progress; /* worker state: see intake_engine_set_progress */
+    void *progress_user;
 };
 
 const struct intake_policy *intake_engine_policy(const struct intake_engine *e);

@@ -355,6 +355,29 @@ def test_canary(tmp):
        "the file name is stored only in redacted form")
 
 
+def test_page_deadline(tmp):
+    """A scan's deadline grows with its pages: [pipeline] timeout plus
+    page_timeout per page sent to OCR (test_slow_ocr reads a page in 400 ms)."""
+    d = os.path.join(tmp, "scans")
+    os.makedirs(d)
+    with open(os.path.join(d, "five-pages.txt"), "w") as f:
+        f.write("IMAGE-PAGES:5\n")  # 5 pages x 400 ms = 2 s of OCR
+    body = ("[text]\ntype = test_extract\n[ocr]\ntype = test_slow_ocr\nword = 400\n"
+            "[index]\ntype = index_sqlite\n")
+    results = []
+    for page_timeout in ("0", "2s"):
+        c = conf(tmp, body, "p%s.conf" % page_timeout,
+                 "timeout = 1s\nattempts = 1\npage_timeout = %s\n" % page_timeout)
+        store = os.path.join(tmp, "store-" + page_timeout)
+        rc, out, err = run(["batch", "--config", c, "--store", store, "--jobs", "1", d], timeout=120)
+        db = sqlite3.connect(os.path.join(store, "intake.db"))
+        results.append([r for r in db.execute("select state, reason from jobs")])
+        db.close()
+    ok(results[0] and results[0][0][0] == "quarantined" and "timed out" in (results[0][0][1] or ""),
+       "without page_timeout a 5-page scan over the 1 s deadline is killed", results[0])
+    ok(results[1] == [("done", None)], "with page_timeout = 2s per page it finishes", results[1])
+
+
 def test_case_pseudonyms(tmp):
     """pseudonym_scope = case: one person, one tag in every document of a
     case folder; another case, another tag; the key never in the store."""
@@ -460,7 +483,7 @@ def main():
         print("1..0 # SKIP intake binary or INTAKE_PLUGIN_PATH missing")
         return 0
     with tempfile.TemporaryDirectory(prefix="intake-it-") as tmp:
-        for t in (test_samples, test_terminal, test_chaos, test_canary, test_kill9, test_case_pseudonyms, test_known_names, test_review):
+        for t in (test_samples, test_terminal, test_chaos, test_canary, test_kill9, test_case_pseudonyms, test_known_names, test_review, test_page_deadline):
             sub = os.path.join(tmp, t.__name__)
             os.makedirs(sub)
             try:

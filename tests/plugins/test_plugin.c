@@ -7,6 +7,9 @@
  * that refuses the host. VARIANT_OK is a working detect plugin that marks
  * every occurrence of the option `word` (default "MARKWORD") as PERSON, and
  * VARIANT_OK_EXTRACT a working extractor, so engine tests need no real plugin.
+ * The extractor turns "IMAGE-PAGES:N" into N blank image pages, and
+ * VARIANT_SLOW_OCR "reads" each such page in `word` milliseconds (as digits):
+ * a slow OCR, for the deadline that grows with the pages.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -92,7 +95,31 @@ __attribute__((unused)) static int cb_process(void *instance, void *worker, stru
 #ifdef VARIANT_OK_EXTRACT
     size_t n;
     const unsigned char *src = h->doc_source(doc, &n);
+    const char *ip = memmem(src, n, "IMAGE-PAGES:", 12);
+    if (ip) {
+        static const unsigned char white[4] = {255, 255, 255, 255};
+        struct intake_image img = {
+            .width = 2, .height = 2, .stride = 2, .channels = 1, .dpi = 72, .pixels = white};
+        for (long k = strtol(ip + 12, NULL, 10); k > 0; k--) {
+            int rc = h->doc_add_image_page(doc, &img, 0, 0, err);
+            if (rc)
+                return rc;
+        }
+        return INTAKE_OK;
+    }
     return h->doc_add_page(doc, (const char *)src, n, err);
+#elif defined(VARIANT_SLOW_OCR)
+    long ms = strtol(in->cfg->word, NULL, 10);
+    for (uint32_t p = 0; p < h->doc_page_count(doc); p++) {
+        if (!(h->doc_page_flags(doc, p) & INTAKE_PAGE_NEEDS_OCR))
+            continue;
+        usleep((useconds_t)(ms > 0 ? ms : 0) * 1000);
+        int rc = h->doc_set_page_text(doc, p, "page read\n", 10, err);
+        if (rc)
+            return rc;
+        h->doc_set_page_flags(doc, p, INTAKE_PAGE_OCR_DONE);
+    }
+    return INTAKE_OK;
 #else
     size_t n;
     const char *text = h->doc_text(doc, &n);
@@ -133,6 +160,8 @@ __attribute__((unused)) static const struct intake_plugin descriptor = {
 #ifdef VARIANT_OK_EXTRACT
     .stage = INTAKE_STAGE_EXTRACT,
     .mime_types = mimes,
+#elif defined(VARIANT_SLOW_OCR)
+    .stage = INTAKE_STAGE_OCR,
 #else
     .stage = INTAKE_STAGE_DETECT,
 #endif
