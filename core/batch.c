@@ -83,6 +83,9 @@ struct pending {
     char *blob;       /* redacted text */
     uint64_t bl;
     int64_t ms;
+    int child;       /* an attachment or member of task ti's document */
+    char id[65];     /* a child's own id */
+    char parent[65]; /* a child's parent id */
 };
 
 struct task {
@@ -103,8 +106,10 @@ struct worker {
     int fd;
     long inflight[DEPTH]; /* task indices in the order sent; [0] is being processed */
     int nin;
-    int64_t started_ms; /* when inflight[0] started */
-    int64_t extra_ms;   /* inflight[0]'s deadline grows by its OCR pages */
+    int64_t started_ms;   /* when inflight[0] started */
+    int64_t extra_ms;     /* inflight[0]'s deadline grows by its OCR pages */
+    struct pending *kids; /* children of inflight[0] received so far */
+    size_t nkids, kids_cap;
     char kill_reason[128];
     unsigned char *buf; /* incoming frame */
     size_t len, cap;
@@ -131,8 +136,9 @@ struct run {
     int lock_fd;       /* the store lock; workers must not inherit it */
     int64_t commit_ms; /* time in index transactions, for the debug log */
     long ncommits;
-    struct pending pend[PEND_MAX];
-    size_t npend;
+    struct pending *pend; /* a parent comes after its children: they commit together */
+    size_t npend, pend_cap;
+    size_t n_children; /* attachments and archive members stored */
     int64_t pend_since;
     /* Long-running mode (watch): events always JSON, no file names on
      * stderr, finished task slots recycled, each fate reported. */
@@ -338,6 +344,47 @@ static json_object *result_json(long seq, struct intake_doc *doc)
 
 /* The worker process: never returns. Only _exit, so nothing inherited from
  * the supervisor (the store's SQLite connection above all) is touched. */
+/*
+ * Worker: run the pipeline on every child of \p parent (attachments, archive
+ * members), depth first, and send each result before the parent's own, so
+ * the supervisor commits them together. A child that fails fails the
+ * parent: its reason says which child, never what it holds.
+ */
+static int send_children(struct run *R, int fd, long seq, struct intake_doc *parent,
+                         const char *pname, struct intake_error *err)
+{
+    for (size_t i = 0; i < intake_doc_child_count(parent); i++) {
+        const unsigned char *b;
+        size_t n;
+        const char *cname;
+        intake_doc_child(parent, i, &b, &n, &cname);
+        char full[4096];
+        snprintf(full, sizeof full, "%s/%s", pname ? pname : "", cname);
+        struct intake_doc *c = NULL;
+        int rc = intake_engine_run_child(R->e, parent, i, &c, err);
+        if (rc == 0)
+            rc = intake_engine_finish(R->e, c, full, err);
+        if (rc == 0) {
+            json_object *res = result_json(seq, c);
+            json_object_object_add(res, "child_of", json_object_new_string(intake_doc_id(parent)));
+            size_t tl = 0;
+            const char *text = intake_doc_redacted_text(c, &tl);
+            if (send_frame(fd, res, text, tl))
+                _exit(0);
+            json_object_put(res);
+            rc = send_children(R, fd, seq, c, full, err);
+        }
+        intake_doc_destroy(c);
+        if (rc) {
+            char why[sizeof err->msg];
+            snprintf(why, sizeof why, "%s", err->msg);
+            return INTAKE_ERR(err, rc, "attachment or member %zu (depth %u): %s", i + 1,
+                              intake_doc_depth(parent) + 1, why);
+        }
+    }
+    return INTAKE_OK;
+}
+
 /* Worker: tell the supervisor how many pages this document sends to OCR,
  * so that its deadline grows with them. */
 static void send_progress(void *user, uint32_t ocr_pages)
@@ -402,6 +449,8 @@ static void worker_main(struct run *R, int fd)
         }
         if (rc == 0)
             rc = intake_engine_finish(R->e, doc, name, &err);
+        if (rc == 0)
+            rc = send_children(R, fd, seq, doc, name, &err);
         json_object *res;
         const char *text = NULL;
         size_t tl = 0;
@@ -542,14 +591,20 @@ static void write_reason(struct run *R, const struct task *t, const char *reason
 
 /* A worker exports before the commit; a document quarantined after that
  * must leave nothing behind in redacted/ (invariant 2, fail closed). */
-static void remove_exports(struct run *R, const struct task *t)
+/* Remove what exporters wrote for a document that will not be committed. */
+static void remove_exports_id(struct run *R, const char *id)
 {
-    static const char *const ext[] = {".txt", ".json"};
-    for (int i = 0; i < 2; i++) {
+    static const char *const ext[] = {".txt", ".json", ".pdf", ".docx", ".odt"};
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
         char p[PATH_MAX + 96];
-        snprintf(p, sizeof p, "%s/redacted/%s%s", R->store_dir, t->id, ext[i]);
+        snprintf(p, sizeof p, "%s/redacted/%s%s", R->store_dir, id, ext[i]);
         unlink(p);
     }
+}
+
+static void remove_exports(struct run *R, const struct task *t)
+{
+    remove_exports_id(R, t->id);
 }
 
 static void quarantine(struct run *R, long ti, const char *reason)
@@ -819,7 +874,11 @@ static int commit_group(struct run *R, size_t from, size_t to, struct intake_err
         }
         rc = intake_engine_index(R->e, doc, db, err);
         if (rc == 0)
-            rc = R->ops->job_done(R->store, R->tasks[p->ti].id, err);
+            rc = p->child
+                     ? R->ops->child_done(
+                           R->store, p->id, p->parent,
+                           (uint64_t)atoll(jstr(p->res, "size") ? jstr(p->res, "size") : "0"), err)
+                     : R->ops->job_done(R->store, R->tasks[p->ti].id, err);
         intake_doc_destroy(doc);
     }
     if (rc == 0)
@@ -838,6 +897,64 @@ static void pending_clear(struct pending *p)
     memset(p, 0, sizeof *p);
 }
 
+/* Drop the children of a worker's head document (it failed, or the worker
+ * died): nothing of them is committed, and what they exported goes too. */
+static void drop_kids(struct run *R, struct worker *w)
+{
+    for (size_t i = 0; i < w->nkids; i++) {
+        remove_exports_id(R, w->kids[i].id);
+        pending_clear(&w->kids[i]);
+    }
+    w->nkids = 0;
+}
+
+/* A child result of the worker's head document: kept until its parent's. */
+static int add_kid(struct worker *w, json_object *res, const char *blob, uint64_t bl)
+{
+    const char *id = jstr(res, "id"), *parent = jstr(res, "child_of");
+    if (!id || !parent || strlen(id) != 64 || strlen(parent) != 64)
+        return -1;
+    if (w->nkids == w->kids_cap) {
+        size_t cap = w->kids_cap ? w->kids_cap * 2 : 8;
+        struct pending *k = realloc(w->kids, cap * sizeof *k);
+        if (!k)
+            return -1;
+        w->kids = k;
+        w->kids_cap = cap;
+    }
+    struct pending *p = &w->kids[w->nkids];
+    memset(p, 0, sizeof *p);
+    p->blob = malloc(bl + 1);
+    if (!p->blob)
+        return -1;
+    memcpy(p->blob, blob, bl);
+    p->blob[bl] = '\0';
+    p->bl = bl;
+    p->res = json_object_get(res);
+    p->ti = w->nin ? w->inflight[0] : -1;
+    p->child = 1;
+    memcpy(p->id, id, 65);
+    memcpy(p->parent, parent, 65);
+    w->nkids++;
+    return 0;
+}
+
+/* Room for \p n more pending entries. */
+static int pend_reserve(struct run *R, size_t n)
+{
+    if (R->npend + n <= R->pend_cap)
+        return 0;
+    size_t cap = R->pend_cap ? R->pend_cap : PEND_MAX;
+    while (cap < R->npend + n)
+        cap *= 2;
+    struct pending *p = realloc(R->pend, cap * sizeof *p);
+    if (!p)
+        return -1;
+    R->pend = p;
+    R->pend_cap = cap;
+    return 0;
+}
+
 static void committed(struct run *R, struct pending *p)
 {
     struct task *t = &R->tasks[p->ti];
@@ -850,6 +967,10 @@ static void committed(struct run *R, struct pending *p)
             if (l > 0 && l < INTAKE_LABEL_COUNT)
                 R->ents[l]++;
         }
+    }
+    if (p->child) {
+        R->n_children++;
+        return;
     }
     t->state = T_DONE;
     R->n_done++;
@@ -878,17 +999,25 @@ static void flush(struct run *R, int force)
             committed(R, &R->pend[i]);
     } else if (grc == INTAKE_ENOSPC) {
         for (size_t i = 0; i < R->npend; i++)
-            store_is_full(R, R->pend[i].ti);
+            if (!R->pend[i].child)
+                store_is_full(R, R->pend[i].ti);
     } else {
-        /* One bad document must not sink the others: commit one by one. */
-        for (size_t i = 0; i < R->npend; i++) {
+        /* One bad document must not sink the others: commit one by one, a
+         * document with its children (which come just before it). */
+        for (size_t i = 0, from = 0; i < R->npend; i++) {
+            if (R->pend[i].child)
+                continue;
             intake_error_clear(&err);
-            int rc = commit_group(R, i, i + 1, &err);
-            if (rc == 0)
-                committed(R, &R->pend[i]);
-            else
+            int rc = commit_group(R, from, i + 1, &err);
+            for (size_t k = from; rc == 0 && k <= i; k++)
+                committed(R, &R->pend[k]);
+            if (rc) {
+                for (size_t k = from; k < i; k++)
+                    remove_exports_id(R, R->pend[k].id);
                 failed(R, R->pend[i].ti,
                        rc == INTAKE_ERETRY || rc == INTAKE_ENOSPC ? rc : INTAKE_EINTERNAL, err.msg);
+            }
+            from = i + 1;
         }
     }
     for (size_t i = 0; i < R->npend; i++)
@@ -915,29 +1044,38 @@ static void on_result(struct run *R, struct worker *w, json_object *res, const c
         struct intake_error err;
         if (R->ops->job_forget(R->store, t->id, &err))
             intake_log(INTAKE_LOG_WARN, "%s", err.msg);
+        drop_kids(R, w);
         event(R, "gone", t, NULL, NULL);
         final(R, ti, INTAKE_SUP_GONE, jstr(res, "reason"));
         return;
     }
     if (!ok) {
+        drop_kids(R, w);
         failed(R, ti, (int)jint(res, "code"), jstr(res, "reason") ? jstr(res, "reason") : "failed");
         return;
     }
-    struct pending *p = &R->pend[R->npend];
+    char *copy = malloc(bl + 1);
+    if (!copy || pend_reserve(R, w->nkids + 1)) {
+        free(copy);
+        drop_kids(R, w);
+        failed(R, ti, INTAKE_ENOMEM, "out of memory in the supervisor");
+        return;
+    }
+    memcpy(copy, blob, bl);
+    copy[bl] = '\0';
+    if (R->npend == 0)
+        R->pend_since = now_ms();
+    /* its children first: the group they commit in always holds the parent */
+    for (size_t k = 0; k < w->nkids; k++)
+        R->pend[R->npend++] = w->kids[k];
+    w->nkids = 0;
+    struct pending *p = &R->pend[R->npend++];
+    memset(p, 0, sizeof *p);
     p->ti = ti;
     p->res = json_object_get(res);
     p->bl = bl;
     p->ms = now_ms() - started;
-    p->blob = malloc(bl + 1);
-    if (!p->blob) {
-        json_object_put(p->res);
-        failed(R, ti, INTAKE_ENOMEM, "out of memory in the supervisor");
-        return;
-    }
-    memcpy(p->blob, blob, bl);
-    p->blob[bl] = '\0';
-    if (R->npend++ == 0)
-        R->pend_since = now_ms();
+    p->blob = copy;
     t->state = T_COMMITTING;
     flush(R, 0);
 }
@@ -977,10 +1115,15 @@ static int pump(struct run *R, struct worker *w)
             return -1;
         json_object *pg;
         if (json_object_object_get_ex(res, "ocr_pages", &pg)) {
-            /* progress of the head document, not a result */
+            /* progress of the head document (or one of its children) */
             int64_t n = json_object_get_int64(pg);
             if (n > 0 && n < 1000000)
-                w->extra_ms = n * R->set.page_timeout_ms;
+                w->extra_ms += n * R->set.page_timeout_ms;
+        } else if (jstr(res, "child_of")) {
+            if (add_kid(w, res, (const char *)w->buf + 16 + h[1], bl)) {
+                json_object_put(res);
+                return -1; /* out of memory: the worker is treated as dead */
+            }
         } else {
             on_result(R, w, res, (const char *)w->buf + 16 + h[1], bl);
         }
@@ -1161,10 +1304,16 @@ static void summary(struct run *R)
             break;
     }
     fprintf(stderr, "intake: entities found:%s\n", off ? line : " none");
+    if (R->n_children)
+        fprintf(stderr,
+                "intake: with them %zu attachments and archive members, each its own "
+                "document\n",
+                R->n_children);
 
     json_object *x = json_object_new_object();
     json_object_object_add(x, "files", json_object_new_int64((int64_t)R->files_total));
     json_object_object_add(x, "done", json_object_new_int64((int64_t)R->n_done));
+    json_object_object_add(x, "children", json_object_new_int64((int64_t)R->n_children));
     json_object_object_add(x, "skipped", json_object_new_int64((int64_t)R->n_skipped));
     json_object_object_add(x, "quarantined",
                            json_object_new_int64((int64_t)(R->n_quar + R->n_unreadable)));
@@ -1240,6 +1389,7 @@ static void worker_died(struct run *R, struct worker *w)
     reap(R, w, why, sizeof why);
     /* The head was being processed: it takes the blame.
      * The ones queued behind it go back untouched. */
+    drop_kids(R, w);
     long head = pop_inflight(w);
     while (w->nin > 0)
         requeue_front(R, w->inflight[--w->nin]);
@@ -1371,6 +1521,8 @@ static void stop_workers(struct run *R)
             R->w[i].nin = 0;
         }
         free(R->w[i].buf);
+        drop_kids(R, &R->w[i]);
+        free(R->w[i].kids);
         R->w[i].buf = NULL;
         R->w[i].len = R->w[i].cap = 0;
     }
@@ -1380,6 +1532,9 @@ static void run_close(struct run *R)
 {
     stop_workers(R);
     free(R->w);
+    for (size_t i = 0; i < R->npend; i++)
+        pending_clear(&R->pend[i]);
+    free(R->pend);
     free(R->queue);
     free(R->pf);
     free(R->freel);

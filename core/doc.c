@@ -29,6 +29,12 @@ struct page_extra {
     size_t nboxes, box_cap;
 };
 
+struct doc_child {
+    unsigned char *bytes;
+    size_t len;
+    char *name;
+};
+
 struct intake_doc {
     char id[65];
     char *mime;
@@ -48,6 +54,11 @@ struct intake_doc {
     uint64_t *rmap; /* per entity: start, end in the original, start, end in the redacted */
     struct intake_doubt *doubts;
     size_t ndoubts;
+
+    /* children (attachments, archive members): copies, zeroed on free */
+    struct doc_child *kids;
+    size_t nkids, kids_cap;
+    uint32_t depth, max_depth, max_children;
 
     struct meta_entry *meta;
     size_t nmeta, meta_cap;
@@ -191,6 +202,11 @@ void intake_doc_destroy(struct intake_doc *d)
     free(d->blocks);
     free(d->rmap);
     free(d->doubts);
+    for (size_t i = 0; i < d->nkids; i++) {
+        zero_free(d->kids[i].bytes, d->kids[i].len);
+        zero_free(d->kids[i].name, strlen(d->kids[i].name));
+    }
+    free(d->kids);
     for (size_t i = 0; i < d->nmeta; i++) {
         free(d->meta[i].key);
         if (d->meta[i].value)
@@ -705,4 +721,63 @@ const struct intake_doubt *intake_doc_doubts(const struct intake_doc *d, size_t 
     if (count)
         *count = d ? d->ndoubts : 0;
     return d ? d->doubts : NULL;
+}
+
+void intake_doc_set_depth(struct intake_doc *d, uint32_t depth, uint32_t max_depth,
+                          uint32_t max_children)
+{
+    d->depth = depth;
+    d->max_depth = max_depth;
+    d->max_children = max_children;
+}
+
+uint32_t intake_doc_depth(const struct intake_doc *d)
+{
+    return d ? d->depth : 0;
+}
+
+int intake_doc_add_child(struct intake_doc *d, const void *bytes, size_t len, const char *name,
+                         struct intake_error *err)
+{
+    intake_return_val_if_fail(d && (bytes || len == 0), INTAKE_EINVAL);
+    if (d->frozen)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "children are added by the extract stage");
+    if (d->depth + 1 > d->max_depth)
+        return INTAKE_ERR(err, INTAKE_EFORMAT,
+                          "nested deeper than [pipeline] max_depth = %u (an archive or "
+                          "attachment bomb?)",
+                          d->max_depth);
+    if (d->nkids + 1 > d->max_children)
+        return INTAKE_ERR(err, INTAKE_EFORMAT, "more than [pipeline] max_children = %u children",
+                          d->max_children);
+    if (grow((void **)&d->kids, &d->kids_cap, d->nkids + 1, sizeof *d->kids))
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory for a child document");
+    struct doc_child *c = &d->kids[d->nkids];
+    c->bytes = malloc(len ? len : 1);
+    c->name = strdup(name && *name ? name : "attachment");
+    if (!c->bytes || !c->name) {
+        free(c->bytes);
+        free(c->name);
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory for a child document");
+    }
+    if (len)
+        memcpy(c->bytes, bytes, len);
+    c->len = len;
+    d->nkids++;
+    return INTAKE_OK;
+}
+
+size_t intake_doc_child_count(const struct intake_doc *d)
+{
+    return d ? d->nkids : 0;
+}
+
+int intake_doc_child(const struct intake_doc *d, size_t i, const unsigned char **bytes, size_t *len,
+                     const char **name)
+{
+    intake_return_val_if_fail(d && i < d->nkids, INTAKE_EINVAL);
+    *bytes = d->kids[i].bytes;
+    *len = d->kids[i].len;
+    *name = d->kids[i].name;
+    return INTAKE_OK;
 }

@@ -46,6 +46,16 @@ const char *intake_doc_source_name(const struct intake_doc *doc);
 /** The reviewer's doubts (copied). */
 int intake_doc_set_doubts(struct intake_doc *doc, const struct intake_doubt *doubts, size_t n);
 const struct intake_doubt *intake_doc_doubts(const struct intake_doc *doc, size_t *count);
+/** Nesting: this document's depth and the limits its children obey. */
+void intake_doc_set_depth(struct intake_doc *doc, uint32_t depth, uint32_t max_depth,
+                          uint32_t max_children);
+uint32_t intake_doc_depth(const struct intake_doc *doc);
+int intake_doc_add_child(struct intake_doc *doc, const void *bytes, size_t len, const char *name,
+                         struct intake_error *err);
+size_t intake_doc_child_count(const struct intake_doc *doc);
+/** Child \p i's bytes and (original, unredacted) name, borrowed. */
+int intake_doc_child(const struct intake_doc *doc, size_t i, const unsigned char **bytes,
+                     size_t *len, const char **name);
 int intake_doc_set_redaction_map(struct intake_doc *doc, const uint64_t *map, size_t nentities);
 
 /** The host table the core hands to plugins (static, never freed). */

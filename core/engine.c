@@ -32,6 +32,7 @@ struct pipeline_cfg {
     int64_t attempts;
     int64_t full_retry_ms;
     int64_t page_timeout_ms;
+    int64_t max_depth, max_children;
 };
 
 static const struct intake_option pipeline_options[] = {
@@ -49,6 +50,10 @@ static const struct intake_option pipeline_options[] = {
      "failed attempts (crash, timeout, memory) before a document is quarantined", 1, 100},
     {INTAKE_OPT_DURATION, "page_timeout", "60s", 0, offsetof(struct pipeline_cfg, page_timeout_ms),
      "added to a document's deadline for each page it sends to OCR", 0, 86400000},
+    {INTAKE_OPT_INT, "max_depth", "5", 0, offsetof(struct pipeline_cfg, max_depth),
+     "how deep attachments and archive members may nest (a file the user named is 0)", 0, 64},
+    {INTAKE_OPT_INT, "max_children", "10000", 0, offsetof(struct pipeline_cfg, max_children),
+     "children (attachments, members) one document may have", 0, 1000000},
     {INTAKE_OPT_DURATION, "full_retry", "30s", 0, offsetof(struct pipeline_cfg, full_retry_ms),
      "watch: how long to wait before trying again when the store's disk is full", 100, 86400000},
     {0},
@@ -154,6 +159,8 @@ int intake_engine_create_with(const char *config_path, const char *config_text,
         e->settings.attempts = pc.attempts;
         e->settings.full_retry_ms = pc.full_retry_ms;
         e->settings.page_timeout_ms = pc.page_timeout_ms;
+        e->settings.max_depth = pc.max_depth;
+        e->settings.max_children = pc.max_children;
         const char *env = getenv("INTAKE_PLUGIN_PATH");
         e->plugin_path = strdup(env && *env ? env : pc.plugin_dir);
         if (!e->plugin_path && rc == 0)
@@ -478,8 +485,29 @@ static struct intake_instance *route(struct intake_engine *e, const char *mime,
     return best;
 }
 
+static int run_at(struct intake_engine *e, const void *bytes, size_t len, uint32_t depth,
+                  struct intake_doc **out, struct intake_error *err);
+
 int intake_engine_run(struct intake_engine *e, const void *bytes, size_t len,
                       struct intake_doc **out, struct intake_error *err)
+{
+    return run_at(e, bytes, len, 0, out, err);
+}
+
+int intake_engine_run_child(struct intake_engine *e, const struct intake_doc *parent, size_t i,
+                            struct intake_doc **out, struct intake_error *err)
+{
+    const unsigned char *b;
+    size_t n;
+    const char *name;
+    *out = NULL;
+    if (intake_doc_child(parent, i, &b, &n, &name))
+        return INTAKE_ERR(err, INTAKE_EINVAL, "no child %zu", i);
+    return run_at(e, b, n, intake_doc_depth(parent) + 1, out, err);
+}
+
+static int run_at(struct intake_engine *e, const void *bytes, size_t len, uint32_t depth,
+                  struct intake_doc **out, struct intake_error *err)
 {
     *out = NULL;
     if (!e->magic)
@@ -490,6 +518,8 @@ int intake_engine_run(struct intake_engine *e, const void *bytes, size_t len,
     if (!doc)
         return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory for document");
     intake_doc_set_detector_names(doc, e->names, (uint32_t)e->ninstances);
+    intake_doc_set_depth(doc, depth, (uint32_t)e->settings.max_depth,
+                         (uint32_t)e->settings.max_children);
     struct intake_instance *ex = route(e, mime, bytes, len);
     if (!ex) {
         intake_doc_destroy(doc);

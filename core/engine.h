@@ -42,6 +42,11 @@ int intake_engine_worker_init(struct intake_engine *e, struct intake_error *err)
  */
 int intake_engine_run(struct intake_engine *e, const void *bytes, size_t len,
                       struct intake_doc **out, struct intake_error *err);
+/** Run the chain on child \p i of \p parent (after the parent's run): one
+ *  level deeper, same limits. The caller names it (parent name + "/" +
+ *  child name) when it finishes it. */
+int intake_engine_run_child(struct intake_engine *e, const struct intake_doc *parent, size_t i,
+                            struct intake_doc **out, struct intake_error *err);
 /** Called by intake_engine_run after extraction with the number of pages
  *  that need OCR, before OCR starts (batch: a deadline that grows with them). */
 typedef void (*intake_engine_progress_fn)(void *user, uint32_t ocr_pages);
@@ -89,6 +94,8 @@ struct intake_run_settings {
     int64_t attempts;        /* failed attempts before quarantine */
     int64_t full_retry_ms;   /* watch: wait this long after the store's disk was full */
     int64_t page_timeout_ms; /* added to the deadline per page that needs OCR */
+    int64_t max_depth;       /* children may nest this deep */
+    int64_t max_children;    /* per document */
 };
 void intake_engine_settings(const struct intake_engine *e, struct intake_run_settings *out);
 

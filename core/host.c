@@ -81,6 +81,8 @@ static const struct intake_host core_host = {
     .identify_lang = ctx_identify_lang,
     .doc_redacted_range = intake_doc_redacted_range,
     .doc_doubts = intake_doc_doubts,
+    .doc_add_child = intake_doc_add_child,
+    .doc_depth = intake_doc_depth,
 };
 
 const struct intake_host *intake_core_host(void)

@@ -131,6 +131,49 @@ static json_object *entity_json(const struct intake_engine *e, const struct inta
 
 static const int json_flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
 
+/*
+ * redact: every descendant of \p parent (attachments, archive members),
+ * depth first, as {id, name (redacted), mime, lang, text (redacted)} in
+ * \p out. Any failure fails the whole file: nothing of it is printed.
+ */
+static int redact_children(struct intake_engine *e, struct intake_doc *parent, const char *pname,
+                           json_object *out, struct intake_error *err)
+{
+    for (size_t i = 0; i < intake_doc_child_count(parent); i++) {
+        const unsigned char *b;
+        size_t n;
+        const char *cname;
+        intake_doc_child(parent, i, &b, &n, &cname);
+        char full[4096];
+        snprintf(full, sizeof full, "%s/%s", pname, cname);
+        struct intake_doc *c = NULL;
+        int rc = intake_engine_run_child(e, parent, i, &c, err);
+        if (rc == 0)
+            rc = intake_engine_finish(e, c, full, err);
+        if (rc == 0) {
+            size_t tl = 0;
+            const char *t = intake_doc_redacted_text(c, &tl);
+            json_object *o = json_object_new_object();
+            json_object_object_add(o, "id", json_object_new_string(intake_doc_id(c)));
+            json_object_object_add(
+                o, "name",
+                json_object_new_string(intake_doc_source_name(c) ? intake_doc_source_name(c) : ""));
+            json_object_object_add(o, "mime", json_object_new_string(intake_doc_mime(c)));
+            json_object_object_add(o, "language", json_object_new_string(intake_doc_lang(c)));
+            json_object_object_add(o, "text", json_object_new_string_len(t, (int)tl));
+            json_object_array_add(out, o);
+            rc = redact_children(e, c, full, out, err);
+        }
+        intake_doc_destroy(c);
+        if (rc) {
+            char why[sizeof err->msg];
+            snprintf(why, sizeof why, "%s", err->msg);
+            return INTAKE_ERR(err, rc, "attachment or member %zu: %s", i + 1, why);
+        }
+    }
+    return INTAKE_OK;
+}
+
 static int cmd_redact(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -183,7 +226,13 @@ static int cmd_redact(int argc, char **argv)
     const struct intake_span *spans = doc ? intake_doc_spans(doc, &nspans) : NULL;
     if (rc == 0)
         rc = intake_anonymise(text, ntext, spans, nspans, intake_engine_policy(e), &red, &err);
+    json_object *children = json_object_new_array();
+    if (rc == 0) {
+        const char *slash = strrchr(file, '/');
+        rc = redact_children(e, doc, slash ? slash + 1 : file, children, &err);
+    }
     if (rc) {
+        json_object_put(children);
         /* Fail closed: nothing of the document is printed. */
         fprintf(stderr, "intake: %s: %s\n", file, err.msg);
         intake_doc_destroy(doc);
@@ -192,6 +241,13 @@ static int cmd_redact(int argc, char **argv)
     }
     if (strcmp(format, "text") == 0) {
         fwrite(red.text, 1, red.len, stdout);
+        for (size_t i = 0; i < json_object_array_length(children); i++) {
+            json_object *ch = json_object_array_get_idx(children, i), *v;
+            printf("\n\n=== %s ===\n",
+                   json_object_object_get_ex(ch, "name", &v) ? json_object_get_string(v) : "");
+            if (json_object_object_get_ex(ch, "text", &v))
+                fwrite(json_object_get_string(v), 1, (size_t)json_object_get_string_len(v), stdout);
+        }
     } else if (strcmp(format, "spans") == 0) {
         for (size_t i = 0; i < red.nentities; i++) {
             json_object *o = entity_json(e, &red.entities[i]);
@@ -246,9 +302,11 @@ static int cmd_redact(int argc, char **argv)
         }
         json_object_object_add(o, "entities", arr);
         json_object_object_add(o, "text", json_object_new_string_len(red.text, (int)red.len));
+        json_object_object_add(o, "children", json_object_get(children));
         printf("%s\n", json_object_to_json_string_ext(o, json_flags));
         json_object_put(o);
     }
+    json_object_put(children);
     int out_err = fflush(stdout) != 0 || ferror(stdout);
     intake_redaction_clear(&red);
     intake_doc_destroy(doc);

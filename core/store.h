@@ -52,6 +52,10 @@ struct intake_store_ops {
     int (*commit_begin)(struct intake_store *s, void **handle, struct intake_error *err);
     /** Inside the commit transaction: mark one job done. */
     int (*job_done)(struct intake_store *s, const char *doc_id, struct intake_error *err);
+    /** In the commit: a child document (attachment, archive member) of
+     *  \p parent_id is done; creates its job row if it has none. */
+    int (*child_done)(struct intake_store *s, const char *doc_id, const char *parent_id,
+                      uint64_t size, struct intake_error *err);
     /** Commit everything written since commit_begin: index rows and job states. */
     int (*commit_end)(struct intake_store *s, struct intake_error *err);
     void (*commit_abort)(struct intake_store *s);

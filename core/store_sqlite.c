@@ -77,9 +77,22 @@ static const char schema[] =
     "  reason   TEXT,"                       /* content-free */
     "  size     INTEGER,"
     "  created  INTEGER NOT NULL,"
-    "  updated  INTEGER NOT NULL"
+    "  updated  INTEGER NOT NULL,"
+    "  parent   TEXT" /* the document it was found in (attachment, member), or NULL */
     ") WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, updated);";
+
+/* Stores made before child documents lack jobs.parent. */
+static int migrate(struct intake_store *s, struct intake_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    int has = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'parent'",
+                           -1, &q, NULL) == SQLITE_OK)
+        has = sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    return has ? INTAKE_OK : exec(s, "ALTER TABLE jobs ADD COLUMN parent TEXT", err);
+}
 
 static int st_open(const char *dir, int readonly, struct intake_store **out,
                    struct intake_error *err)
@@ -110,6 +123,8 @@ static int st_open(const char *dir, int readonly, struct intake_store **out,
                   err);
         if (rc == 0)
             rc = exec(s, schema, err);
+        if (rc == 0)
+            rc = migrate(s, err);
     }
     if (rc) {
         sqlite3_close_v2(s->db);
@@ -232,6 +247,20 @@ static int st_job_done(struct intake_store *s, const char *doc_id, struct intake
     return rc;
 }
 
+static int st_child_done(struct intake_store *s, const char *doc_id, const char *parent_id,
+                         uint64_t size, struct intake_error *err)
+{
+    int64_t now = time(NULL), sz = (int64_t)size;
+    const void *a[] = {doc_id, parent_id, &sz, &now};
+    /* A child already known (the same attachment in two e-mails, or a file
+     * also given on its own) stays one document: first parent kept. */
+    return run(s,
+               "INSERT INTO jobs(doc_id, state, size, created, updated, parent) "
+               "VALUES (?1, 'done', ?3, ?4, ?4, ?2) ON CONFLICT(doc_id) DO UPDATE SET "
+               "state = 'done', reason = NULL, updated = ?4, parent = coalesce(parent, ?2)",
+               "ttii", a, err);
+}
+
 static int st_commit_end(struct intake_store *s, struct intake_error *err)
 {
     int rc = exec(s, "COMMIT", err);
@@ -310,6 +339,7 @@ const struct intake_store_ops intake_store_sqlite = {
     .job_quarantine = st_job_quarantine,
     .commit_begin = st_commit_begin,
     .job_done = st_job_done,
+    .child_done = st_child_done,
     .commit_end = st_commit_end,
     .commit_abort = st_commit_abort,
     .stats = st_stats,

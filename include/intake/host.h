@@ -242,7 +242,26 @@ struct intake_host {
      *  the core with the policy. Store stages only. Borrowed, valid for the call. */
     const struct intake_doubt *(*doc_doubts)(const struct intake_doc *doc, size_t *count);
 
-    /* ---- ABI 1.2 and later: append here, never in between ---- */
+    /* ---- ABI 1.2 ---- */
+
+    /**
+     * Add a child document: an e-mail attachment, an archive member, a file
+     * embedded in an office document. Its bytes are copied; \p name is its
+     * path inside the parent ("attachments/report.docx", "inner.zip/a.txt"),
+     * personal data that the core redacts like a file name. The core runs
+     * the whole pipeline on each child as a document of its own (own id =
+     * SHA-256 of its bytes, own type detection, own children up to
+     * [pipeline] max_depth), stores it linked to its parent, and commits the
+     * parent and all its descendants together or not at all. A child that
+     * fails fails its parent: fail closed. Extract stage only. INTAKE_EFORMAT
+     * (with the reason) past max_depth or [pipeline] max_children.
+     */
+    int (*doc_add_child)(struct intake_doc *doc, const void *bytes, size_t len, const char *name,
+                         struct intake_error *err);
+    /** How deep this document is nested: 0 for a file the user named. */
+    uint32_t (*doc_depth)(const struct intake_doc *doc);
+
+    /* ---- ABI 1.3 and later: append here, never in between ---- */
 };
 
 /** True when the host table has \p member (it was built against a new enough ABI). */

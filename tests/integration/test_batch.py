@@ -355,6 +355,77 @@ def test_canary(tmp):
        "the file name is stored only in redacted form")
 
 
+def test_children(tmp):
+    """Child documents (attachments, archive members): each is a document of
+    its own linked to its parent, committed with it; a failing child fails
+    the parent; nesting is bounded. test_extract turns each line
+    "CHILD:name:bytes" into a child."""
+    d = os.path.join(tmp, "in")
+    os.makedirs(d)
+    with open(os.path.join(d, "letter.txt"), "w") as f:
+        f.write("Parent letter. Contact parent.writer@example.org\n"
+                "CHILD:scan.txt:CHILD:inner.txt:Grandchild mail grand.child@example.org\n"
+                "CHILD:second.txt:Second child, call +7 701 555 12 34.\n")
+    body = ("[text]\ntype = test_extract\n[ids]\ntype = detect_patterns\n[export]\ntype = export_text\n"
+            "[index]\ntype = index_sqlite\n")
+    c = conf(tmp, body, "children.conf")
+    store = os.path.join(tmp, "store")
+    rc, out, err = run(["batch", "--config", c, "--store", store, d])
+    db = sqlite3.connect(os.path.join(store, "intake.db"))
+    rows = {r[0]: (r[1], r[2]) for r in db.execute("select doc_id, state, parent from jobs")}
+    db.close()
+    parent = [k for k, v in rows.items() if v[1] is None]
+    kids = [k for k, v in rows.items() if parent and v[1] == parent[0]]
+    grand = [k for k, v in rows.items() if kids and v[1] in kids]
+    ok(rc == 0 and len(rows) == 4 and all(v[0] == "done" for v in rows.values()),
+       "a parent with two children and a grandchild: four documents done", (rc, rows, err[-300:]))
+    ok(len(parent) == 1 and len(kids) == 2 and len(grand) == 1, "each linked to its parent", rows)
+    raw = b"".join(b for _, b in store_bytes(store))
+    ok(b"example.org" not in raw and b"555 12 34" not in raw, "no planted value of any child in the store")
+    rc, out, err = run(["search", "--config", c, "--store", store, "--json", "Grandchild"])
+    hits = [json.loads(l) for l in out.splitlines() if l.strip()]
+    ok(len(hits) == 1 and hits[0]["source"].endswith("letter.txt/scan.txt/inner.txt"),
+       "a grandchild is searchable under its path inside the parent", out + err)
+    rc, out, err = run(["redact", "--config", c, "--format", "json", os.path.join(d, "letter.txt")])
+    doc = json.loads(out) if rc == 0 else {}
+    ok([ch["name"] for ch in doc.get("children", [])] ==
+       ["letter.txt/scan.txt", "letter.txt/scan.txt/inner.txt", "letter.txt/second.txt"]
+       and "grand.child" not in out, "redact --format json lists the children, redacted", out[:400] + err)
+
+    # Too deep: a parent whose children nest past max_depth is refused whole.
+    d2 = os.path.join(tmp, "deep")
+    os.makedirs(d2)
+    with open(os.path.join(d2, "bomb.txt"), "w") as f:
+        f.write("Nested.\nCHILD:a:CHILD:b:CHILD:c:CHILD:d:last\n")
+    c2 = conf(tmp, body, "deep.conf", "max_depth = 2\n")
+    store2 = os.path.join(tmp, "store2")
+    rc, out, err = run(["batch", "--config", c2, "--store", store2, d2])
+    db = sqlite3.connect(os.path.join(store2, "intake.db"))
+    rows = list(db.execute("select state, reason, parent from jobs"))
+    db.close()
+    ok(rc == 1 and rows and rows[0][0] == "quarantined" and "max_depth" in (rows[0][1] or "")
+       and len(rows) == 1, "nesting past max_depth quarantines the parent, and only it", (rows, err[-300:]))
+    ok(not [f for f in os.listdir(os.path.join(store2, "redacted")) if f.endswith(".txt")]
+       if os.path.isdir(os.path.join(store2, "redacted")) else True,
+       "nothing of it stays exported")
+
+    # A child that a plugin refuses fails its parent: fail closed.
+    d3 = os.path.join(tmp, "badkid")
+    os.makedirs(d3)
+    with open(os.path.join(d3, "mail.txt"), "w") as f:
+        f.write("Cover note.\nCHILD:ok.txt:fine text\nCHILD:bad.txt:CHAOS-EFORMAT here\n")
+    c3 = conf(tmp, body.replace("[export]", "[chaos]\ntype = test_chaos\n[export]"), "bad.conf")
+    store3 = os.path.join(tmp, "store3")
+    rc, out, err = run(["batch", "--config", c3, "--store", store3, d3])
+    db = sqlite3.connect(os.path.join(store3, "intake.db"))
+    rows = list(db.execute("select state, reason, parent from jobs"))
+    db.close()
+    ok(rc == 1 and len(rows) == 1 and rows[0][0] == "quarantined" and "member 2" in (rows[0][1] or ""),
+       "a failing child quarantines its parent with the child's number; no child is stored", rows)
+    left = os.listdir(os.path.join(store3, "redacted")) if os.path.isdir(os.path.join(store3, "redacted")) else []
+    ok(not [f for f in left if not f.startswith(".")], "no export of the parent or its children is left", left)
+
+
 def test_page_deadline(tmp):
     """A scan's deadline grows with its pages: [pipeline] timeout plus
     page_timeout per page sent to OCR (test_slow_ocr reads a page in 400 ms)."""
@@ -483,7 +554,8 @@ def main():
         print("1..0 # SKIP intake binary or INTAKE_PLUGIN_PATH missing")
         return 0
     with tempfile.TemporaryDirectory(prefix="intake-it-") as tmp:
-        for t in (test_samples, test_terminal, test_chaos, test_canary, test_kill9, test_case_pseudonyms, test_known_names, test_review, test_page_deadline):
+        for t in (test_samples, test_terminal, test_chaos, test_canary, test_kill9, test_case_pseudonyms, test_known_names, test_review, test_page_deadline,
+                  test_children):
             sub = os.path.join(tmp, t.__name__)
             os.makedirs(sub)
             try:

@@ -7,7 +7,10 @@
  * that refuses the host. VARIANT_OK is a working detect plugin that marks
  * every occurrence of the option `word` (default "MARKWORD") as PERSON, and
  * VARIANT_OK_EXTRACT a working extractor, so engine tests need no real plugin.
- * The extractor turns "IMAGE-PAGES:N" into N blank image pages, and
+ * The extractor turns "IMAGE-PAGES:N" into N blank image pages, each line
+ * "CHILD:name:rest of the line" into a child document (rest of the line as
+ * its bytes, so a CHILD: in it nests another; the line is not the parent's
+ * text), and
  * VARIANT_SLOW_OCR "reads" each such page in `word` milliseconds (as digits):
  * a slow OCR, for the deadline that grows with the pages.
  */
@@ -107,7 +110,29 @@ __attribute__((unused)) static int cb_process(void *instance, void *worker, stru
         }
         return INTAKE_OK;
     }
-    return h->doc_add_page(doc, (const char *)src, n, err);
+    char *own = h->doc_alloc(doc, n + 1); /* the text without the CHILD: lines */
+    size_t on = 0;
+    if (!own)
+        return INTAKE_ENOMEM;
+    for (const char *p = (const char *)src, *end = p + n; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *c = le - p > 6 && memcmp(p, "CHILD:", 6) == 0
+                            ? memchr(p + 6, ':', (size_t)(le - p - 6))
+                            : NULL;
+        if (c) {
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", (int)(c - p - 6), p + 6);
+            int rc = h->doc_add_child(doc, c + 1, (size_t)(le - c - 1), name, err);
+            if (rc)
+                return rc;
+        } else {
+            memcpy(own + on, p, (size_t)(le - p) + (nl ? 1 : 0));
+            on += (size_t)(le - p) + (nl ? 1 : 0);
+        }
+        p = le + 1;
+    }
+    return h->doc_add_page(doc, own, on, err);
 #elif defined(VARIANT_SLOW_OCR)
     long ms = strtol(in->cfg->word, NULL, 10);
     for (uint32_t p = 0; p < h->doc_page_count(doc); p++) {
