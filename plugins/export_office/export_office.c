@@ -1,0 +1,546 @@
+/*
+ * plugins/export_office/export_office.c: a redacted DOCX or ODT per DOCX or
+ * ODT document, <store>/<dir>/<id>.docx|.odt: the same package and
+ * formatting, every redacted span replaced by its placeholder.
+ *
+ * How: the original (doc_source) is read again with the code extract_office
+ * uses (office.c, compiled into both) and THE WALK is run again. Its pages
+ * must be byte for byte the first office_text_pages pages of the document
+ * (else the export is refused: the offsets would not name the same
+ * nodes). Then every segment (a text node or an attribute's value the walk
+ * read) gets the redacted text of its byte range (doc_redacted_range; each
+ * redacted byte written once, so an entity split over runs lands whole in
+ * its first run and the rest of it in no run), and office_clean() removes
+ * what the copy must not keep:
+ *
+ *   - tracked changes: deletions dropped, insertions accepted, formatting
+ *     changes and move ranges removed (ODF: text:tracked-changes and the
+ *     change marks);
+ *   - comments: anchors removed, comment parts and people emptied (ODF:
+ *     office:annotation);
+ *   - hidden text: runs with vanish or a hidden style (ODF: display none,
+ *     hidden fields and paragraphs);
+ *   - document properties: core.xml, app.xml, custom.xml emptied, still
+ *     valid; ODF meta.xml's office:meta emptied; document variables, mail
+ *     merge and template links removed from word/settings.xml;
+ *   - pictures, thumbnails and object previews: a plain grey placeholder
+ *     in the same format where Leptonica writes it (PNG, JPEG, GIF, BMP,
+ *     TIFF, WebP), else PNG bytes under the same name; names and
+ *     relationships are unchanged, so the package stays consistent;
+ *   - embedded files and other binary members (printer settings, caches):
+ *     emptied (zero bytes). Fonts are copied.
+ *
+ * Text that the walk reads but the copy keeps (field codes, alternate
+ * content, alt text, link targets (percent-encoded), other XML parts) is
+ * rewritten with its redacted form. A member name with an entity in it
+ * cannot be renamed without breaking the package: such a document is
+ * refused (fail closed).
+ *
+ * The zip is written by office_zip_write (deterministic; ODF's mimetype
+ * first and stored), then to ".<name>.<pid>.tmp", fsync, rename, fsync of
+ * the folder, as export_text does; ENOSPC/EDQUOT are INTAKE_ENOSPC.
+ * Without a store (intake redact) nothing is written. Lifetimes: the
+ * instance is read-only options.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <leptonica/allheaders.h>
+#include <libxml/parser.h>
+
+#include "office.h"
+
+#define EXPORT_OFFICE_VERSION "0.1.0"
+#define DOC_ID_LEN            64
+#define MAX_DIR_LEN           1024
+
+struct export_office_config {
+    const char *dir;
+};
+
+static const struct intake_option export_office_options[] = {
+    {INTAKE_OPT_STR, "dir", "redacted", 0, offsetof(struct export_office_config, dir),
+     "folder for the documents, relative to the store (no '..', not absolute)", 0, 0},
+    {0},
+};
+
+struct export_office_instance {
+    const struct intake_host *host;
+    const struct intake_context *ctx;
+    const char *dir;
+};
+
+static int dir_ok(const char *dir)
+{
+    if (!dir || !*dir || dir[0] == '/' || strlen(dir) >= MAX_DIR_LEN)
+        return 0;
+    for (const char *p = dir; *p;) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if ((n == 2 && p[0] == '.' && p[1] == '.') || n > 255)
+            return 0;
+        p += n;
+        while (*p == '/')
+            p++;
+    }
+    return 1;
+}
+
+static int cb_export_office_init(const struct intake_host *host, const struct intake_context *ctx,
+                                 const void *config, void **instance, struct intake_error *err)
+{
+    const struct export_office_config *cfg = config;
+    intake_return_val_if_fail(host && instance && cfg, INTAKE_EINVAL);
+    if (!INTAKE_HOST_HAS(host, doc_redacted_range))
+        return INTAKE_ERR(err, INTAKE_EABI, "the core lacks ABI 1.1 (doc_redacted_range)");
+    if (!dir_ok(cfg->dir))
+        return INTAKE_ERR(err, INTAKE_ECONFIG,
+                          "dir must be a relative folder inside the store, without '..'");
+    struct export_office_instance *in = host->alloc(sizeof *in);
+    if (!in)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    in->host = host;
+    in->ctx = ctx;
+    in->dir = cfg->dir;
+    *instance = in;
+    return INTAKE_OK;
+}
+
+static void cb_export_office_exit(void *instance)
+{
+    struct export_office_instance *in = instance;
+    if (in)
+        in->host->free(in);
+}
+
+/* ------------------------------------------------------------------ */
+/* files (as export_text)                                             */
+/* ------------------------------------------------------------------ */
+
+static int is_hex_id(const char *s)
+{
+    if (!s || strlen(s) != DOC_ID_LEN)
+        return 0;
+    for (size_t i = 0; i < DOC_ID_LEN; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+static int space_err(int e)
+{
+    return e == ENOSPC || e == EDQUOT ? INTAKE_ENOSPC : INTAKE_EIO;
+}
+
+static int open_export_dir(const char *store, const char *dir, int *out, struct intake_error *err)
+{
+    int fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return INTAKE_ERR(err, INTAKE_EIO, "cannot open store %s: %s", store, strerror(errno));
+    for (const char *p = dir; *p;) {
+        char comp[256];
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        p += n;
+        while (*p == '/')
+            p++;
+        if (n == 0 || (n == 1 && comp[0] == '.'))
+            continue;
+        int created = mkdirat(fd, comp, 0750) == 0;
+        if (!created && errno != EEXIST) {
+            int e2 = errno;
+            close(fd);
+            return INTAKE_ERR(err, space_err(e2), "cannot create %s/%s: %s", store, dir,
+                              strerror(e2));
+        }
+        int sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (sub < 0 || (created && fsync(fd) != 0)) {
+            int e2 = errno;
+            if (sub >= 0)
+                close(sub);
+            close(fd);
+            return INTAKE_ERR(err, INTAKE_EIO, "cannot open %s/%s: %s", store, dir, strerror(e2));
+        }
+        close(fd);
+        fd = sub;
+    }
+    *out = fd;
+    return INTAKE_OK;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w == 0)
+            errno = EIO;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int write_atomic(int dfd, const char *name, const unsigned char *data, size_t len,
+                        struct intake_error *err)
+{
+    char tmp[128];
+    snprintf(tmp, sizeof tmp, ".%s.%ld.tmp", name, (long)getpid());
+    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (fd < 0 && errno == EEXIST && unlinkat(dfd, tmp, 0) == 0)
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return INTAKE_ERR(err, space_err(errno), "cannot create a temp file for %s: %s", name,
+                          strerror(errno));
+    const char *step = NULL;
+    int e = 0;
+    if (write_all(fd, data, len) != 0)
+        e = errno, step = "write";
+    else if (fsync(fd) != 0)
+        e = errno, step = "fsync";
+    if (close(fd) != 0 && !step)
+        e = errno, step = "close";
+    if (!step && renameat(dfd, tmp, dfd, name) != 0)
+        e = errno, step = "rename";
+    if (step) {
+        unlinkat(dfd, tmp, 0);
+        return INTAKE_ERR(err, space_err(e), "cannot %s %s: %s", step, name, strerror(e));
+    }
+    if (fsync(dfd) != 0)
+        return INTAKE_ERR(err, INTAKE_EIO, "cannot fsync the folder of %s: %s", name,
+                          strerror(errno));
+    return INTAKE_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* placeholders                                                       */
+/* ------------------------------------------------------------------ */
+
+/* A grey picture in the format of \p orig where Leptonica writes it, else
+ * PNG. *out is lept_free'd by the caller. */
+static int placeholder(const struct office_member *m, l_uint8 **out, size_t *outlen)
+{
+    l_int32 fmt = IFF_UNKNOWN;
+    if (m->len)
+        findFileFormatBuffer(m->data, &fmt);
+    switch (fmt) {
+    case IFF_PNG:
+    case IFF_JFIF_JPEG:
+    case IFF_GIF:
+    case IFF_BMP:
+    case IFF_WEBP: break;
+    case IFF_TIFF:
+    case IFF_TIFF_PACKBITS:
+    case IFF_TIFF_RLE:
+    case IFF_TIFF_G3:
+    case IFF_TIFF_G4:
+    case IFF_TIFF_LZW:
+    case IFF_TIFF_ZIP:
+    case IFF_TIFF_JPEG: fmt = IFF_TIFF_ZIP; break;
+    default: fmt = IFF_PNG; break;
+    }
+    PIX *pix = pixCreate(64, 64, fmt == IFF_WEBP ? 32 : 8);
+    if (!pix)
+        return -1;
+    pixSetAllArbitrary(pix, fmt == IFF_WEBP ? 0xC8C8C800u : 200);
+    int r = pixWriteMem(out, outlen, pix, fmt);
+    if (r != 0 && fmt != IFF_PNG)
+        r = pixWriteMem(out, outlen, pix, IFF_PNG);
+    pixDestroy(&pix);
+    return r == 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* segments                                                           */
+/* ------------------------------------------------------------------ */
+
+struct aseg {
+    uint64_t start, end; /* in the document's text */
+    const struct office_seg *s;
+};
+
+static int cmp_aseg(const void *a, const void *b)
+{
+    const struct aseg *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static char *uri_encode(const char *s, size_t n)
+{
+    static const char ok[] = "-._~:/?#@!$&'()*+,;=%";
+    char *o = malloc(n * 3 + 1), *p = o;
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            (c && strchr(ok, c)))
+            *p++ = (char)c;
+        else
+            p += sprintf(p, "%%%02X", c);
+    }
+    *p = '\0';
+    return o;
+}
+
+/*
+ * Check the walk's pages against the document's, then write each
+ * segment's redacted text into its node.
+ */
+static int rewrite(const struct export_office_instance *in, struct intake_doc *doc,
+                   struct office_text *t, struct intake_error *err)
+{
+    const struct intake_host *host = in->host;
+    const char *np = host->doc_meta_get(doc, "office_text_pages");
+    size_t tlen = 0, rlen = 0;
+    const char *text = host->doc_text(doc, &tlen);
+    const char *red = host->doc_redacted_text(doc, &rlen);
+    if (!red)
+        return INTAKE_ERR(err, INTAKE_EINVAL, "document has no redacted text");
+    if (!np || strtoul(np, NULL, 10) != t->npages || host->doc_page_count(doc) < t->npages)
+        return INTAKE_ERR(err, INTAKE_EINTERNAL,
+                          "the package reads differently now than at extraction (page count)");
+    uint64_t pstart[OFFICE_PAGE_COUNT] = {0};
+    for (int k = 0; k < OFFICE_PAGE_COUNT; k++) {
+        if (t->page_no[k] < 0)
+            continue;
+        uint64_t s = 0, e = 0;
+        if (host->doc_page_range(doc, (uint32_t)t->page_no[k], &s, &e) != 0 || e > tlen ||
+            e - s != t->page[k].len || memcmp(text + s, t->page[k].p, t->page[k].len) != 0)
+            return INTAKE_ERR(err, INTAKE_EINTERNAL,
+                              "the package reads differently now than at extraction (page %d)",
+                              t->page_no[k] + 1);
+        pstart[k] = s;
+    }
+    struct aseg *a = malloc((t->nseg ? t->nseg : 1) * sizeof *a);
+    if (!a)
+        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    for (size_t i = 0; i < t->nseg; i++) {
+        a[i].start = pstart[t->seg[i].page] + t->seg[i].off;
+        a[i].end = a[i].start + t->seg[i].len;
+        a[i].s = &t->seg[i];
+    }
+    qsort(a, t->nseg, sizeof *a, cmp_aseg);
+    int rc = INTAKE_OK;
+    uint64_t last = 0;
+    size_t changed = 0;
+    char *tmp = NULL;
+    size_t tmpcap = 0;
+    for (size_t i = 0; rc == INTAKE_OK && i < t->nseg; i++) {
+        uint64_t rs = 0, re = 0;
+        if (host->doc_redacted_range(doc, a[i].start, a[i].end, &rs, &re) != 0 || re > rlen ||
+            rs > re) {
+            rc = INTAKE_ERR(err, INTAKE_EINTERNAL, "no redacted range for bytes %llu-%llu",
+                            (unsigned long long)a[i].start, (unsigned long long)a[i].end);
+            break;
+        }
+        if (rs < last)
+            rs = last < re ? last : re;
+        if (re > last)
+            last = re;
+        size_t n = (size_t)(re - rs);
+        const struct office_seg *s = a[i].s;
+        if (n == s->len && memcmp(red + rs, text + a[i].start, n) == 0)
+            continue; /* nothing redacted here */
+        if (s->flags & OFFICE_SEG_NAME) {
+            rc = INTAKE_ERR(err, INTAKE_EFORMAT,
+                            "a member name in the package holds personal data: not exported");
+            break;
+        }
+        if (n + 1 > tmpcap) {
+            free(tmp);
+            tmpcap = n + 1;
+            tmp = malloc(tmpcap);
+            if (!tmp) {
+                rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+                break;
+            }
+        }
+        memcpy(tmp, red + rs, n);
+        tmp[n] = '\0';
+        if (s->flags & OFFICE_SEG_URI) {
+            char *u = uri_encode(tmp, n);
+            if (!u) {
+                rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+                break;
+            }
+            xmlNodeSetContent(s->node, (const xmlChar *)u);
+            free(u);
+        } else
+            xmlNodeSetContent(s->node, (const xmlChar *)tmp);
+        changed++;
+    }
+    free(tmp);
+    free(a);
+    if (rc == INTAKE_OK)
+        intake_log_debug(host, in->ctx, doc, "%zu of %zu text node(s) rewritten", changed, t->nseg);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* the package                                                        */
+/* ------------------------------------------------------------------ */
+
+static int build(const struct export_office_instance *in, struct intake_doc *doc,
+                 struct office_pkg *pkg, unsigned char **zip, size_t *ziplen,
+                 struct intake_error *err)
+{
+    (void)in;
+    (void)doc;
+    struct office_out *o = calloc(pkg->n ? pkg->n : 1, sizeof *o);
+    void **owned = calloc(pkg->n ? pkg->n : 1, sizeof *owned);
+    int *lept = calloc(pkg->n ? pkg->n : 1, sizeof *lept);
+    int rc = INTAKE_OK;
+    size_t k = 0;
+    if (!o || !owned || !lept) {
+        rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* ODF: mimetype first, stored */
+    for (size_t i = 0; i < pkg->n; i++)
+        if (pkg->m[i].role == OFFICE_ROLE_MIMETYPE)
+            o[k++] = (struct office_out){pkg->m[i].name, pkg->m[i].data, pkg->m[i].len, 1};
+    for (size_t i = 0; rc == INTAKE_OK && i < pkg->n; i++) {
+        struct office_member *m = &pkg->m[i];
+        struct office_out *x = &o[k];
+        *x = (struct office_out){m->name, m->data, m->len, 0};
+        switch (m->role) {
+        case OFFICE_ROLE_MIMETYPE: continue;
+        case OFFICE_ROLE_DIR: x->store = 1; break;
+        case OFFICE_ROLE_MEDIA:
+        case OFFICE_ROLE_THUMB: {
+            l_uint8 *p = NULL;
+            size_t n = 0;
+            if (placeholder(m, &p, &n) != 0) {
+                rc = INTAKE_ERR(err, INTAKE_ENOMEM, "cannot make a placeholder picture");
+                break;
+            }
+            owned[i] = p;
+            lept[i] = 1;
+            x->data = p;
+            x->len = n;
+            break;
+        }
+        case OFFICE_ROLE_EMBED:
+        case OFFICE_ROLE_BINARY:
+            x->data = (const unsigned char *)"";
+            x->len = 0;
+            break;
+        default:
+            if (m->xml) {
+                xmlChar *mem = NULL;
+                int n = 0;
+                xmlDocDumpMemory(m->xml, &mem, &n);
+                if (!mem || n < 0) {
+                    rc = INTAKE_ERR(err, INTAKE_ENOMEM, "cannot serialise an XML part");
+                    break;
+                }
+                owned[i] = mem;
+                x->data = mem;
+                x->len = (size_t)n;
+            }
+            break;
+        }
+        k++;
+    }
+    if (rc == INTAKE_OK && office_zip_write(o, k, zip, ziplen) != INTAKE_OK)
+        rc = INTAKE_ERR(err, INTAKE_ENOMEM, "cannot write the package");
+out:
+    for (size_t i = 0; owned && i < pkg->n; i++)
+        if (owned[i]) {
+            if (lept[i])
+                lept_free(owned[i]);
+            else
+                xmlFree(owned[i]);
+        }
+    free(owned);
+    free(lept);
+    free(o);
+    return rc;
+}
+
+static int cb_export_office_process(void *instance, void *worker, struct intake_doc *doc,
+                                    struct intake_error *err)
+{
+    struct export_office_instance *in = instance;
+    (void)worker;
+    intake_return_val_if_fail(in && doc, INTAKE_EINVAL);
+    const struct intake_host *host = in->host;
+    const char *store = host->store_dir(in->ctx);
+    const char *fmt = host->doc_meta_get(doc, "office_format");
+    if (!fmt || (strcmp(fmt, "docx") != 0 && strcmp(fmt, "odt") != 0))
+        return INTAKE_OK; /* not ours */
+    if (!store) {
+        intake_log_trace(host, in->ctx, doc, "no store: nothing to export");
+        return INTAKE_OK;
+    }
+    const char *id = host->doc_id(doc);
+    if (!is_hex_id(id))
+        return INTAKE_ERR(err, INTAKE_EINVAL, "document id is not 64 lower-case hex digits");
+
+    size_t len = 0;
+    const unsigned char *src = host->doc_source(doc, &len);
+    /* extract_office accepted these bytes under its limits */
+    struct office_limits lim = {INT64_MAX / 2, 10000000, 1e18, INT64_MAX / 2};
+    struct office_pkg pkg;
+    int rc = office_pkg_read(src, len, &lim, &pkg, err);
+    if (rc)
+        return rc;
+    struct office_text t;
+    memset(&t, 0, sizeof t);
+    unsigned char *zip = NULL;
+    size_t ziplen = 0;
+    rc = office_walk(&pkg, &t, err);
+    if (rc == INTAKE_OK)
+        rc = rewrite(in, doc, &t, err);
+    if (rc == INTAKE_OK && office_clean(&pkg) != INTAKE_OK)
+        rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    if (rc == INTAKE_OK)
+        rc = build(in, doc, &pkg, &zip, &ziplen, err);
+    office_text_clear(&t);
+    office_pkg_clear(&pkg);
+    if (rc == INTAKE_OK) {
+        int dfd = -1;
+        rc = open_export_dir(store, in->dir, &dfd, err);
+        if (rc == INTAKE_OK) {
+            char name[DOC_ID_LEN + 8];
+            snprintf(name, sizeof name, "%s.%s", id, fmt);
+            rc = write_atomic(dfd, name, zip, ziplen, err);
+            close(dfd);
+        }
+    }
+    if (zip) {
+        memset(zip, 0, ziplen);
+        free(zip);
+    }
+    if (rc == INTAKE_OK)
+        intake_log_debug(host, in->ctx, doc, "exported a redacted %s of %zu bytes", fmt, ziplen);
+    return rc;
+}
+
+static const struct intake_plugin export_office_plugin = {
+    INTAKE_PLUGIN_ABI,
+    .stage = INTAKE_STAGE_EXPORT,
+    .name = "export_office",
+    .version = EXPORT_OFFICE_VERSION,
+    .description = "redacted DOCX/ODT: placeholders in place, no comments, changes, hidden text, "
+                   "properties or pictures",
+    .options = export_office_options,
+    .config_size = sizeof(struct export_office_config),
+    .cb_init = cb_export_office_init,
+    .cb_process = cb_export_office_process,
+    .cb_exit = cb_export_office_exit,
+};
+
+INTAKE_PLUGIN_DEFINE(export_office, export_office_plugin)
