@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <iconv.h>
+#include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,7 @@ struct extract_archive_instance {
     char **skip;
     size_t nskip;
     int skip_empty;
+    locale_t utf8; /* C.UTF-8 for this thread while libarchive runs, or 0 */
 };
 
 /* The document's bytes as a libarchive source, handed out in FEED_BLOCK
@@ -454,6 +456,8 @@ static void instance_free(const struct intake_host *host, struct extract_archive
 {
     if (!in)
         return;
+    if (in->utf8)
+        freelocale(in->utf8);
     for (size_t i = 0; i < in->nskip; i++)
         host->free(in->skip[i]);
     host->free(in->skip);
@@ -497,6 +501,9 @@ static int cb_extract_archive_init(const struct intake_host *host, const struct 
     in->ratio_min = (uint64_t)cfg->ratio_min_size;
     in->archive_depth = (uint32_t)cfg->archive_depth;
     in->skip_empty = cfg->skip_empty;
+    /* libarchive converts names to the current locale's charset: in the C
+     * locale a UTF-8 name (ZIP's UTF-8 flag, 7z, RAR5, pax) is lost. */
+    in->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
     int oom = 0;
     if (cfg->password && *cfg->password)
         oom |= !(in->password = dup_str(host, cfg->password));
@@ -544,9 +551,14 @@ static int cb_extract_archive_process(void *instance, void *worker, struct intak
     struct walk w = {.in = in, .doc = doc};
     w.feed.b = host->doc_source(doc, &w.feed.n);
     const char *mime = host->doc_mime ? host->doc_mime(doc) : NULL;
+    /* This thread only, for this call: names come out as UTF-8. */
+    locale_t old = in->utf8 ? uselocale(in->utf8) : (locale_t)0;
     w.a = archive_read_new();
-    if (!w.a)
+    if (!w.a) {
+        if (old)
+            uselocale(old);
         return INTAKE_ERR(err, INTAKE_ENOMEM, "archive: out of memory");
+    }
     archive_read_support_filter_all(w.a);
     archive_read_support_format_zip(w.a);
     archive_read_support_format_7zip(w.a);
@@ -577,6 +589,8 @@ static int cb_extract_archive_process(void *instance, void *worker, struct intak
     else
         intake_log_info(host, in->ctx, doc, "refused: %s", err ? err->msg : "");
     archive_read_free(w.a);
+    if (old)
+        uselocale(old);
     free(w.buf);
     return rc;
 }

@@ -16,6 +16,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <iconv.h>
 
 #include "child_host.h"
 #include "config.h"
@@ -45,6 +46,10 @@ static struct buf make_archive(int format, int filter, const char *opts, const c
                                const struct member *m, size_t nm)
 {
     struct buf out = {0};
+    /* The writer converts names through the locale: UTF-8 while writing
+     * (the plugin itself runs in the process's C locale). */
+    locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    locale_t old = uselocale(utf8);
     size_t cap = 1 << 20;
     for (size_t i = 0; i < nm; i++)
         cap += m[i].size + 1024;
@@ -90,6 +95,8 @@ static struct buf make_archive(int format, int filter, const char *opts, const c
     if (archive_write_close(a) != ARCHIVE_OK)
         TEST_NOTE("close: %s", archive_error_string(a));
     archive_write_free(a);
+    uselocale(old);
+    freelocale(utf8);
     return out;
 }
 
@@ -502,6 +509,38 @@ static void test_limits(struct fixture *f)
     free(o.p);
 }
 
+/* A ZIP from Russian Windows: names in CP866, no UTF-8 flag. */
+static void test_cp866_names(struct fixture *f)
+{
+    struct buf b = {malloc(4096), 0};
+    struct archive *a = archive_write_new();
+    archive_write_set_format_zip(a);
+    archive_write_open_memory(a, b.p, 4096, &b.n);
+    struct archive_entry *e = archive_entry_new();
+    char raw[64] = {0}, *ip = "Акт_Петрова.txt", *op = raw;
+    size_t il = strlen(ip), ol = sizeof raw - 1;
+    iconv_t cd = iconv_open("CP866", "UTF-8");
+    iconv(cd, &ip, &il, &op, &ol);
+    iconv_close(cd);
+    archive_entry_copy_pathname(e, raw); /* raw bytes, C locale: written as they are */
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, (la_int64_t)strlen(text_b));
+    archive_write_header(a, e);
+    archive_write_data(a, text_b, strlen(text_b));
+    archive_entry_free(e);
+    archive_write_close(a);
+    archive_write_free(a);
+    struct intake_doc *d;
+    struct intake_error err;
+    int rc = run(f, b, "application/zip", 0, &d, &err);
+    TEST_EQ_INT(rc, INTAKE_OK, "CP866 names: read (%s)", err.msg);
+    TEST_OK(d->nkids == 1 && strcmp(d->kids[0].name, "Акт_Петрова.txt") == 0,
+            "CP866 names: converted with name_charset (%s)", d->nkids ? d->kids[0].name : "");
+    child_doc_destroy(d);
+    free(b.p);
+}
+
 static void test_probe(struct fixture *f)
 {
     const struct member m[] = {{"a.txt", text_b, strlen(text_b)}};
@@ -516,7 +555,6 @@ static void test_probe(struct fixture *f)
 
 int main(void)
 {
-    setlocale(LC_ALL, "C.UTF-8");
     struct fixture f;
     if (setup(&f, "[archive]\ntype = extract_archive\n") != 0) {
         TEST_OK(0, "setup");
@@ -530,6 +568,7 @@ int main(void)
     test_encrypted(&f);
     test_truncated(&f);
     test_limits(&f);
+    test_cp866_names(&f);
     test_probe(&f);
     teardown(&f);
     return test_done();
