@@ -498,6 +498,10 @@ static void emit_attr(struct walk *w, int page, xmlAttrPtr a, uint32_t flags)
     xmlNodePtr v = a->children;
     if (!v || v->type != XML_TEXT_NODE || v->next || !v->content || !*v->content)
         return;
+    /* its own line: never glued to the text before it */
+    const struct office_buf *b = &w->t->page[page];
+    if (b->len && b->p[b->len - 1] != '\n')
+        sep(w, page, "\n");
     emit(w, page, (const char *)v->content, strlen((const char *)v->content), v, flags);
     sep(w, page, "\n");
 }
