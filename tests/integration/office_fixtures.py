@@ -291,7 +291,7 @@ def make_odt(path, v=ODT_PLANTED):
                '<text:p>%s.</text:p>'
                '<text:p>Потерпевшая сообщила телефон %s.<office:annotation><dc:creator>%s</dc:creator>'
                '<text:p>Проверить номер %s</text:p></office:annotation></text:p>'
-               '<table:table table:name="Table1"><table:table-column/><table:table-row>'
+               '<table:table table:name="Table1"><table:table-column table:number-columns-repeated="2"/><table:table-row>'
                '<table:table-cell><text:p>E-mail</text:p></table:table-cell>'
                '<table:table-cell><text:p>%s</text:p></table:table-cell></table:table-row></table:table>'
                '<text:p>%s <text:change text:change-id="ct1"/><text:change-start text:change-id="ct2"/>new phone %s<text:change-end text:change-id="ct2"/>'
