@@ -21,6 +21,8 @@ INTAKE_PACKAGES=(
   tesseract-ocr-script-cyrl
   # extract_pdf, export_pdf: PDF reading and rendering, PDF writing
   libpoppler-glib-dev libcairo2-dev
+  # extract_mail, extract_archive: e-mail (GMime, libxml2 for HTML bodies), archives; zip for a test fixture
+  libgmime-3.0-dev libxml2-dev libarchive-dev zip
   # langid: fingerprints (its benchmark peer); index: stemmers; intake serve: HTTP
   libexttextcat-dev libstemmer-dev libmicrohttpd-dev
   # tests and benchmarks: runners, peers, the style check, fixture rendering

@@ -463,7 +463,8 @@ static void test_truncated(struct fixture *f)
         }
         free(b.p);
     }
-    struct buf junk = {(unsigned char *)"PK\003\004 this is not a zip at all", 31};
+    static unsigned char junk_bytes[] = "PK\003\004 this is not a zip at all";
+    struct buf junk = {junk_bytes, sizeof junk_bytes - 1};
     struct intake_error err;
     TEST_EQ_INT(run(f, junk, "application/zip", 0, NULL, &err), INTAKE_EFORMAT,
                 "garbage after a ZIP signature: refused (%s)", err.msg);
