@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -1067,6 +1068,54 @@ static int name_worth(int role)
            role == OFFICE_ROLE_XML_OTHER || role == OFFICE_ROLE_THUMB || role == OFFICE_ROLE_FONT;
 }
 
+/*
+ * A member name office programs make up (image3.png, oleObject1.bin,
+ * Microsoft_Excel_Worksheet2.xlsx, LibreOffice's hex picture names,
+ * "Object 1"): no person's data, so not sent to detection, where capitalised
+ * words like "Document1" would be taken for names and refuse the export.
+ */
+static int generated_name(const char *name)
+{
+    static const char *const stems[] = {"image",
+                                        "media",
+                                        "picture",
+                                        "oleobject",
+                                        "document",
+                                        "worksheet",
+                                        "presentation",
+                                        "drawing",
+                                        "package",
+                                        "chart",
+                                        "item",
+                                        "thumbnail",
+                                        "object",
+                                        "vbaproject",
+                                        "printersettings",
+                                        "font",
+                                        "microsoft_word_document",
+                                        "microsoft_excel_worksheet",
+                                        "microsoft_powerpoint_presentation",
+                                        "microsoft_visio_drawing",
+                                        "microsoft_word_97_-_2003_document",
+                                        "microsoft_excel_97-2003_worksheet",
+                                        NULL};
+    const char *b = strrchr(name, '/');
+    b = b ? b + 1 : name;
+    const char *dot = strrchr(b, '.');
+    size_t n = dot ? (size_t)(dot - b) : strlen(b);
+    size_t hex = 0;
+    for (size_t i = 0; i < n; i++)
+        hex += isxdigit((unsigned char)b[i]) != 0;
+    if (n >= 16 && hex == n)
+        return 1;
+    while (n > 0 && (isdigit((unsigned char)b[n - 1]) || b[n - 1] == ' '))
+        n--;
+    for (const char *const *s = stems; *s; s++)
+        if (strlen(*s) == n && strncasecmp(*s, b, n) == 0)
+            return 1;
+    return 0;
+}
+
 int office_walk(struct office_pkg *pkg, struct office_text *t, struct intake_error *err)
 {
     office_text_clear(t);
@@ -1121,7 +1170,7 @@ int office_walk(struct office_pkg *pkg, struct office_text *t, struct intake_err
             sep(&w, OFFICE_PAGE_HIDDEN, "\n");
         }
     for (size_t i = 0; i < pkg->n; i++)
-        if (name_worth(pkg->m[i].role)) {
+        if (name_worth(pkg->m[i].role) && !generated_name(pkg->m[i].name)) {
             emit(&w, OFFICE_PAGE_PROPS, pkg->m[i].name, strlen(pkg->m[i].name), NULL,
                  OFFICE_SEG_NAME);
             sep(&w, OFFICE_PAGE_PROPS, "\n");

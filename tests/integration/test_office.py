@@ -171,6 +171,25 @@ def main():
                 ok("[PHONE]" in got and "[EMAIL]" in got and KEEP[1] in got,
                    "%s as text: placeholders and the kept text" % os.path.basename(c), got)
 
+        # --- an embedded DOCX becomes a child document; pictures need OCR
+        emb = os.path.join(tmp, "emb")
+        os.mkdir(emb)
+        inner = open(os.path.join(src, "case.docx"), "rb").read()
+        m = F.docx_members() + [("word/embeddings/Document1.docx", inner)]
+        F._write(os.path.join(emb, "outer.docx"), m)
+        estore = os.path.join(tmp, "estore")
+        rc, out, err = run(["batch", "--store", estore, "--config", conf, emb])
+        ok(rc == 0 and '"children":1' in out.replace(" ", ""),
+           "an embedded DOCX is processed as a child document", out[-400:] + err)
+        found = leaks(store_bytes(estore), planted)
+        ok(not found, "no planted value in the store of the embedding document", "\n".join(found))
+        noocr = os.path.join(tmp, "noocr.conf")
+        with open(noocr, "w") as f:
+            f.write(CONF.replace("images = drop\n", ""))
+        rc, out, err = run(["redact", "--config", noocr, os.path.join(src, "case.docx")])
+        ok(rc != 0 and "OCR" in err,
+           "with images = ocr and no OCR plugin, a DOCX with a picture is refused", err)
+
         # --- refused: zip bomb, truncated, malformed XML, DTD
         bad = os.path.join(tmp, "bad")
         os.mkdir(bad)
