@@ -28,7 +28,8 @@
  *     TIFF, WebP), else PNG bytes under the same name; names and
  *     relationships are unchanged, so the package stays consistent;
  *   - embedded files and other binary members (printer settings, caches):
- *     emptied (zero bytes). Fonts are copied.
+ *     emptied (zero bytes). Fonts are copied. ODF settings.xml loses the
+ *     printer's name and setup.
  *
  * Text that the walk reads but the copy keeps (field codes, alternate
  * content, alt text, link targets (percent-encoded), other XML parts) is
@@ -504,8 +505,9 @@ static int cb_export_office_process(void *instance, void *worker, struct intake_
     rc = office_walk(&pkg, &t, err);
     if (rc == INTAKE_OK)
         rc = rewrite(in, doc, &t, err);
-    if (rc == INTAKE_OK && office_clean(&pkg) != INTAKE_OK)
-        rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    if (rc == INTAKE_OK && (rc = office_clean(&pkg)) != INTAKE_OK)
+        rc = INTAKE_ERR(err, rc,
+                        rc == INTAKE_EFORMAT ? "malformed XML in settings.xml" : "out of memory");
     if (rc == INTAKE_OK)
         rc = build(in, doc, &pkg, &zip, &ziplen, err);
     office_text_clear(&t);

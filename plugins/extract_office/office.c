@@ -1389,6 +1389,23 @@ static void odf_clean(const struct walk *w, xmlNodePtr n)
     }
 }
 
+static void odf_settings_clean(xmlNodePtr n)
+{
+    while (n) {
+        xmlNodePtr next = n->next;
+        if (n->type == XML_ELEMENT_NODE) {
+            const xmlChar *name = prop(n, "name");
+            if (!strcmp((const char *)n->name, "config-item") && name &&
+                (!strcmp((const char *)name, "PrinterName") ||
+                 !strcmp((const char *)name, "PrinterSetup")))
+                drop(n);
+            else
+                odf_settings_clean(n->children);
+        }
+        n = next;
+    }
+}
+
 static void clear_children(xmlNodePtr n)
 {
     while (n && n->children)
@@ -1411,6 +1428,15 @@ int office_clean(struct office_pkg *pkg)
     }
     for (size_t i = 0; i < pkg->n; i++) {
         struct office_member *m = &pkg->m[i];
+        /* ODF settings.xml: the printer's name and its setup blob go */
+        if (odf && !m->xml && !strcmp(m->name, "settings.xml") && m->len < INT32_MAX) {
+            m->xml = xmlReadMemory((const char *)m->data, (int)m->len, NULL, NULL,
+                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+            if (!m->xml)
+                return INTAKE_EFORMAT;
+            odf_settings_clean(xmlDocGetRootElement(m->xml));
+            continue;
+        }
         xmlNodePtr root = m->xml ? xmlDocGetRootElement(m->xml) : NULL;
         if (!root)
             continue;

@@ -162,7 +162,8 @@ const char *office_member_label(const struct office_pkg *pkg, size_t i, char *bu
  * insertions (accepted), formatting changes, comment anchors and comment
  * parts, hidden text (vanish, display none, hidden fields), document
  * properties and people (emptied, still valid), document variables, mail
- * merge and template links. INTAKE_ENOMEM on allocation failure.
+ * merge and template links, ODF printer settings. INTAKE_ENOMEM on allocation
+ * failure, INTAKE_EFORMAT when ODF settings.xml is malformed.
  */
 int office_clean(struct office_pkg *pkg);
 

@@ -247,6 +247,8 @@ ODT_PLANTED = {
     "meta_user": "+7 700 118 35 72",
 }
 
+PRINTER = "Kabinet-Abenova-HP"  # an ODF printer name: never read, removed from the export
+
 ODF_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
           'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
@@ -266,6 +268,7 @@ def _odf_common(mimetype, content, styles, v):
                 '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
                 '<manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>'
                 '<manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/>'
+                '<manifest:file-entry manifest:full-path="settings.xml" manifest:media-type="text/xml"/>'
                 '<manifest:file-entry manifest:full-path="Pictures/pic1.png" manifest:media-type="image/png"/>'
                 '</manifest:manifest>' % mimetype)
     meta = ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document-meta %s><office:meta>'
@@ -273,8 +276,14 @@ def _odf_common(mimetype, content, styles, v):
             '<dc:title>%s</dc:title><meta:user-defined meta:name="Witness">%s</meta:user-defined>'
             '</office:meta></office:document-meta>'
             % (ODF_NS, v["meta_creator"], v["meta_creator"], v["meta_title"], v["meta_user"]))
+    settings = ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document-settings %s '
+                'xmlns:config="urn:oasis:names:tc:opendocument:xmlns:config:1.0"><office:settings>'
+                '<config:config-item-set config:name="ooo:configuration-settings">'
+                '<config:config-item config:name="PrinterName" config:type="string">%s</config:config-item>'
+                '</config:config-item-set></office:settings></office:document-settings>'
+                % (ODF_NS, PRINTER))
     return [("META-INF/manifest.xml", manifest), ("content.xml", content), ("styles.xml", styles),
-            ("meta.xml", meta), ("Pictures/pic1.png", picture())]
+            ("meta.xml", meta), ("settings.xml", settings), ("Pictures/pic1.png", picture())]
 
 
 def make_odt(path, v=ODT_PLANTED):
