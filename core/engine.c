@@ -459,9 +459,39 @@ static const char *sniff_type(struct intake_engine *e, const void *bytes, size_t
 /* The extract instance for this document: the first that claims libmagic's
  * type, else the most confident prober (libmagic misnames text as HP-GL
  * plotter files, windows-1251 as unknown-8bit ...), else none. */
+static int claims(const struct intake_plugin *d, const char *mime)
+{
+    for (const char *const *m = d->mime_types; m && *m; m++)
+        if (fnmatch(*m, mime, 0) == 0)
+            return 1;
+    return 0;
+}
+
 static struct intake_instance *route(struct intake_engine *e, const char *mime,
                                      const unsigned char *bytes, size_t len)
 {
+    /* libmagic's catch-all answers hide formats that declare themselves
+     * later or less plainly (a mail that starts with "Subject:", a DOCX it
+     * calls a zip): an extractor that does not claim the type but is sure
+     * (90+) of the bytes wins over the one that claims it. Skipping this
+     * would let extract_text store a base64 body undecoded. */
+    if (strcmp(mime, "text/plain") == 0 || strcmp(mime, "application/zip") == 0 ||
+        strcmp(mime, "application/octet-stream") == 0) {
+        struct intake_instance *sure = NULL;
+        int sure_score = 89;
+        for (size_t i = 0; i < e->ninstances; i++) {
+            const struct intake_plugin *d = &e->instances[i].plugin->desc;
+            if (d->stage != INTAKE_STAGE_EXTRACT || !d->cb_probe || claims(d, mime))
+                continue;
+            int s = d->cb_probe(e->instances[i].instance, bytes, len, mime);
+            if (s > sure_score) {
+                sure_score = s;
+                sure = &e->instances[i];
+            }
+        }
+        if (sure)
+            return sure;
+    }
     for (size_t i = 0; i < e->ninstances; i++) {
         const struct intake_plugin *d = &e->instances[i].plugin->desc;
         if (d->stage != INTAKE_STAGE_EXTRACT || !d->mime_types)

@@ -233,6 +233,7 @@ static int cmd_redact(int argc, char **argv)
     }
     if (rc) {
         json_object_put(children);
+        intake_redaction_clear(&red);
         /* Fail closed: nothing of the document is printed. */
         fprintf(stderr, "intake: %s: %s\n", file, err.msg);
         intake_doc_destroy(doc);

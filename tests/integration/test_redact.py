@@ -184,6 +184,28 @@ def main():
         ok(rc == 1 and "page 1 is an image and no OCR plugin read it" in err and out == b"",
            "an image page without OCR refuses the document", err)
 
+    # A mail that libmagic calls text/plain (its first header is Subject:)
+    # goes to extract_mail, whose probe is sure: its base64 body is decoded
+    # and redacted, not stored as it is.
+    import base64
+    body = "Свидетель: телефон +7 701 987 65 43, почта witness.mail@example.kz\n".encode()
+    eml = (b"Subject: statement\nMIME-Version: 1.0\nFrom: clerk@example.kz\n"
+           b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n" +
+           base64.encodebytes(body))
+    eml_path = os.path.join(tmp, "subject-first.eml")
+    open(eml_path, "wb").write(eml)
+    mail_conf = os.path.join(tmp, "mail.conf")
+    open(mail_conf, "w").write("[pipeline]\n[mail]\ntype = extract_mail\n[text]\ntype = extract_text\n"
+                               "[ids]\ntype = detect_patterns\n")
+    rc, out, err = run(["redact", "-v", "-v", eml_path], mail_conf)
+    if "plugin 'extract_mail' not found" in err:
+        skip("a Subject:-first mail is read by extract_mail", "extract_mail is not built")
+    else:
+        o = out.decode("utf-8", "replace")
+        ok(rc == 0 and "-> [mail]" in err and "[PHONE]" in o and "987 65 43" not in o
+           and base64.encodebytes(body).decode().split()[0] not in o,
+           "a Subject:-first mail goes to extract_mail: body decoded and redacted", o[:300] + err[-300:])
+
     # intake plugins lists what is loaded.
     rc, out, err = run(["plugins"], conf)
     o = out.decode()
