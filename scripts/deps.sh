@@ -23,6 +23,12 @@ INTAKE_PACKAGES=(
   libpoppler-glib-dev libcairo2-dev
   # extract_mail, extract_archive: e-mail (GMime, libxml2 for HTML bodies), archives; zip for a test fixture
   libgmime-3.0-dev libxml2-dev libarchive-dev zip
+  # extract_office, export_office: zip + XML; extract_rtf/html: iconv, libxml2;
+  # extract_legacy: catdoc's converters (DOC, XLS, PPT) run as limited processes
+  catdoc
+  # office tests: LibreOffice headless makes DOC/XLS fixtures and checks that
+  # redacted DOCX/ODT open without repair; pandoc and docx2txt are benchmark peers
+  libreoffice-writer-nogui libreoffice-calc-nogui pandoc docx2txt
   # langid: fingerprints (its benchmark peer); index: stemmers; intake serve: HTTP
   libexttextcat-dev libstemmer-dev libmicrohttpd-dev
   # tests and benchmarks: runners, peers, the style check, fixture rendering

@@ -64,6 +64,7 @@ if [ -d build-ci ]; then
   BENCH_PAGES=1 tests/bench/bench_ocr.sh build-ci || echo "ocr benchmark failed (not counted)"
   BENCH_SHORT=1 tests/bench/bench_watch.sh build-ci || echo "watch benchmark failed (not counted)"
   SHORT=1 tests/bench/bench_search.sh build-ci || echo "search benchmark failed (not counted)"
+  BENCH_SHORT=1 tests/bench/bench_office.sh build-ci || echo "office benchmark failed (not counted)"
   BENCH_SHORT=1 tests/bench/bench_legacy.sh build-ci || echo "legacy/RTF benchmark failed (not counted)"
 fi
 
