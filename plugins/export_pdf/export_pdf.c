@@ -335,7 +335,9 @@ static int canvas_from_image(const struct intake_image *im, double w, double h, 
  * A text-layer page rendered from the original PDF at \p dpi: page content
  * and form fields (poppler always prints those), no markup annotations;
  * then every form field's area is filled black, since its value is in
- * no word box.
+ * no word box, and so is every image: on a text-layer page no image was
+ * read by OCR, so nothing in it was checked (a passport photo or a scanned
+ * signature pasted into a typed page must not pass through).
  */
 static int canvas_from_pdf(PopplerPage *page, double dpi, struct canvas *c)
 {
@@ -367,6 +369,17 @@ static int canvas_from_pdf(PopplerPage *page, double dpi, struct canvas *c)
         cairo_fill(cr);
     }
     poppler_page_free_form_field_mapping(fields);
+    GList *images = poppler_page_get_image_mapping(page);
+    for (GList *l = images; l; l = l->next) {
+        const PopplerRectangle *a = &((PopplerImageMapping *)l->data)->area;
+        /* image areas are already top-left based (measured with poppler 22.12) */
+        double x0 = fmin(a->x1, a->x2), x1 = fmax(a->x1, a->x2);
+        double y0 = fmin(a->y1, a->y2), y1 = fmax(a->y1, a->y2);
+        cairo_rectangle(cr, x0 - BURN_PAD_PT, y0 - BURN_PAD_PT, x1 - x0 + 2 * BURN_PAD_PT,
+                        y1 - y0 + 2 * BURN_PAD_PT);
+        cairo_fill(cr);
+    }
+    poppler_page_free_image_mapping(images);
     cairo_destroy(cr);
     cairo_surface_flush(s);
     c->img = s;

@@ -429,6 +429,51 @@ static void test_rendered(void)
     run_clear(&r);
 }
 
+/* A small image on a text-layer page (4% of it: the page stays text, the
+ * image is never OCRed) must come out black, not as it was. */
+static void test_small_image(void)
+{
+    struct fx_page pg[1] = {{595, 842, statement, 7, 0.2, 0}};
+    fx_make_pdf(tpath("small-image.pdf"), pg, 1, NULL, NULL);
+    struct run r;
+    run_engine(&r, conf_default, tpath("small-image.pdf"), NULL);
+    TEST_EQ_INT(r.rc, 0, "text-layer PDF with a small image: %s", r.err.msg);
+    TEST_OK(r.doc && (intake_doc_page_flags(r.doc, 0) & INTAKE_PAGE_TEXT_LAYER),
+            "the page is read from its text layer (the image is not OCRed)");
+    GError *ge = NULL;
+    char *uri = g_filename_to_uri(r.out, NULL, NULL);
+    PopplerDocument *pd = uri ? poppler_document_new_from_file(uri, NULL, &ge) : NULL;
+    g_free(uri);
+    g_clear_error(&ge);
+    PopplerPage *page = pd ? poppler_document_get_page(pd, 0) : NULL;
+    int dark = 0, total = 0;
+    if (page) {
+        cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 595, 842);
+        cairo_t *cr = cairo_create(img);
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_paint(cr);
+        poppler_page_render(page, cr);
+        cairo_destroy(cr);
+        cairo_surface_flush(img);
+        const unsigned char *px = cairo_image_surface_get_data(img);
+        int stride = cairo_image_surface_get_stride(img);
+        /* the image's inside: bottom-right 119 x 168 pt, less a margin */
+        for (int y = 842 - 160; y < 842 - 10; y += 5)
+            for (int x = 595 - 110; x < 595 - 10; x += 5) {
+                uint32_t v = ((const uint32_t *)(const void *)(px + (size_t)y * stride))[x];
+                total++;
+                dark += ((v >> 16) & 0xff) < 40 && ((v >> 8) & 0xff) < 40 && (v & 0xff) < 40;
+            }
+        cairo_surface_destroy(img);
+        g_object_unref(page);
+    }
+    if (pd)
+        g_object_unref(pd);
+    TEST_OK(total > 0 && dark == total, "the image's area is black in the export (%d/%d)", dark,
+            total);
+    run_clear(&r);
+}
+
 int main(void)
 {
     intake_log_set_level(INTAKE_LOG_ERROR);
@@ -441,6 +486,7 @@ int main(void)
     test_image_page();
     test_fail_closed();
     test_rendered();
+    test_small_image();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (!getenv("EXPORT_PDF_KEEP") && system(cmd) != 0)
