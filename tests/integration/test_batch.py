@@ -20,6 +20,7 @@ import sys
 import tempfile
 
 from tap import done, ok
+from store_check import store_bytes
 import time
 
 INTAKE, SRC = sys.argv[1], sys.argv[2]
@@ -59,17 +60,6 @@ def run(args, timeout=300, env=None):
         e.update(env)
     p = subprocess.run([INTAKE] + args, capture_output=True, timeout=timeout, env=e)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-
-
-def store_bytes(store):
-    """Every byte of every file in the store, including SQLite's WAL."""
-    out = []
-    for root, _, files in os.walk(store):
-        for fn in files:
-            with open(os.path.join(root, fn), "rb") as f:
-                out.append((os.path.join(root, fn), f.read()))
-            out.append(("(file name)", os.path.join(root, fn).encode()))
-    return out
 
 
 def expects(path):

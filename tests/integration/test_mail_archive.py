@@ -27,6 +27,7 @@ import time
 import zipfile
 
 from tap import done, ok, skip
+from store_check import raw_bytes
 
 INTAKE = sys.argv[1]
 PLUGIN_PATH = os.environ.get("INTAKE_PLUGIN_PATH", "")
@@ -165,16 +166,6 @@ def run(args, timeout=300):
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
-def store_bytes(store):
-    out = b""
-    for root, _, files in os.walk(store):
-        for fn in files:
-            with open(os.path.join(root, fn), "rb") as f:
-                out += f.read()
-            out += os.path.join(root, fn).encode()
-    return out
-
-
 def jobs(store):
     db = sqlite3.connect(os.path.join(store, "intake.db"))
     rows = {r[0]: (r[1], r[2], r[3]) for r in db.execute("select doc_id, state, parent, reason from jobs")}
@@ -226,7 +217,7 @@ def test_good(tmp, conf):
     tkids = [k for k, v in rows.items() if v[1] == tar_id]
     tgrand = [k for k, v in rows.items() if v[1] in tkids]
     ok(len(tkids) == 1 and len(tgrand) == 1, "tar.gz > e-mail > attachment: linked", rows)
-    raw = store_bytes(store)
+    raw = raw_bytes(store)
     leaked = [p for p in PLANTED if p.encode("utf-8") in raw]
     ok(not leaked, "no planted value in any byte of the store (%d checked)" % len(PLANTED), leaked)
     db = sqlite3.connect(os.path.join(store, "intake.db"))
@@ -296,7 +287,7 @@ def test_refusals(tmp, conf):
             r = rows.get(sha(f.read()))
         ok(r is not None and r[0] == "quarantined" and want in (r[2] or ""),
            "%s: quarantined (%s)" % (name, r[2] if r else "?"), r)
-    raw = store_bytes(store)
+    raw = raw_bytes(store)
     ok(b"+7 701 555 12 34" not in raw and "Жумабекова".encode() not in raw,
        "nothing of a refused document in the store")
     # Time to refuse each bomb, through `intake redact`, beside the same

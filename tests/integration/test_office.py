@@ -30,6 +30,7 @@ import zipfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import office_fixtures as F  # noqa: E402
 from tap import done, ok, skip  # noqa: E402
+from store_check import store_bytes
 
 INTAKE, SRC = sys.argv[1], sys.argv[2]
 
@@ -59,22 +60,6 @@ KEEP = ["дело рассмотрено в районном суде", "hearing
 def run(args, timeout=300):
     p = subprocess.run([INTAKE] + args, capture_output=True, timeout=timeout, env=dict(os.environ))
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-
-
-def store_bytes(store):
-    """(path, bytes) of every file in the store, and of every member of every zip in it."""
-    for root, _, files in os.walk(store):
-        for f in files:
-            p = os.path.join(root, f)
-            with open(p, "rb") as fh:
-                data = fh.read()
-            yield p + "|name", p.encode()
-            yield p, data
-            if f.endswith((".docx", ".odt")):
-                with zipfile.ZipFile(p) as z:
-                    for n in z.namelist():
-                        yield p + "!" + n, z.read(n)
-                        yield p + "!" + n + "|name", n.encode()
 
 
 def leaks(blobs, planted):

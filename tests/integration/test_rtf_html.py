@@ -24,6 +24,7 @@ import tempfile
 import time
 
 from tap import done, ok
+from store_check import leaks_in
 
 INTAKE, SRC = sys.argv[1], sys.argv[2]
 
@@ -138,25 +139,6 @@ type = index_sqlite
 def run(args, timeout=300, conf=None):
     p = subprocess.run([INTAKE] + args, capture_output=True, timeout=timeout, env=dict(os.environ))
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-
-
-def store_bytes(store):
-    out = []
-    for root, _, files in os.walk(store):
-        for fn in files:
-            with open(os.path.join(root, fn), "rb") as f:
-                out.append((os.path.join(root, fn), f.read()))
-            out.append(("(file name)", os.path.join(root, fn).encode()))
-    return out
-
-
-def leaks_in(store, values):
-    found = []
-    for where, b in store_bytes(store):
-        for v in values:
-            if v.encode() in b:
-                found.append("%r in %s" % (v, where))
-    return found
 
 
 def write(path, data):
