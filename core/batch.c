@@ -738,6 +738,8 @@ static int spawn(struct run *R, struct worker *w, struct intake_error *err)
     return rc;
 }
 
+static void remove_stale_temps(const char *dir, pid_t pid);
+
 static void reap(struct run *R, struct worker *w, char *why, size_t whylen)
 {
     int status = 0;
@@ -756,9 +758,10 @@ static void reap(struct run *R, struct worker *w, char *why, size_t whylen)
     else
         snprintf(why, whylen, "worker exited with status %d", WEXITSTATUS(status));
     close(w->fd);
+    /* what it was writing when it died (host->store_write's temp files) */
+    remove_stale_temps(R->store_dir, w->pid);
     w->fd = -1;
     w->pid = 0;
-    (void)R;
 }
 
 /* Resident memory of a worker, from /proc (works under ASan too). */
@@ -1342,10 +1345,16 @@ static int lock_store(const char *dir, struct intake_error *err)
     return fd; /* kept open for the whole run */
 }
 
-/* Temporary files of writers killed mid-write (".<name>.tmp") in the
- * store's folders: with the lock held, nobody else can be writing them. */
-static void remove_stale_temps(const char *dir)
+/* Temporary files of writers killed mid-write (".<name>.<pid>.tmp") in the
+ * store's folders: those of \p pid, or with pid 0 all of them (at start and
+ * end, when the lock is held and no worker runs). */
+static void remove_stale_temps(const char *dir, pid_t pid)
 {
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, ".%ld.tmp", (long)pid);
+    size_t sl = strlen(suffix);
+    if (!dir)
+        return;
     DIR *d = opendir(dir);
     if (!d)
         return;
@@ -1361,7 +1370,8 @@ static void remove_stale_temps(const char *dir)
         struct dirent *f;
         while ((f = readdir(s))) {
             size_t n = strlen(f->d_name);
-            if (f->d_name[0] == '.' && n > 5 && strcmp(f->d_name + n - 4, ".tmp") == 0)
+            if (f->d_name[0] == '.' && n > 5 && strcmp(f->d_name + n - 4, ".tmp") == 0 &&
+                (!pid || (n > sl && strcmp(f->d_name + n - sl, suffix) == 0)))
                 unlinkat(dirfd(s), f->d_name, 0);
         }
         closedir(s);
@@ -1502,7 +1512,7 @@ static int run_open(struct run *R, const char *config_path, const char *config_t
         return rc;
     if ((R->lock_fd = lock_store(store_dir, err)) < 0)
         return err->code ? err->code : INTAKE_EIO;
-    remove_stale_temps(store_dir);
+    remove_stale_temps(store_dir, 0);
     /* The supervisor is the single index writer: its own index worker state. */
     return intake_engine_worker_init_stages(R->e, INTAKE_STAGE_BIT(INTAKE_STAGE_INDEX), err);
 }
@@ -1560,7 +1570,7 @@ static void run_close(struct run *R)
     if (R->lock_fd >= 0) {
         /* Again at the end: a worker of a killed earlier run may have been
          * still dying when we started. */
-        remove_stale_temps(R->store_dir);
+        remove_stale_temps(R->store_dir, 0);
         close(R->lock_fd);
     }
     intake_engine_destroy(R->e);

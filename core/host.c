@@ -4,6 +4,7 @@
 
 #include "doc.h"
 #include "engine.h"
+#include "store_files.h"
 #include "log.h"
 
 #include <intake/plugin.h>
@@ -28,6 +29,12 @@ static int ctx_identify_lang(const struct intake_context *ctx, const char *utf8,
     if (!ctx || !ctx->engine || !out || (!utf8 && len))
         return INTAKE_EINVAL;
     return intake_engine_identify(ctx->engine, utf8, len, out);
+}
+
+static int ctx_store_write(const struct intake_context *ctx, const char *dir, const char *name,
+                           const void *data, size_t len, struct intake_error *err)
+{
+    return intake_store_write(ctx ? ctx->store_dir : NULL, dir, name, data, len, err);
 }
 
 static void *host_alloc(size_t n)
@@ -83,6 +90,8 @@ static const struct intake_host core_host = {
     .doc_doubts = intake_doc_doubts,
     .doc_add_child = intake_doc_add_child,
     .doc_depth = intake_doc_depth,
+    .store_dir_ok = intake_store_dir_ok,
+    .store_write = ctx_store_write,
 };
 
 const struct intake_host *intake_core_host(void)

@@ -261,6 +261,20 @@ struct intake_host {
     /** How deep this document is nested: 0 for a file the user named. */
     uint32_t (*doc_depth)(const struct intake_doc *doc);
 
+    /** Whether \p dir (an exporter's folder option) is relative and stays
+     *  inside the store, for checking the option in cb_init. */
+    int (*store_dir_ok)(const char *dir);
+    /**
+     * Write <store>/<dir>/<name> atomically and durably: a temp file,
+     * fsync, rename, fsync of the folder (created 0750 where missing; the
+     * file 0640). A partly written file is never visible; a full disk is
+     * INTAKE_ENOSPC, so the document stays queued. \p name is a plain file
+     * name. INTAKE_EINVAL when the run has no store (`intake redact`).
+     * Export stage. The core removes what a killed worker left half written.
+     */
+    int (*store_write)(const struct intake_context *ctx, const char *dir, const char *name,
+                       const void *data, size_t len, struct intake_error *err);
+
     /* ---- ABI 1.3 and later: append here, never in between ---- */
 };
 

@@ -37,20 +37,16 @@
  * cannot be renamed without breaking the package: such a document is
  * refused (fail closed).
  *
- * The zip is written by office_zip_write (deterministic; ODF's mimetype
- * first and stored), then to ".<name>.<pid>.tmp", fsync, rename, fsync of
- * the folder, as export_text does; ENOSPC/EDQUOT are INTAKE_ENOSPC.
+ * The zip is made by office_zip_write (deterministic; ODF's mimetype
+ * first and stored) and stored with host->store_write (atomic, durable;
+ * a full disk is INTAKE_ENOSPC).
  * Without a store (intake redact) nothing is written. Lifetimes: the
  * instance is read-only options.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <leptonica/allheaders.h>
 #include <libxml/parser.h>
@@ -59,7 +55,6 @@
 
 #define EXPORT_OFFICE_VERSION "0.1.0"
 #define DOC_ID_LEN            64
-#define MAX_DIR_LEN           1024
 
 struct export_office_config {
     const char *dir;
@@ -77,22 +72,6 @@ struct export_office_instance {
     const char *dir;
 };
 
-static int dir_ok(const char *dir)
-{
-    if (!dir || !*dir || dir[0] == '/' || strlen(dir) >= MAX_DIR_LEN)
-        return 0;
-    for (const char *p = dir; *p;) {
-        const char *e = strchr(p, '/');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if ((n == 2 && p[0] == '.' && p[1] == '.') || n > 255)
-            return 0;
-        p += n;
-        while (*p == '/')
-            p++;
-    }
-    return 1;
-}
-
 static int cb_export_office_init(const struct intake_host *host, const struct intake_context *ctx,
                                  const void *config, void **instance, struct intake_error *err)
 {
@@ -100,7 +79,9 @@ static int cb_export_office_init(const struct intake_host *host, const struct in
     intake_return_val_if_fail(host && instance && cfg, INTAKE_EINVAL);
     if (!INTAKE_HOST_HAS(host, doc_redacted_range))
         return INTAKE_ERR(err, INTAKE_EABI, "the core lacks ABI 1.1 (doc_redacted_range)");
-    if (!dir_ok(cfg->dir))
+    if (!INTAKE_HOST_HAS(host, store_write))
+        return INTAKE_ERR(err, INTAKE_EABI, "the core lacks host->store_write (ABI 1.2)");
+    if (!host->store_dir_ok(cfg->dir))
         return INTAKE_ERR(err, INTAKE_ECONFIG,
                           "dir must be a relative folder inside the store, without '..'");
     struct export_office_instance *in = host->alloc(sizeof *in);
@@ -118,110 +99,6 @@ static void cb_export_office_exit(void *instance)
     struct export_office_instance *in = instance;
     if (in)
         in->host->free(in);
-}
-
-/* ------------------------------------------------------------------ */
-/* files (as export_text)                                             */
-/* ------------------------------------------------------------------ */
-
-static int is_hex_id(const char *s)
-{
-    if (!s || strlen(s) != DOC_ID_LEN)
-        return 0;
-    for (size_t i = 0; i < DOC_ID_LEN; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
-    return 1;
-}
-
-static int space_err(int e)
-{
-    return e == ENOSPC || e == EDQUOT ? INTAKE_ENOSPC : INTAKE_EIO;
-}
-
-static int open_export_dir(const char *store, const char *dir, int *out, struct intake_error *err)
-{
-    int fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return INTAKE_ERR(err, INTAKE_EIO, "cannot open store %s: %s", store, strerror(errno));
-    for (const char *p = dir; *p;) {
-        char comp[256];
-        const char *e = strchr(p, '/');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        memcpy(comp, p, n);
-        comp[n] = '\0';
-        p += n;
-        while (*p == '/')
-            p++;
-        if (n == 0 || (n == 1 && comp[0] == '.'))
-            continue;
-        int created = mkdirat(fd, comp, 0750) == 0;
-        if (!created && errno != EEXIST) {
-            int e2 = errno;
-            close(fd);
-            return INTAKE_ERR(err, space_err(e2), "cannot create %s/%s: %s", store, dir,
-                              strerror(e2));
-        }
-        int sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (sub < 0 || (created && fsync(fd) != 0)) {
-            int e2 = errno;
-            if (sub >= 0)
-                close(sub);
-            close(fd);
-            return INTAKE_ERR(err, INTAKE_EIO, "cannot open %s/%s: %s", store, dir, strerror(e2));
-        }
-        close(fd);
-        fd = sub;
-    }
-    *out = fd;
-    return INTAKE_OK;
-}
-
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w == 0)
-            errno = EIO;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int write_atomic(int dfd, const char *name, const unsigned char *data, size_t len,
-                        struct intake_error *err)
-{
-    char tmp[128];
-    snprintf(tmp, sizeof tmp, ".%s.%ld.tmp", name, (long)getpid());
-    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-    if (fd < 0 && errno == EEXIST && unlinkat(dfd, tmp, 0) == 0)
-        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-    if (fd < 0)
-        return INTAKE_ERR(err, space_err(errno), "cannot create a temp file for %s: %s", name,
-                          strerror(errno));
-    const char *step = NULL;
-    int e = 0;
-    if (write_all(fd, data, len) != 0)
-        e = errno, step = "write";
-    else if (fsync(fd) != 0)
-        e = errno, step = "fsync";
-    if (close(fd) != 0 && !step)
-        e = errno, step = "close";
-    if (!step && renameat(dfd, tmp, dfd, name) != 0)
-        e = errno, step = "rename";
-    if (step) {
-        unlinkat(dfd, tmp, 0);
-        return INTAKE_ERR(err, space_err(e), "cannot %s %s: %s", step, name, strerror(e));
-    }
-    if (fsync(dfd) != 0)
-        return INTAKE_ERR(err, INTAKE_EIO, "cannot fsync the folder of %s: %s", name,
-                          strerror(errno));
-    return INTAKE_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -487,9 +364,6 @@ static int cb_export_office_process(void *instance, void *worker, struct intake_
         return INTAKE_OK;
     }
     const char *id = host->doc_id(doc);
-    if (!is_hex_id(id))
-        return INTAKE_ERR(err, INTAKE_EINVAL, "document id is not 64 lower-case hex digits");
-
     size_t len = 0;
     const unsigned char *src = host->doc_source(doc, &len);
     /* extract_office accepted these bytes under its limits */
@@ -513,14 +387,9 @@ static int cb_export_office_process(void *instance, void *worker, struct intake_
     office_text_clear(&t);
     office_pkg_clear(&pkg);
     if (rc == INTAKE_OK) {
-        int dfd = -1;
-        rc = open_export_dir(store, in->dir, &dfd, err);
-        if (rc == INTAKE_OK) {
-            char name[DOC_ID_LEN + 8];
-            snprintf(name, sizeof name, "%s.%s", id, fmt);
-            rc = write_atomic(dfd, name, zip, ziplen, err);
-            close(dfd);
-        }
+        char name[DOC_ID_LEN + 8];
+        snprintf(name, sizeof name, "%s.%s", id, fmt);
+        rc = host->store_write(in->ctx, in->dir, name, zip, ziplen, err);
     }
     if (zip) {
         memset(zip, 0, ziplen);

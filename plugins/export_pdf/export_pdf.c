@@ -33,22 +33,15 @@
  * The original text is read (doc_text) only to tell white space inside an
  * entity from a byte no box covers; nothing of it is written.
  *
- * Each file is written to ".<id>.pdf.<pid>.tmp", synced, renamed and the
- * folder synced, as export_text does. poppler documents are opened per
- * call (not fork-safe). Lifetimes: the instance is read-only options; the
- * worker only remembers whether it swept dead workers' temp files.
+ * The PDF is made in memory and stored with host->store_write (atomic and
+ * durable). poppler documents are opened per call (not fork-safe).
+ * Lifetimes: the instance is read-only options; no worker state.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -61,7 +54,6 @@
 
 #define EXPORT_PDF_VERSION "0.1.0"
 #define DOC_ID_LEN         64
-#define MAX_DIR_LEN        1024
 #define BURN_PAD_PT        1.0 /* glyphs overshoot their boxes a little */
 
 /** Options, filled by the core from the option table below. */
@@ -100,29 +92,9 @@ struct export_pdf_instance {
     struct export_pdf_config cfg; /* strings borrowed from the core, valid until cb_exit */
 };
 
-struct export_pdf_worker {
-    int swept; /* stale temp files of dead workers removed once per worker */
-};
-
 /* ------------------------------------------------------------------ */
 /* lifetimes                                                          */
 /* ------------------------------------------------------------------ */
-
-static int dir_ok(const char *dir)
-{
-    if (!dir || !*dir || dir[0] == '/' || strlen(dir) >= MAX_DIR_LEN)
-        return 0;
-    for (const char *p = dir; *p;) {
-        const char *e = strchr(p, '/');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if ((n == 2 && p[0] == '.' && p[1] == '.') || n > 255)
-            return 0;
-        p += n;
-        while (*p == '/')
-            p++;
-    }
-    return 1;
-}
 
 static int cb_export_pdf_init(const struct intake_host *host, const struct intake_context *ctx,
                               const void *config, void **instance, struct intake_error *err)
@@ -131,7 +103,9 @@ static int cb_export_pdf_init(const struct intake_host *host, const struct intak
     intake_return_val_if_fail(host && instance && cfg, INTAKE_EINVAL);
     if (!INTAKE_HOST_HAS(host, doc_redacted_range))
         return INTAKE_ERR(err, INTAKE_EABI, "the core lacks ABI 1.1 (page images and boxes)");
-    if (!dir_ok(cfg->dir))
+    if (!INTAKE_HOST_HAS(host, store_write))
+        return INTAKE_ERR(err, INTAKE_EABI, "the core lacks host->store_write (ABI 1.2)");
+    if (!host->store_dir_ok(cfg->dir))
         return INTAKE_ERR(err, INTAKE_ECONFIG,
                           "dir must be a relative folder inside the store, without '..'");
     struct export_pdf_instance *in = host->alloc(sizeof *in);
@@ -151,138 +125,37 @@ static void cb_export_pdf_exit(void *instance)
         in->host->free(in);
 }
 
-static int cb_export_pdf_worker_init(void *instance, void **worker, struct intake_error *err)
-{
-    struct export_pdf_instance *in = instance;
-    intake_return_val_if_fail(in && worker, INTAKE_EINVAL);
-    struct export_pdf_worker *w = in->host->alloc(sizeof *w);
-    if (!w)
-        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
-    w->swept = 0;
-    *worker = w;
-    return INTAKE_OK;
-}
-
-static void cb_export_pdf_worker_exit(void *instance, void *worker)
-{
-    struct export_pdf_instance *in = instance;
-    if (in && worker)
-        in->host->free(worker);
-}
-
 /* ------------------------------------------------------------------ */
 /* files                                                              */
 /* ------------------------------------------------------------------ */
 
-static int is_hex_id(const char *s)
-{
-    if (!s || strlen(s) != DOC_ID_LEN)
-        return 0;
-    for (size_t i = 0; i < DOC_ID_LEN; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
-    return 1;
-}
-
-/* Open (creating with mode 0750 where missing, durably) <store>/<dir>. */
-static int open_export_dir(const struct export_pdf_instance *in, const char *store, int *out,
-                           struct intake_error *err)
-{
-    int fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return INTAKE_ERR(err, INTAKE_EIO, "cannot open store %s: %s", store, strerror(errno));
-    for (const char *p = in->cfg.dir; *p;) {
-        char comp[256];
-        const char *e = strchr(p, '/');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        memcpy(comp, p, n); /* n <= 255, checked in cb_init */
-        comp[n] = '\0';
-        p += n;
-        while (*p == '/')
-            p++;
-        if (n == 0 || (n == 1 && comp[0] == '.'))
-            continue;
-        int created = mkdirat(fd, comp, 0750) == 0;
-        if (!created && errno != EEXIST) {
-            int e2 = errno;
-            close(fd);
-            return INTAKE_ERR(err, INTAKE_EIO, "cannot create %s/%s: %s", store, in->cfg.dir,
-                              strerror(e2));
-        }
-        int sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (sub < 0 || (created && fsync(fd) != 0)) {
-            int e2 = errno;
-            if (sub >= 0)
-                close(sub);
-            close(fd);
-            return INTAKE_ERR(err, INTAKE_EIO, "cannot open %s/%s: %s", store, in->cfg.dir,
-                              strerror(e2));
-        }
-        close(fd);
-        fd = sub;
-    }
-    *out = fd;
-    return INTAKE_OK;
-}
-
-/* The pid in ".<64 hex>.pdf.<pid>.tmp", or 0 if \p s is not our temp name. */
-static long temp_file_pid(const char *s)
-{
-    if (s[0] != '.')
-        return 0;
-    s++;
-    for (int i = 0; i < DOC_ID_LEN; i++, s++)
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-            return 0;
-    if (strncmp(s, ".pdf.", 5) != 0)
-        return 0;
-    s += 5;
-    long pid = 0;
-    const char *d = s;
-    while (*s >= '0' && *s <= '9' && pid < 100000000)
-        pid = pid * 10 + (*s++ - '0');
-    return s > d && strcmp(s, ".tmp") == 0 ? pid : 0;
-}
-
-/* Remove temp files whose writer is gone (a worker killed mid-write). */
-static void sweep_stale(int dfd)
-{
-    int fd = dup(dfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
-        return;
-    }
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        long pid = temp_file_pid(de->d_name);
-        if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
-            unlinkat(dfd, de->d_name, 0);
-    }
-    closedir(d);
-}
-
-struct out_file {
-    int fd;
-    int err; /* errno of the first failed write, or 0 */
+/* The PDF as cairo writes it, in memory until host->store_write. */
+struct out_buf {
+    unsigned char *p;
+    size_t n, cap;
+    int oom;
 };
 
 static cairo_status_t write_cb(void *closure, const unsigned char *data, unsigned int length)
 {
-    struct out_file *o = closure;
-    while (length > 0 && !o->err) {
-        ssize_t w = write(o->fd, data, length);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            o->err = w < 0 ? errno : EIO;
-            break;
+    struct out_buf *o = closure;
+    if (o->oom)
+        return CAIRO_STATUS_NO_MEMORY;
+    if (o->n + length > o->cap) {
+        size_t cap = o->cap ? o->cap : 1 << 16;
+        while (cap < o->n + length)
+            cap *= 2;
+        unsigned char *q = realloc(o->p, cap);
+        if (!q) {
+            o->oom = 1;
+            return CAIRO_STATUS_NO_MEMORY;
         }
-        data += w;
-        length -= (unsigned)w;
+        o->p = q;
+        o->cap = cap;
     }
-    return o->err ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+    memcpy(o->p + o->n, data, length);
+    o->n += length;
+    return CAIRO_STATUS_SUCCESS;
 }
 
 /* ------------------------------------------------------------------ */
@@ -644,11 +517,10 @@ static int cb_export_pdf_process(void *instance, void *worker, struct intake_doc
                                  struct intake_error *err)
 {
     struct export_pdf_instance *in = instance;
-    struct export_pdf_worker *w = worker;
+    (void)worker;
     intake_return_val_if_fail(in && doc, INTAKE_EINVAL);
     const struct intake_host *host = in->host;
-    const char *store = host->store_dir(in->ctx);
-    if (!store)
+    if (!host->store_dir(in->ctx))
         return INTAKE_OK; /* `intake redact`: nothing is written */
 
     uint32_t np = host->doc_page_count(doc), ndrawn = 0, nimage = 0;
@@ -660,9 +532,6 @@ static int cb_export_pdf_process(void *instance, void *worker, struct intake_doc
     if (ndrawn == 0 || (nimage ? !in->cfg.scanned : !in->cfg.text))
         return INTAKE_OK; /* plain text, or this kind is not exported */
 
-    const char *id = host->doc_id(doc);
-    if (!is_hex_id(id))
-        return INTAKE_ERR(err, INTAKE_EINVAL, "document id is not 64 lower-case hex digits");
     size_t rlen = 0;
     if (!host->doc_redacted_text(doc, &rlen)) /* fail closed: no anonymiser run */
         return INTAKE_ERR(err, INTAKE_EINVAL, "document has no redacted text");
@@ -679,52 +548,25 @@ static int cb_export_pdf_process(void *instance, void *worker, struct intake_doc
                           "the original PDF cannot be reopened to render its text-layer pages");
     }
 
-    int dfd = -1;
-    rc = open_export_dir(in, store, &dfd, err);
-    if (rc == INTAKE_OK && w && !w->swept) {
-        sweep_stale(dfd);
-        w->swept = 1;
-    }
-    char name[DOC_ID_LEN + 8], tmp[DOC_ID_LEN + 40];
-    snprintf(name, sizeof name, "%s.pdf", id);
-    snprintf(tmp, sizeof tmp, ".%s.%ld.tmp", name, (long)getpid());
-    struct out_file of = {-1, 0};
-    if (rc == INTAKE_OK) {
-        unlinkat(dfd, tmp, 0); /* only an earlier process with our pid left it */
-        of.fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-        if (of.fd < 0)
-            rc = INTAKE_ERR(err, errno == ENOSPC || errno == EDQUOT ? INTAKE_ENOSPC : INTAKE_EIO,
-                            "cannot create a temp file for %s: %s", name, strerror(errno));
-    }
-    if (rc == INTAKE_OK) {
-        cairo_surface_t *pdf = cairo_pdf_surface_create_for_stream(write_cb, &of, 595, 842);
-        /* No title, author, subject, keywords: cairo sets none unless asked. */
-        cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_CREATOR, "intake");
-        uint64_t last_end = 0;
-        for (uint32_t i = 0; rc == INTAKE_OK && i < np; i++)
-            if (DRAWN(host->doc_page_flags(doc, i)))
-                rc = draw_page(in, doc, i, pd, pdf, &last_end, err);
-        cairo_surface_finish(pdf);
-        cairo_status_t st = cairo_surface_status(pdf);
-        cairo_surface_destroy(pdf);
-        if (rc == INTAKE_OK && (of.err || st))
-            rc = INTAKE_ERR(err, of.err == ENOSPC || of.err == EDQUOT ? INTAKE_ENOSPC : INTAKE_EIO,
-                            "cannot write %s: %s", name,
-                            of.err ? strerror(of.err) : cairo_status_to_string(st));
-        if (rc == INTAKE_OK && fsync(of.fd) != 0)
-            rc = INTAKE_ERR(err, INTAKE_EIO, "cannot fsync %s: %s", name, strerror(errno));
-        if (close(of.fd) != 0 && rc == INTAKE_OK)
-            rc = INTAKE_ERR(err, INTAKE_EIO, "cannot close %s: %s", name, strerror(errno));
-        if (rc == INTAKE_OK && renameat(dfd, tmp, dfd, name) != 0)
-            rc = INTAKE_ERR(err, INTAKE_EIO, "cannot rename %s: %s", name, strerror(errno));
-        if (rc != INTAKE_OK)
-            unlinkat(dfd, tmp, 0);
-        else if (fsync(dfd) != 0)
-            rc = INTAKE_ERR(err, INTAKE_EIO, "cannot fsync the folder of %s: %s", name,
-                            strerror(errno));
-    }
-    if (dfd >= 0)
-        close(dfd);
+    struct out_buf ob = {0};
+    cairo_surface_t *pdf = cairo_pdf_surface_create_for_stream(write_cb, &ob, 595, 842);
+    /* No title, author, subject, keywords: cairo sets none unless asked. */
+    cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_CREATOR, "intake");
+    uint64_t last_end = 0;
+    for (uint32_t i = 0; rc == INTAKE_OK && i < np; i++)
+        if (DRAWN(host->doc_page_flags(doc, i)))
+            rc = draw_page(in, doc, i, pd, pdf, &last_end, err);
+    cairo_surface_finish(pdf);
+    cairo_status_t st = cairo_surface_status(pdf);
+    cairo_surface_destroy(pdf);
+    char name[DOC_ID_LEN + 8];
+    snprintf(name, sizeof name, "%s.pdf", host->doc_id(doc));
+    if (rc == INTAKE_OK && (ob.oom || st))
+        rc = INTAKE_ERR(err, ob.oom ? INTAKE_ENOMEM : INTAKE_EIO, "cannot make %s: %s", name,
+                        ob.oom ? "out of memory" : cairo_status_to_string(st));
+    if (rc == INTAKE_OK)
+        rc = host->store_write(in->ctx, in->cfg.dir, name, ob.p, ob.n, err);
+    free(ob.p); /* the redacted PDF only: no original content */
     if (pd)
         g_object_unref(pd);
     if (bytes)
@@ -744,9 +586,7 @@ static const struct intake_plugin export_pdf_plugin = {
     .options = export_pdf_options,
     .config_size = sizeof(struct export_pdf_config),
     .cb_init = cb_export_pdf_init,
-    .cb_worker_init = cb_export_pdf_worker_init,
     .cb_process = cb_export_pdf_process,
-    .cb_worker_exit = cb_export_pdf_worker_exit,
     .cb_exit = cb_export_pdf_exit,
 };
 

@@ -12,26 +12,19 @@
  * name: only host->doc_redacted_text, host->doc_source_name (redacted by the
  * core) and span offsets are read. host->doc_text is never called.
  *
- * Each file is replaced atomically and durably (temp file in the same
- * directory, fsync, rename, fsync the directory): a worker killed at any
- * moment leaves either the old file, the new file, or no file, never a
- * partial one. A re-run simply overwrites. The .json is written after the
- * .txt, so a .json always has its complete .txt beside it.
+ * Each file goes through host->store_write, which replaces it atomically
+ * and durably: a worker killed at any moment leaves either the old file,
+ * the new file, or no file, never a partial one. A re-run simply
+ * overwrites. The .json is written after the .txt, so a .json always has
+ * its complete .txt beside it.
  *
- * Lifetimes: the instance (options) is read-only after cb_init; the worker
- * only remembers whether it has swept temp files left by killed workers.
+ * Lifetimes: the instance (options) is read-only after cb_init; there is
+ * no worker state.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -39,7 +32,6 @@
 
 #define EXPORT_TEXT_VERSION "0.1.0"
 #define DOC_ID_LEN          64
-#define MAX_DIR_LEN         1024
 
 /** Options, filled by the core from the option table below. */
 struct export_text_config {
@@ -62,40 +54,18 @@ struct export_text_instance {
     int json;
 };
 
-struct export_text_worker {
-    int swept; /* stale temp files of dead workers removed once per worker */
-};
-
 /* ------------------------------------------------------------------ */
 /* lifetimes                                                          */
 /* ------------------------------------------------------------------ */
-
-/* The export folder must stay inside the store, which is what gets handed
- * to another agency: refuse absolute paths and `..`. */
-static int dir_ok(const char *dir)
-{
-    if (!dir || !*dir || dir[0] == '/' || strlen(dir) >= MAX_DIR_LEN)
-        return 0;
-    for (const char *p = dir; *p;) {
-        const char *e = strchr(p, '/');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n == 2 && p[0] == '.' && p[1] == '.')
-            return 0;
-        if (n > 255)
-            return 0;
-        p += n;
-        while (*p == '/')
-            p++;
-    }
-    return 1;
-}
 
 static int cb_export_text_init(const struct intake_host *host, const struct intake_context *ctx,
                                const void *config, void **instance, struct intake_error *err)
 {
     const struct export_text_config *cfg = config;
     intake_return_val_if_fail(host && instance && cfg, INTAKE_EINVAL);
-    if (!dir_ok(cfg->dir))
+    if (!INTAKE_HOST_HAS(host, store_write))
+        return INTAKE_ERR(err, INTAKE_EABI, "the core lacks host->store_write (ABI 1.2)");
+    if (!host->store_dir_ok(cfg->dir))
         return INTAKE_ERR(err, INTAKE_ECONFIG,
                           "dir must be a relative folder inside the store, without '..'");
     struct export_text_instance *in = host->alloc(sizeof *in);
@@ -114,186 +84,6 @@ static void cb_export_text_exit(void *instance)
     struct export_text_instance *in = instance;
     if (in)
         in->host->free(in);
-}
-
-static int cb_export_text_worker_init(void *instance, void **worker, struct intake_error *err)
-{
-    struct export_text_instance *in = instance;
-    intake_return_val_if_fail(in && worker, INTAKE_EINVAL);
-    struct export_text_worker *w = in->host->alloc(sizeof *w);
-    if (!w)
-        return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
-    w->swept = 0;
-    *worker = w;
-    return INTAKE_OK;
-}
-
-static void cb_export_text_worker_exit(void *instance, void *worker)
-{
-    struct export_text_instance *in = instance;
-    if (in && worker)
-        in->host->free(worker);
-}
-
-/* ------------------------------------------------------------------ */
-/* files                                                              */
-/* ------------------------------------------------------------------ */
-
-static int is_hex_id(const char *s)
-{
-    if (!s || strlen(s) != DOC_ID_LEN)
-        return 0;
-    for (size_t i = 0; i < DOC_ID_LEN; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
-    return 1;
-}
-
-/*
- * Open (creating with mode 0750 where missing) <store>/<dir> and return its
- * descriptor. A folder we create is made durable by syncing its parent, so
- * that the files renamed into it cannot vanish with it on power loss.
- */
-static int open_export_dir(const struct export_text_instance *in, const char *store, int *out,
-                           struct intake_error *err)
-{
-    int fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return INTAKE_ERR(err, INTAKE_EIO, "cannot open store %s: %s", store, strerror(errno));
-    for (const char *p = in->dir; *p;) {
-        char comp[256];
-        const char *e = strchr(p, '/');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        memcpy(comp, p, n); /* n <= 255, checked in cb_init */
-        comp[n] = '\0';
-        p += n;
-        while (*p == '/')
-            p++;
-        if (n == 0 || (n == 1 && comp[0] == '.'))
-            continue;
-        int created = mkdirat(fd, comp, 0750) == 0;
-        if (!created && errno != EEXIST) {
-            int e2 = errno;
-            close(fd);
-            return INTAKE_ERR(err, INTAKE_EIO, "cannot create %s/%s: %s", store, in->dir,
-                              strerror(e2));
-        }
-        int sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (sub < 0 || (created && fsync(fd) != 0)) {
-            int e2 = errno;
-            if (sub >= 0)
-                close(sub);
-            close(fd);
-            return INTAKE_ERR(err, INTAKE_EIO, "cannot open %s/%s: %s", store, in->dir,
-                              strerror(e2));
-        }
-        close(fd);
-        fd = sub;
-    }
-    *out = fd;
-    return INTAKE_OK;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w == 0)
-            errno = EIO; /* no progress and no reason given */
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/*
- * Replace \p name in \p dfd with \p len bytes, atomically and durably:
- * write ".<name>.<pid>.tmp", fsync it, rename it over \p name, fsync the
- * folder. The pid keeps concurrent workers apart; a temp file of our own pid
- * can only be left over from an earlier process that had it.
- */
-static int write_atomic(int dfd, const char *name, const char *data, size_t len,
-                        struct intake_error *err)
-{
-    char tmp[128];
-    snprintf(tmp, sizeof tmp, ".%s.%ld.tmp", name, (long)getpid());
-    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-    if (fd < 0 && errno == EEXIST && unlinkat(dfd, tmp, 0) == 0)
-        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-    if (fd < 0)
-        return INTAKE_ERR(err, errno == ENOSPC || errno == EDQUOT ? INTAKE_ENOSPC : INTAKE_EIO,
-                          "cannot create a temp file for %s: %s", name, strerror(errno));
-    const char *step = NULL;
-    int e = 0; /* errno of the first failing step */
-    if (write_all(fd, data, len) != 0)
-        e = errno, step = "write";
-    else if (fsync(fd) != 0)
-        e = errno, step = "fsync";
-    if (close(fd) != 0 && !step)
-        e = errno, step = "close";
-    if (!step && renameat(dfd, tmp, dfd, name) != 0)
-        e = errno, step = "rename";
-    if (step) {
-        unlinkat(dfd, tmp, 0);
-        /* a full disk is the store's state, not this document's fault */
-        return INTAKE_ERR(err, e == ENOSPC || e == EDQUOT ? INTAKE_ENOSPC : INTAKE_EIO,
-                          "cannot %s %s: %s", step, name, strerror(e));
-    }
-    if (fsync(dfd) != 0)
-        return INTAKE_ERR(err, INTAKE_EIO, "cannot fsync the folder of %s: %s", name,
-                          strerror(errno));
-    return INTAKE_OK;
-}
-
-/* The pid in ".<64 hex>.(txt|json).<pid>.tmp", or 0 if \p s is not our temp name. */
-static long temp_file_pid(const char *s)
-{
-    if (s[0] != '.')
-        return 0;
-    s++;
-    for (int i = 0; i < DOC_ID_LEN; i++, s++)
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-            return 0;
-    if (strncmp(s, ".txt.", 5) == 0)
-        s += 5;
-    else if (strncmp(s, ".json.", 6) == 0)
-        s += 6;
-    else
-        return 0;
-    long pid = 0;
-    const char *d = s;
-    while (*s >= '0' && *s <= '9' && pid < 100000000)
-        pid = pid * 10 + (*s++ - '0');
-    return s > d && strcmp(s, ".tmp") == 0 ? pid : 0;
-}
-
-/* Remove temp files whose writer no longer exists (a worker killed mid-write).
- * Live pids are left alone: another worker may be writing. Best effort. */
-static void sweep_stale(const struct export_text_instance *in, int dfd)
-{
-    int fd = dup(dfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
-        return;
-    }
-    struct dirent *de;
-    unsigned removed = 0;
-    while ((de = readdir(d)) != NULL) {
-        long pid = temp_file_pid(de->d_name);
-        if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH &&
-            unlinkat(dfd, de->d_name, 0) == 0)
-            removed++;
-    }
-    closedir(d);
-    if (removed)
-        intake_log_info(in->host, in->ctx, NULL, "removed %u temp file(s) of stopped workers",
-                        removed);
 }
 
 /* ------------------------------------------------------------------ */
@@ -451,7 +241,7 @@ static json_object *build_json(const struct intake_host *host, struct intake_doc
 /* ------------------------------------------------------------------ */
 
 static int write_json(const struct export_text_instance *in, struct intake_doc *doc, const char *id,
-                      int dfd, struct intake_error *err)
+                      struct intake_error *err)
 {
     char name[DOC_ID_LEN + 8];
     snprintf(name, sizeof name, "%s.json", id);
@@ -469,7 +259,7 @@ static int write_json(const struct export_text_instance *in, struct intake_doc *
     memcpy(buf, s, len);
     buf[len] = '\n';
     json_object_put(o);
-    int rc = write_atomic(dfd, name, buf, len + 1, err);
+    int rc = in->host->store_write(in->ctx, in->dir, name, buf, len + 1, err);
     in->host->free(buf);
     return rc;
 }
@@ -478,37 +268,25 @@ static int cb_export_text_process(void *instance, void *worker, struct intake_do
                                   struct intake_error *err)
 {
     struct export_text_instance *in = instance;
-    struct export_text_worker *w = worker;
+    (void)worker;
     intake_return_val_if_fail(in && doc, INTAKE_EINVAL);
     const struct intake_host *host = in->host;
 
-    const char *store = host->store_dir(in->ctx);
-    if (!store) { /* `intake redact` and other runs without a store */
+    if (!host->store_dir(in->ctx)) { /* `intake redact` and other runs without a store */
         intake_log_trace(host, in->ctx, doc, "no store: nothing to export");
         return INTAKE_OK;
     }
     const char *id = host->doc_id(doc);
-    if (!is_hex_id(id)) /* it becomes a file name */
-        return INTAKE_ERR(err, INTAKE_EINVAL, "document id is not 64 lower-case hex digits");
     size_t len = 0;
     const char *text = host->doc_redacted_text(doc, &len);
     if (!text) /* fail closed: the anonymiser did not run */
         return INTAKE_ERR(err, INTAKE_EINVAL, "document has no redacted text");
 
-    int dfd = -1;
-    int rc = open_export_dir(in, store, &dfd, err);
-    if (rc)
-        return rc;
-    if (w && !w->swept) {
-        sweep_stale(in, dfd);
-        w->swept = 1;
-    }
     char name[DOC_ID_LEN + 8];
     snprintf(name, sizeof name, "%s.txt", id);
-    rc = write_atomic(dfd, name, text, len, err);
+    int rc = host->store_write(in->ctx, in->dir, name, text, len, err);
     if (rc == INTAKE_OK && in->json)
-        rc = write_json(in, doc, id, dfd, err);
-    close(dfd);
+        rc = write_json(in, doc, id, err);
     if (rc == INTAKE_OK)
         intake_log_debug(host, in->ctx, doc, "exported %zu bytes of redacted text", len);
     return rc;
@@ -523,9 +301,7 @@ static const struct intake_plugin export_text_plugin = {
     .options = export_text_options,
     .config_size = sizeof(struct export_text_config),
     .cb_init = cb_export_text_init,
-    .cb_worker_init = cb_export_text_worker_init,
     .cb_process = cb_export_text_process,
-    .cb_worker_exit = cb_export_text_worker_exit,
     .cb_exit = cb_export_text_exit,
 };
 

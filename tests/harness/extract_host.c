@@ -25,6 +25,7 @@ struct intake_doc {
 static char log_buf[65536];
 static size_t log_len;
 static long live;
+static int fail_at;
 
 static void x_log(const struct intake_context *ctx, const struct intake_doc *doc, int level,
                   const char *fmt, ...)
@@ -53,6 +54,8 @@ static int x_log_level(const struct intake_context *ctx)
 
 static void *x_alloc(size_t n)
 {
+    if (fail_at > 0 && --fail_at == 0)
+        return NULL;
     void *p = malloc(n ? n : 1);
     if (p)
         live++;
@@ -268,4 +271,14 @@ int xhost_run(const struct intake_plugin *p, void *instance, struct intake_doc *
     if (p->cb_worker_exit)
         p->cb_worker_exit(instance, w);
     return rc;
+}
+
+void xhost_fail_alloc(int n)
+{
+    fail_at = n;
+}
+
+size_t xdoc_text_len(const struct intake_doc *doc)
+{
+    return doc->tlen;
 }

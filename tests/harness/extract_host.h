@@ -25,6 +25,10 @@ const char *xhost_log(void);
 void xhost_log_clear(void);
 /** Allocations through host->alloc not yet freed. */
 long xhost_live_allocs(void);
+/** Make the \p n-th next host->alloc fail (0: none), for ENOMEM paths. */
+void xhost_fail_alloc(int n);
+/** Length of the text of all pages (it may hold NUL bytes). */
+size_t xdoc_text_len(const struct intake_doc *doc);
 
 /** Run a document through worker init, process and worker exit. */
 int xhost_run(const struct intake_plugin *p, void *instance, struct intake_doc *doc,

@@ -239,6 +239,16 @@ def test_chaos(tmp):
     db.close()
     ok(time.time() - t0 < 60, "the run ended in bounded time (%.1fs)" % (time.time() - t0))
 
+    # A half-written export of a writer killed earlier is removed when the
+    # next run takes the store (host->store_write's temp files).
+    red = os.path.join(store, "redacted")
+    os.makedirs(red, exist_ok=True)
+    stale = os.path.join(red, ".%s.txt.4194301.tmp" % ("ab" * 32))
+    with open(stale, "w") as f:
+        f.write("half a wri")
+    rc, out, err = run(["batch", "--config", c, "--store", store, "--jobs", "2", d], timeout=120)
+    ok(not os.path.exists(stale), "a stale temp file in the store is removed at the next run")
+
 
 def test_kill9(tmp):
     d = os.path.join(tmp, "kill-in")

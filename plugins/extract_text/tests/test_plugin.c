@@ -1,6 +1,6 @@
 /*
  * The whole extract_text plugin, linked statically (-DINTAKE_STATIC_PLUGIN)
- * and driven through its descriptor against tests/mock_host.c.
+ * and driven through its descriptor against tests/harness/extract_host.c.
  * argv[1] is tests/fixtures (for samples/).
  */
 #include <dirent.h>
@@ -11,7 +11,7 @@
 #include <intake/intake.h>
 
 #include "encoding.h"
-#include "mock_host.h"
+#include "extract_host.h"
 #include "test.h"
 
 int intake_plugin_entry_extract_text(const struct intake_host *host,
@@ -39,7 +39,7 @@ static void *instance(const struct cfg *c)
     void *in = NULL;
     struct intake_error err;
     intake_error_clear(&err);
-    int rc = P->cb_init(mock_host(), NULL, c, &in, &err);
+    int rc = P->cb_init(xhost(), NULL, c, &in, &err);
     return rc == INTAKE_OK ? in : NULL;
 }
 
@@ -58,16 +58,16 @@ static int run(void *in, struct intake_doc *doc, struct intake_error *err)
 
 static const char *meta(struct intake_doc *d, const char *k)
 {
-    return mock_host()->doc_meta_get(d, k);
+    return xhost()->doc_meta_get(d, k);
 }
 
 static void test_descriptor(void)
 {
-    struct intake_host bad = *mock_host();
+    struct intake_host bad = *xhost();
     const struct intake_plugin *p = NULL;
     bad.abi_major = 2;
     TEST_EQ_INT(intake_plugin_entry_extract_text(&bad, &p), INTAKE_EABI, "entry refuses ABI 2");
-    TEST_EQ_INT(intake_plugin_entry_extract_text(mock_host(), &P), INTAKE_OK, "entry");
+    TEST_EQ_INT(intake_plugin_entry_extract_text(xhost(), &P), INTAKE_OK, "entry");
     TEST_EQ_STR(P->name, "extract_text", "name");
     TEST_EQ_INT(P->stage, INTAKE_STAGE_EXTRACT, "stage");
     TEST_EQ_INT(P->struct_size, sizeof(struct intake_plugin), "struct_size");
@@ -84,31 +84,31 @@ static void test_config(void)
 {
     struct intake_error err;
     void *in = NULL;
-    TEST_EQ_INT(P->cb_init(mock_host(), NULL, NULL, &in, &err), INTAKE_OK, "NULL config: defaults");
+    TEST_EQ_INT(P->cb_init(xhost(), NULL, NULL, &in, &err), INTAKE_OK, "NULL config: defaults");
     P->cb_exit(in);
 
     static const char *const bad_list[] = {"windows-1251", "ebcdic", NULL};
     struct cfg c = defaults();
     c.encodings = bad_list;
     in = NULL;
-    TEST_EQ_INT(P->cb_init(mock_host(), NULL, &c, &in, &err), INTAKE_ECONFIG,
+    TEST_EQ_INT(P->cb_init(xhost(), NULL, &c, &in, &err), INTAKE_ECONFIG,
                 "unknown encoding refused: %s", err.msg);
     TEST_OK(in == NULL, "no instance on error");
     static const char *const utf8_list[] = {"utf-8", NULL};
     c.encodings = utf8_list;
-    TEST_EQ_INT(P->cb_init(mock_host(), NULL, &c, &in, &err), INTAKE_ECONFIG,
+    TEST_EQ_INT(P->cb_init(xhost(), NULL, &c, &in, &err), INTAKE_ECONFIG,
                 "utf-8 is not an 8-bit candidate");
     c = defaults();
     c.fallback_encoding = "klingon";
-    TEST_EQ_INT(P->cb_init(mock_host(), NULL, &c, &in, &err), INTAKE_ECONFIG,
+    TEST_EQ_INT(P->cb_init(xhost(), NULL, &c, &in, &err), INTAKE_ECONFIG,
                 "unknown fallback refused");
     c = defaults();
     c.max_bytes = 0;
-    TEST_EQ_INT(P->cb_init(mock_host(), NULL, &c, &in, &err), INTAKE_ECONFIG, "max_bytes 0");
-    mock_fail_alloc(1);
+    TEST_EQ_INT(P->cb_init(xhost(), NULL, &c, &in, &err), INTAKE_ECONFIG, "max_bytes 0");
+    xhost_fail_alloc(1);
     c = defaults();
-    TEST_EQ_INT(P->cb_init(mock_host(), NULL, &c, &in, &err), INTAKE_ENOMEM, "init ENOMEM");
-    mock_fail_alloc(0);
+    TEST_EQ_INT(P->cb_init(xhost(), NULL, &c, &in, &err), INTAKE_ENOMEM, "init ENOMEM");
+    xhost_fail_alloc(0);
 }
 
 static void test_basics(void)
@@ -119,61 +119,64 @@ static void test_basics(void)
     TEST_OK(in != NULL, "instance");
 
     const char *t = "page one\fpage two\fpage three";
-    struct intake_doc *d = mock_doc_create(t, strlen(t));
+    struct intake_doc *d = xdoc_create(t, strlen(t), NULL);
     TEST_EQ_INT(run(in, d, &err), INTAKE_OK, "utf-8 with form feeds");
-    TEST_EQ_INT(d->npages, 3, "three pages");
-    TEST_EQ_INT(d->page_end[0], 9, "first page ends after its \\f");
-    TEST_OK(d->tlen == strlen(t) && memcmp(d->text, t, d->tlen) == 0, "pages concatenate to text");
+    TEST_EQ_INT(xdoc_pages(d), 3, "three pages");
+    char *p0 = xdoc_page_dup(d, 0);
+    TEST_EQ_INT(p0 ? strlen(p0) : 0, 9, "first page ends after its \\f");
+    free(p0);
+    TEST_OK(xdoc_text_len(d) == strlen(t) && memcmp(xdoc_text(d), t, strlen(t)) == 0,
+            "pages concatenate to text");
     TEST_EQ_STR(meta(d, "encoding"), "utf-8", "meta encoding");
     TEST_OK(meta(d, "bom") == NULL, "no bom meta");
-    mock_doc_destroy(d);
+    xdoc_destroy(d);
 
-    d = mock_doc_create("a\fb\f", 4);
+    d = xdoc_create("a\fb\f", 4, NULL);
     run(in, d, &err);
-    TEST_EQ_INT(d->npages, 2, "trailing \\f makes no empty page");
-    mock_doc_destroy(d);
+    TEST_EQ_INT(xdoc_pages(d), 2, "trailing \\f makes no empty page");
+    xdoc_destroy(d);
 
-    d = mock_doc_create("\xEF\xBB\xBFtext", 7);
+    d = xdoc_create("\xEF\xBB\xBFtext", 7, NULL);
     TEST_EQ_INT(run(in, d, &err), INTAKE_OK, "utf-8 BOM");
-    TEST_EQ_STR(d->text, "text", "BOM stripped");
+    TEST_EQ_STR(xdoc_text(d), "text", "BOM stripped");
     TEST_EQ_STR(meta(d, "bom"), "yes", "bom meta");
-    mock_doc_destroy(d);
+    xdoc_destroy(d);
 
-    d = mock_doc_create("", 0);
+    d = xdoc_create("", 0, NULL);
     TEST_EQ_INT(run(in, d, &err), INTAKE_EFORMAT, "empty file refused: %s", err.msg);
-    mock_doc_destroy(d);
+    xdoc_destroy(d);
 
     static const unsigned char png[] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0};
-    d = mock_doc_create(png, sizeof png);
+    d = xdoc_create(png, sizeof png, NULL);
     TEST_EQ_INT(run(in, d, &err), INTAKE_EFORMAT, "PNG refused: %s", err.msg);
-    TEST_EQ_INT(d->npages, 0, "no page added on refusal");
-    mock_doc_destroy(d);
+    TEST_EQ_INT(xdoc_pages(d), 0, "no page added on refusal");
+    xdoc_destroy(d);
 
     static const unsigned char odd16[] = {0xFF, 0xFE, 'a', 0, 'b'};
-    d = mock_doc_create(odd16, sizeof odd16);
+    d = xdoc_create(odd16, sizeof odd16, NULL);
     TEST_EQ_INT(run(in, d, &err), INTAKE_EFORMAT, "odd UTF-16 refused: %s", err.msg);
-    mock_doc_destroy(d);
+    xdoc_destroy(d);
 
     /* Allocation failure while converting: ENOMEM, nothing leaked. */
     static const unsigned char cp[] =
         "\xcf\xf0\xee\xf2\xee\xea\xee\xeb \xe4\xee\xef\xf0\xee\xf1\xe0";
-    d = mock_doc_create(cp, sizeof cp - 1);
+    d = xdoc_create(cp, sizeof cp - 1, NULL);
     void *w = NULL;
     P->cb_worker_init(in, &w, &err);
-    long live = mock_live_allocs();
-    mock_fail_alloc(1);
+    long live = xhost_live_allocs();
+    xhost_fail_alloc(1);
     TEST_EQ_INT(P->cb_process(in, w, d, &err), INTAKE_ENOMEM, "conversion buffer ENOMEM");
-    mock_fail_alloc(0);
-    TEST_EQ_INT(mock_live_allocs(), live, "nothing leaked");
+    xhost_fail_alloc(0);
+    TEST_EQ_INT(xhost_live_allocs(), live, "nothing leaked");
     TEST_EQ_INT(P->cb_process(in, w, d, &err), INTAKE_OK, "then it works");
-    TEST_EQ_STR(d->text, "Протокол допроса", "cp1251 converted");
+    TEST_EQ_STR(xdoc_text(d), "Протокол допроса", "cp1251 converted");
     TEST_EQ_STR(meta(d, "encoding"), "windows-1251", "meta windows-1251");
     /* No worker (a core that skipped cb_worker_init) still works. */
-    struct intake_doc *d2 = mock_doc_create(cp, sizeof cp - 1);
+    struct intake_doc *d2 = xdoc_create(cp, sizeof cp - 1, NULL);
     TEST_EQ_INT(P->cb_process(in, NULL, d2, &err), INTAKE_OK, "process without a worker");
-    mock_doc_destroy(d2);
+    xdoc_destroy(d2);
     P->cb_worker_exit(in, w);
-    mock_doc_destroy(d);
+    xdoc_destroy(d);
 
     TEST_EQ_INT(P->cb_probe(in, png, sizeof png, "image/png"), 0, "probe PNG 0");
     TEST_EQ_INT(P->cb_probe(in, (const unsigned char *)"", 0, "application/x-empty"), 0,
@@ -185,20 +188,20 @@ static void test_basics(void)
     c.split_pages = 0;
     c.max_bytes = 16;
     in = instance(&c);
-    d = mock_doc_create("", 0);
+    d = xdoc_create("", 0, NULL);
     TEST_EQ_INT(run(in, d, &err), INTAKE_OK, "accept_empty");
-    TEST_EQ_INT(d->npages, 1, "one empty page");
-    mock_doc_destroy(d);
-    d = mock_doc_create("a\fb", 3);
+    TEST_EQ_INT(xdoc_pages(d), 1, "one empty page");
+    xdoc_destroy(d);
+    d = xdoc_create("a\fb", 3, NULL);
     run(in, d, &err);
-    TEST_EQ_INT(d->npages, 1, "split_pages=false: one page");
-    mock_doc_destroy(d);
-    d = mock_doc_create("seventeen bytes!!", 17);
+    TEST_EQ_INT(xdoc_pages(d), 1, "split_pages=false: one page");
+    xdoc_destroy(d);
+    d = xdoc_create("seventeen bytes!!", 17, NULL);
     TEST_EQ_INT(run(in, d, &err), INTAKE_EFORMAT, "max_bytes: %s", err.msg);
     TEST_OK(strstr(err.msg, "too large") != NULL, "reason says too large");
-    mock_doc_destroy(d);
+    xdoc_destroy(d);
     P->cb_exit(in);
-    TEST_EQ_INT(mock_live_allocs(), 0, "every alloc freed");
+    TEST_EQ_INT(xhost_live_allocs(), 0, "every alloc freed");
 }
 
 static unsigned char *slurp(const char *path, size_t *len)
@@ -277,11 +280,12 @@ static void test_samples(const char *fixtures)
         if (strcmp(tag, "utf-16le") == 0 || strcmp(tag, "utf-16be") == 0)
             want_bom = 1;
 
-        struct intake_doc *d = mock_doc_create(b, len);
+        struct intake_doc *d = xdoc_create(b, len, NULL);
         int rc = run(in, d, &err);
         TEST_EQ_INT(rc, INTAKE_OK, "%s: extracted%s%s", names[i], rc ? ": " : "",
                     rc ? err.msg : "");
-        TEST_OK(d->tlen == want_len && d->text && memcmp(d->text, want, want_len) == 0,
+        TEST_OK(xdoc_text_len(d) == want_len && xdoc_text(d) &&
+                    memcmp(xdoc_text(d), want, want_len) == 0,
                 "%s: text is exactly %s.txt", names[i], base);
         TEST_EQ_STR(meta(d, "encoding"), want_enc, "%s: encoding", names[i]);
         TEST_OK(!want_bom == !meta(d, "bom"), "%s: bom meta", names[i]);
@@ -293,7 +297,7 @@ static void test_samples(const char *fixtures)
             encoded++;
         else
             plain++;
-        mock_doc_destroy(d);
+        xdoc_destroy(d);
         free(b);
         free(want);
         free(names[i]);
@@ -309,22 +313,22 @@ static void test_no_content_in_messages(void)
     struct cfg c = defaults();
     void *in = instance(&c);
     struct intake_error err;
-    mock_log_clear();
+    xhost_log_clear();
     const char *canary = "Zyxwvutsrova";
     char bad[128];
     snprintf(bad, sizeof bad, "%s \x01 text", canary);
-    struct intake_doc *d = mock_doc_create(bad, strlen(bad));
+    struct intake_doc *d = xdoc_create(bad, strlen(bad), NULL);
     TEST_EQ_INT(run(in, d, &err), INTAKE_EFORMAT, "control byte refused");
     TEST_OK(strstr(err.msg, canary) == NULL, "error message has no content: %s", err.msg);
-    mock_doc_destroy(d);
+    xdoc_destroy(d);
     static const unsigned char cp[] = "\xc7\xfb\xf5\xe2\xf3\xf2\xf1\xf0\xee\xe2\xe0 \xef\xf0\xee"
                                       "\xf2\xee\xea\xee\xeb";
-    d = mock_doc_create(cp, sizeof cp - 1);
+    d = xdoc_create(cp, sizeof cp - 1, NULL);
     TEST_EQ_INT(run(in, d, &err), INTAKE_OK, "cp1251 canary document");
-    TEST_OK(strstr(mock_log(), "Зыхвутсрова") == NULL && strstr(mock_log(), canary) == NULL,
+    TEST_OK(strstr(xhost_log(), "Зыхвутсрова") == NULL && strstr(xhost_log(), canary) == NULL,
             "debug log has no content");
-    TEST_OK(strstr(mock_log(), "windows-1251") != NULL, "debug log names the encoding");
-    mock_doc_destroy(d);
+    TEST_OK(strstr(xhost_log(), "windows-1251") != NULL, "debug log names the encoding");
+    xdoc_destroy(d);
     P->cb_exit(in);
 }
 
