@@ -344,45 +344,24 @@ static json_object *result_json(long seq, struct intake_doc *doc)
 
 /* The worker process: never returns. Only _exit, so nothing inherited from
  * the supervisor (the store's SQLite connection above all) is touched. */
-/*
- * Worker: run the pipeline on every child of \p parent (attachments, archive
- * members), depth first, and send each result before the parent's own, so
- * the supervisor commits them together. A child that fails fails the
- * parent: its reason says which child, never what it holds.
- */
-static int send_children(struct run *R, int fd, long seq, struct intake_doc *parent,
-                         const char *pname, struct intake_error *err)
+/* Worker: send one finished child's result, before its parent's, so the
+ * supervisor commits them together. */
+struct child_sink {
+    int fd;
+    long seq;
+};
+
+static int send_child(void *user, struct intake_doc *c, const struct intake_doc *parent)
 {
-    for (size_t i = 0; i < intake_doc_child_count(parent); i++) {
-        const unsigned char *b;
-        size_t n;
-        const char *cname;
-        intake_doc_child(parent, i, &b, &n, &cname);
-        char full[4096];
-        snprintf(full, sizeof full, "%s/%s", pname ? pname : "", cname);
-        struct intake_doc *c = NULL;
-        int rc = intake_engine_run_child(R->e, parent, i, &c, err);
-        if (rc == 0)
-            rc = intake_engine_finish(R->e, c, full, err);
-        if (rc == 0) {
-            json_object *res = result_json(seq, c);
-            json_object_object_add(res, "child_of", json_object_new_string(intake_doc_id(parent)));
-            size_t tl = 0;
-            const char *text = intake_doc_redacted_text(c, &tl);
-            if (send_frame(fd, res, text, tl))
-                _exit(0);
-            json_object_put(res);
-            rc = send_children(R, fd, seq, c, full, err);
-        }
-        intake_doc_destroy(c);
-        if (rc) {
-            char why[sizeof err->msg];
-            snprintf(why, sizeof why, "%s", err->msg);
-            return INTAKE_ERR(err, rc, "attachment or member %zu (depth %u): %s", i + 1,
-                              intake_doc_depth(parent) + 1, why);
-        }
-    }
-    return INTAKE_OK;
+    const struct child_sink *k = user;
+    json_object *res = result_json(k->seq, c);
+    json_object_object_add(res, "child_of", json_object_new_string(intake_doc_id(parent)));
+    size_t tl = 0;
+    const char *text = intake_doc_redacted_text(c, &tl);
+    if (send_frame(k->fd, res, text, tl))
+        _exit(0); /* the supervisor is gone */
+    json_object_put(res);
+    return 0;
 }
 
 /* Worker: tell the supervisor how many pages this document sends to OCR,
@@ -449,8 +428,9 @@ static void worker_main(struct run *R, int fd)
         }
         if (rc == 0)
             rc = intake_engine_finish(R->e, doc, name, &err);
+        struct child_sink sink = {fd, seq};
         if (rc == 0)
-            rc = send_children(R, fd, seq, doc, name, &err);
+            rc = intake_engine_each_child(R->e, doc, name, send_child, &sink, &err);
         json_object *res;
         const char *text = NULL;
         size_t tl = 0;

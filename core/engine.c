@@ -587,6 +587,35 @@ static int run_at(struct intake_engine *e, const void *bytes, size_t len, uint32
     return INTAKE_OK;
 }
 
+int intake_engine_each_child(struct intake_engine *e, struct intake_doc *parent, const char *pname,
+                             intake_engine_child_fn fn, void *user, struct intake_error *err)
+{
+    for (size_t i = 0; i < intake_doc_child_count(parent); i++) {
+        const unsigned char *b;
+        size_t n;
+        const char *cname;
+        intake_doc_child(parent, i, &b, &n, &cname);
+        char full[4096];
+        snprintf(full, sizeof full, "%s/%s", pname ? pname : "", cname);
+        struct intake_doc *c = NULL;
+        int rc = intake_engine_run_child(e, parent, i, &c, err);
+        if (rc == 0)
+            rc = intake_engine_finish(e, c, full, err);
+        if (rc == 0 && (rc = fn(user, c, parent)) != 0 && !err->msg[0])
+            INTAKE_ERR(err, rc, "%s", intake_strerror(rc));
+        if (rc == 0)
+            rc = intake_engine_each_child(e, c, full, fn, user, err);
+        intake_doc_destroy(c);
+        if (rc) {
+            char why[sizeof err->msg];
+            snprintf(why, sizeof why, "%s", err->msg);
+            return INTAKE_ERR(err, rc, "attachment or member %zu (depth %u): %s", i + 1,
+                              intake_doc_depth(parent) + 1, why);
+        }
+    }
+    return INTAKE_OK;
+}
+
 void intake_engine_set_progress(struct intake_engine *e, intake_engine_progress_fn fn, void *user)
 {
     e->progress = fn;

@@ -47,6 +47,19 @@ int intake_engine_run(struct intake_engine *e, const void *bytes, size_t len,
  *  child name) when it finishes it. */
 int intake_engine_run_child(struct intake_engine *e, const struct intake_doc *parent, size_t i,
                             struct intake_doc **out, struct intake_error *err);
+/** Called for each finished descendant (run, anonymised, exported):
+ *  \p child with its parent; non-zero stops the walk with that status. */
+typedef int (*intake_engine_child_fn)(void *user, struct intake_doc *child,
+                                      const struct intake_doc *parent);
+/**
+ * Every descendant of \p parent (attachments, archive members), depth
+ * first: run the chain on it, finish it under the name "<pname>/<its name>"
+ * (redacted like a file name), call \p fn, then its own children. The
+ * first failure stops the walk and fails the parent: its reason names the
+ * child's number and depth, never its content.
+ */
+int intake_engine_each_child(struct intake_engine *e, struct intake_doc *parent, const char *pname,
+                             intake_engine_child_fn fn, void *user, struct intake_error *err);
 /** Called by intake_engine_run after extraction with the number of pages
  *  that need OCR, before OCR starts (batch: a deadline that grows with them). */
 typedef void (*intake_engine_progress_fn)(void *user, uint32_t ocr_pages);

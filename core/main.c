@@ -131,47 +131,22 @@ static json_object *entity_json(const struct intake_engine *e, const struct inta
 
 static const int json_flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
 
-/*
- * redact: every descendant of \p parent (attachments, archive members),
- * depth first, as {id, name (redacted), mime, lang, text (redacted)} in
- * \p out. Any failure fails the whole file: nothing of it is printed.
- */
-static int redact_children(struct intake_engine *e, struct intake_doc *parent, const char *pname,
-                           json_object *out, struct intake_error *err)
+/* redact: each descendant as {id, name (redacted), mime, language, text
+ * (redacted)} in the array \p user. */
+static int collect_child(void *user, struct intake_doc *c, const struct intake_doc *parent)
 {
-    for (size_t i = 0; i < intake_doc_child_count(parent); i++) {
-        const unsigned char *b;
-        size_t n;
-        const char *cname;
-        intake_doc_child(parent, i, &b, &n, &cname);
-        char full[4096];
-        snprintf(full, sizeof full, "%s/%s", pname, cname);
-        struct intake_doc *c = NULL;
-        int rc = intake_engine_run_child(e, parent, i, &c, err);
-        if (rc == 0)
-            rc = intake_engine_finish(e, c, full, err);
-        if (rc == 0) {
-            size_t tl = 0;
-            const char *t = intake_doc_redacted_text(c, &tl);
-            json_object *o = json_object_new_object();
-            json_object_object_add(o, "id", json_object_new_string(intake_doc_id(c)));
-            json_object_object_add(
-                o, "name",
-                json_object_new_string(intake_doc_source_name(c) ? intake_doc_source_name(c) : ""));
-            json_object_object_add(o, "mime", json_object_new_string(intake_doc_mime(c)));
-            json_object_object_add(o, "language", json_object_new_string(intake_doc_lang(c)));
-            json_object_object_add(o, "text", json_object_new_string_len(t, (int)tl));
-            json_object_array_add(out, o);
-            rc = redact_children(e, c, full, out, err);
-        }
-        intake_doc_destroy(c);
-        if (rc) {
-            char why[sizeof err->msg];
-            snprintf(why, sizeof why, "%s", err->msg);
-            return INTAKE_ERR(err, rc, "attachment or member %zu: %s", i + 1, why);
-        }
-    }
-    return INTAKE_OK;
+    (void)parent;
+    size_t tl = 0;
+    const char *t = intake_doc_redacted_text(c, &tl);
+    const char *name = intake_doc_source_name(c);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_string(intake_doc_id(c)));
+    json_object_object_add(o, "name", json_object_new_string(name ? name : ""));
+    json_object_object_add(o, "mime", json_object_new_string(intake_doc_mime(c)));
+    json_object_object_add(o, "language", json_object_new_string(intake_doc_lang(c)));
+    json_object_object_add(o, "text", json_object_new_string_len(t, (int)tl));
+    json_object_array_add(user, o);
+    return 0;
 }
 
 static int cmd_redact(int argc, char **argv)
@@ -229,7 +204,9 @@ static int cmd_redact(int argc, char **argv)
     json_object *children = json_object_new_array();
     if (rc == 0) {
         const char *slash = strrchr(file, '/');
-        rc = redact_children(e, doc, slash ? slash + 1 : file, children, &err);
+        /* any failure fails the whole file: nothing of it is printed */
+        rc = intake_engine_each_child(e, doc, slash ? slash + 1 : file, collect_child, children,
+                                      &err);
     }
     if (rc) {
         json_object_put(children);
