@@ -494,11 +494,8 @@ static struct intake_instance *route(struct intake_engine *e, const char *mime,
     }
     for (size_t i = 0; i < e->ninstances; i++) {
         const struct intake_plugin *d = &e->instances[i].plugin->desc;
-        if (d->stage != INTAKE_STAGE_EXTRACT || !d->mime_types)
-            continue;
-        for (const char *const *m = d->mime_types; *m; m++)
-            if (fnmatch(*m, mime, 0) == 0)
-                return &e->instances[i];
+        if (d->stage == INTAKE_STAGE_EXTRACT && claims(d, mime))
+            return &e->instances[i];
     }
     struct intake_instance *best = NULL;
     int best_score = 49; /* a prober must be more sure than not */
