@@ -139,8 +139,8 @@ int intake_store_write(const char *store, const char *dir, const char *name, con
         unlinkat(dfd, tmp, 0);
         rc = INTAKE_ERR(err, space_err(e), "cannot %s %s: %s", step, name, strerror(e));
     } else if (fsync(dfd) != 0) {
-        rc = INTAKE_ERR(err, INTAKE_EIO, "cannot fsync the folder of %s: %s", name,
-                        strerror(errno));
+        rc =
+            INTAKE_ERR(err, INTAKE_EIO, "cannot fsync the folder of %s: %s", name, strerror(errno));
     }
     close(dfd);
     return rc;
