@@ -23,6 +23,9 @@ INTAKE_PACKAGES=(
   libpoppler-glib-dev libcairo2-dev
   # extract_mail, extract_archive: e-mail (GMime, libxml2 for HTML bodies), archives; zip for a test fixture
   libgmime-3.0-dev libxml2-dev libarchive-dev zip
+  # extract_msg: Outlook .msg (libgsf's OLE2 reader; its writer makes the test fixtures);
+  # encrypted 7z fixtures
+  libgsf-1-dev p7zip-full
   # extract_office, export_office: zip + XML; extract_rtf/html: iconv, libxml2;
   # extract_legacy: catdoc's converters (DOC, XLS, PPT) run as limited processes
   catdoc
