@@ -75,6 +75,7 @@ struct lid_model {
     float lw[NCP][LID_MAX_LANG]; /* per letter occurrence */
     float dw[NCP][LID_MAX_LANG]; /* per doubled letter */
     uint32_t expmask[NCP];       /* profiles whose expected set holds the letter */
+    uint32_t alien[NCP];         /* profiles of the letter's script that never write it */
     uint8_t in_alpha[LID_MAX_LANG][NCP];
     struct htab words, sufs;
     char *keys; /* arena of normalised keys */
@@ -87,6 +88,7 @@ struct unit {
     uint32_t script;
     uint32_t tokens, letters;
     int32_t other_code; /* UScriptCode of the first letter of another script, or -1 */
+    uint32_t alien;     /* profiles that cannot have written a lower-case letter of the unit */
 };
 
 struct lid_scratch {
@@ -538,8 +540,11 @@ int lid_model_create(const char *dir, const struct lid_alloc *a, struct lid_mode
         for (size_t l = 0; l < m->nlang; l++) {
             if (m->prof[l].script != cs)
                 continue;
-            if (!m->in_alpha[l][c] && m->lw[c][l] <= 0.0f)
+            if (!m->in_alpha[l][c] && m->lw[c][l] <= 0.0f) {
                 m->lw[c][l] -= PEN_ALPHA;
+                if (c != UZ_APOS)
+                    m->alien[c] |= 1u << l;
+            }
         }
     }
     *out = m;
@@ -686,8 +691,11 @@ static int unit_close(struct scan *sc)
     float *ob = s->obs + s->nunits * L;
     memcpy(sv, s->cur, L * sizeof(float));
     memset(ob, 0, L * sizeof(float));
+    uint32_t alien = 0;
     for (size_t k = 0; k < s->nseen; k++) {
         uint16_t c = s->seen[k];
+        if (s->hist[c])
+            alien |= m->alien[c];
         float w = (float)s->hist[c] + CAP_SCALE * (float)s->hcap[c];
         for (size_t l = 0; l < L; l++)
             sv[l] += w * m->lw[c][l];
@@ -701,6 +709,7 @@ static int unit_close(struct scan *sc)
     }
     s->nseen = 0;
     struct unit *u = &sc->u;
+    u->alien = alien;
     for (size_t l = 0; l < L; l++) {
         const struct lid_profile *p = &m->prof[l];
         if ((int)u->script != p->script) {
@@ -916,6 +925,7 @@ static void decide(const struct lid_model *m, const struct lid_scratch *s, size_
             most = by_script[k], scr = k;
     /* Decide on the majority script's units only: a Latin company name in
      * a Russian sentence says nothing about which Cyrillic language it is. */
+    uint32_t alien = 0;
     for (size_t i = a; i < b; i++) {
         if ((int)s->units[i].script != scr)
             continue;
@@ -923,14 +933,36 @@ static void decide(const struct lid_model *m, const struct lid_scratch *s, size_
         for (size_t l = 0; l < L; l++)
             tot[l] += sv[l];
         tokens += s->units[i].tokens;
+        alien |= s->units[i].alien;
     }
     size_t best = L, second = L;
     for (size_t l = 0; l < L; l++)
         if (m->prof[l].script == scr && (best == L || tot[l] > tot[best]))
             best = l;
-    for (size_t l = 0; l < L; l++)
-        if (l != best && m->prof[l].script == scr && (second == L || tot[l] > tot[second]))
+    /* The margin is taken against the runner-up that could have written
+     * the text. When the best profile's alphabet holds every lower-case
+     * letter of the segment, a profile whose alphabet lacks one of them
+     * (Bulgarian or Ukrainian before a lower-case ы э ё, Kazakh before ҳ ў)
+     * is no rival however close its score: its letter penalty is already
+     * in that score, and asking for a margin over it too counted the same
+     * evidence twice. Capitalised words (names, often foreign) never
+     * exclude, and a profile that cannot have written the text never
+     * gains from this. */
+    uint32_t ruled_out = best < L && !(alien & (1u << best)) ? alien : 0;
+    size_t any = L; /* the runner-up over every rival */
+    for (size_t l = 0; l < L; l++) {
+        if (l == best || m->prof[l].script != scr)
+            continue;
+        if (any == L || tot[l] > tot[any])
+            any = l;
+        if (!(ruled_out & (1u << l)) && (second == L || tot[l] > tot[second]))
             second = l;
+    }
+    /* With every rival ruled out the margin stays what it was over all of
+     * them: ruling out only ever widens it, and a short snippet still needs
+     * evidence of its own. */
+    if (second == L)
+        second = any;
     float margin = best < L ? (second < L ? tot[best] - tot[second] : tot[best]) : 0.0f;
     out->start = s->units[a].start;
     out->end = s->units[b - 1].end;
