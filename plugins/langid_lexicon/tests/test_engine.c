@@ -3,8 +3,10 @@
  * on the shared test host, extended here with the ABI 1.1 members the
  * language stage uses (blocks, document language).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lid_engine.h"
 #include "mock_host.h"
@@ -70,6 +72,76 @@ static const struct intake_block *block_at(size_t at)
         if (blocks[i].start <= at && at < blocks[i].end)
             return &blocks[i];
     return NULL;
+}
+
+/* Write toy profile \p name into \p dir: a Cyrillic alphabet plus
+ * \p extra, and the word list \p words. */
+static void put_profile(const char *dir, const char *name, const char *extra, const char *words)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.lang", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "lang %s\nscript Cyrl\nalphabet абвгдезийклмнопрстуя%s\nwords\n%s\n", name,
+                extra, words);
+        fclose(f);
+    }
+}
+
+/* The language lid_identify gives \p text under the profiles of \p dir. */
+static const char *toy_ident(const char *dir, const char *text)
+{
+    static char tag[16];
+    struct lid_alloc a = {malloc, free};
+    struct intake_error err;
+    intake_error_clear(&err);
+    struct lid_model *m = NULL;
+    struct lid_scratch *s = NULL;
+    struct lid_segment g;
+    snprintf(tag, sizeof tag, "error");
+    if (lid_model_create(dir, &a, &m, &err) == INTAKE_OK &&
+        lid_scratch_create(m, &s, &err) == INTAKE_OK &&
+        lid_identify(m, s, text, strlen(text), &g, &err) == INTAKE_OK)
+        snprintf(tag, sizeof tag, "%s", g.lang);
+    lid_scratch_destroy(s);
+    lid_model_destroy(m);
+    return tag;
+}
+
+/*
+ * The margin rule on toy profiles: xa and xb list the same words, only xa
+ * writes ы; xc writes ы too but lists nothing. On "на по за сыр" xa leads xb
+ * by 2 (the cost of one foreign letter), under the margin of 3.
+ */
+static void test_margin_rule(void)
+{
+    char dir[] = "/tmp/lid_toyXXXXXX";
+    if (!mkdtemp(dir)) {
+        TEST_OK(0, "mkdtemp");
+        return;
+    }
+    put_profile(dir, "xa", "ы", "на по за");
+    put_profile(dir, "xb", "щ", "на по за");
+    /* With xb the only rival, ruling it out must not decide by itself. */
+    TEST_EQ_STR(toy_ident(dir, "на по за сыр"), "und",
+                "only rival ruled out: the margin over it still counts");
+    put_profile(dir, "xc", "ы", "");
+    TEST_EQ_STR(toy_ident(dir, "на по за сыр"), "xa",
+                "a rival that cannot write a lower-case letter of the text is no rival");
+    TEST_EQ_STR(toy_ident(dir, "на по за Сыр"), "und",
+                "a capitalised word (a name) rules no rival out");
+    TEST_EQ_STR(toy_ident(dir, "на по за сор"), "und", "no foreign letter: the margin stays");
+    TEST_EQ_STR(toy_ident(dir, "на по за сыр щи"), "und",
+                "the best cannot write every letter either: nobody is ruled out");
+    TEST_EQ_STR(toy_ident(dir, "на по за щит"), "und",
+                "the letter-poor profile never gains from the rule");
+    const char *names[] = {"xa", "xb", "xc"};
+    for (size_t i = 0; i < 3; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.lang", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
 }
 
 int main(void)
@@ -151,9 +223,55 @@ int main(void)
     b = block_at(ok_t);
     TEST_OK(b && strcmp(b->lang, "tk") == 0 && strcmp(b->script, "Latn") == 0, "Turkmen paragraph");
     TEST_EQ_INT(nblocks, 3, "three blocks");
+    if (nblocks == 3) {
+        /* Boundaries exact to the byte: each block ends with its paragraph's
+         * full stop and the next starts at the next paragraph's first letter. */
+        TEST_EQ_INT(blocks[0].start, 0, "kk block starts at 0");
+        TEST_EQ_INT(blocks[0].end, strlen(pk), "kk block ends at its full stop");
+        TEST_EQ_INT(blocks[1].start, strlen(pk) + 2, "ru block starts after the blank line");
+        TEST_EQ_INT(blocks[1].end, strlen(pk) + 2 + strlen(pr), "ru block ends at its full stop");
+        TEST_EQ_INT(blocks[2].start, strlen(pk) + 2 + strlen(pr) + 2, "tk block start");
+        TEST_EQ_INT(blocks[2].end, strlen(doc) - 1, "tk block ends before the last newline");
+    }
     for (size_t i = 0; i < nblocks; i++)
         TEST_OK(blocks[i].confidence > 0.5f && blocks[i].confidence <= 1.0f, "confidence %zu", i);
     TEST_OK(doc_lang[0] && strcmp(doc_lang, "und") != 0, "a main language (%s)", doc_lang);
+
+    /* A change of language inside one line, at a change of script: Russian
+     * then Turkmen Latin in one paragraph (written for this test). */
+    const char *sr = "Свидетель в судебном заседании подтвердил свои показания полностью.";
+    const char *st = "Şaýat kazyýet mejlisinde öz görkezmelerini doly tassyklady.";
+    snprintf(doc, sizeof doc, "%s %s\n", sr, st);
+    TEST_EQ_INT(run_doc(doc), INTAKE_OK, "process a two-script line");
+    TEST_EQ_INT(nblocks, 2, "two blocks in one line");
+    if (nblocks == 2) {
+        TEST_OK(strcmp(blocks[0].lang, "ru") == 0 && strcmp(blocks[0].script, "Cyrl") == 0,
+                "first run is ru/Cyrl (%s)", blocks[0].lang);
+        TEST_EQ_INT(blocks[0].start, 0, "ru run starts at 0");
+        TEST_EQ_INT(blocks[0].end, strlen(sr), "ru run ends at its full stop");
+        TEST_OK(strcmp(blocks[1].lang, "tk") == 0 && strcmp(blocks[1].script, "Latn") == 0,
+                "second run is tk/Latn (%s)", blocks[1].lang);
+        TEST_EQ_INT(blocks[1].start, strlen(sr) + 1, "tk run starts at its first letter");
+        TEST_EQ_INT(blocks[1].end, strlen(sr) + 1 + strlen(st), "tk run ends at its full stop");
+    }
+
+    /* A change of language at a line break with no blank line, in one script:
+     * a Kazakh line then a Russian line. */
+    const char *lk = "Сот отырысында куә өз көрсетулерін толық растады және қосымша "
+                     "түсініктеме берді.";
+    const char *lr = "В судебном заседании свидетель полностью подтвердил свои показания и "
+                     "дал пояснения.";
+    snprintf(doc, sizeof doc, "%s\n%s\n", lk, lr);
+    TEST_EQ_INT(run_doc(doc), INTAKE_OK, "process kk and ru lines");
+    TEST_EQ_INT(nblocks, 2, "two blocks across a line break");
+    if (nblocks == 2) {
+        TEST_EQ_STR(blocks[0].lang, "kk", "first line kk");
+        TEST_EQ_INT(blocks[0].end, strlen(lk), "kk block ends at the line's end");
+        TEST_EQ_STR(blocks[1].lang, "ru", "second line ru");
+        TEST_EQ_INT(blocks[1].start, strlen(lk) + 1, "ru block starts at the next line");
+        TEST_EQ_INT(blocks[1].end, strlen(lk) + 1 + strlen(lr), "ru block ends at its full stop");
+    }
+    TEST_EQ_STR(doc_lang, "ru", "main language: the one with more letters");
 
     /* A title too short to judge alone takes its paragraph's language. */
     TEST_EQ_INT(run_doc("ПРИГОВОР\n\nСуд, рассмотрев материалы уголовного дела в открытом "
@@ -164,6 +282,8 @@ int main(void)
 
     TEST_EQ_INT(run_doc(""), INTAKE_OK, "empty document");
     TEST_EQ_STR(doc_lang, "und", "empty document is und");
+
+    test_margin_rule();
 
     plug->cb_worker_exit(inst, work);
     plug->cb_exit(inst);
