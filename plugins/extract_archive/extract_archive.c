@@ -293,8 +293,15 @@ static int has_zip_end(const unsigned char *b, size_t n)
     return 0;
 }
 
+/* libarchive decrypts ZIP only (traditional and WinZip AES); 7z and RAR
+ * encryption it detects but cannot undo, whatever the password. */
 static int refuse_encrypted(const struct walk *w, struct intake_error *err)
 {
+    if (!is_zip(w->a))
+        return INTAKE_ERR(err, INTAKE_EFORMAT,
+                          "archive: encrypted (%s; libarchive decrypts only ZIP, a password "
+                          "cannot open it)",
+                          archive_format_name(w->a) ? archive_format_name(w->a) : "not ZIP");
     if (w->in->password)
         return INTAKE_ERR(err, INTAKE_EFORMAT,
                           "archive: encrypted, and the configured password does not open it");
@@ -302,10 +309,13 @@ static int refuse_encrypted(const struct walk *w, struct intake_error *err)
                       "archive: encrypted (set [archive] password to read it)");
 }
 
-/* After a failed read: encrypted, or damaged? */
+/* After a failed read: encrypted, or damaged? Encrypted headers (7z -mhe,
+ * RAR -hp) leave has_encrypted_entries unknown: libarchive says so only in
+ * its message. */
 static int refuse_read(const struct walk *w, const char *what, struct intake_error *err)
 {
-    if (archive_read_has_encrypted_entries(w->a) > 0)
+    const char *m0 = archive_error_string(w->a);
+    if (archive_read_has_encrypted_entries(w->a) > 0 || (m0 && strcasestr(m0, "encrypt")))
         return refuse_encrypted(w, err);
     const char *m = safe_msg(w->a);
     return INTAKE_ERR(err, INTAKE_EFORMAT, "archive: damaged or truncated (%s%s%s)", what,
