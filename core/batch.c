@@ -46,6 +46,7 @@
 #include "engine.h"
 #include "log.h"
 #include "store.h"
+#include "store_files.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -974,7 +975,9 @@ static void flush(struct run *R, int force)
     struct intake_error err;
     intake_error_clear(&err);
     int64_t t0 = now_ms();
-    int grc = commit_group(R, 0, R->npend, &err);
+    /* What the workers exported must be on disk before "done" is. */
+    int src = intake_store_sync(R->store_dir, &err);
+    int grc = src ? src : commit_group(R, 0, R->npend, &err);
     R->commit_ms += now_ms() - t0;
     R->ncommits++;
     if (grc == 0) {
@@ -984,6 +987,13 @@ static void flush(struct run *R, int force)
         for (size_t i = 0; i < R->npend; i++)
             if (!R->pend[i].child)
                 store_is_full(R, R->pend[i].ti);
+    } else if (src) {
+        /* Not durable, so not done: each document costs an attempt. */
+        for (size_t i = 0; i < R->npend; i++) {
+            remove_exports_id(R, R->pend[i].id);
+            if (!R->pend[i].child)
+                failed(R, R->pend[i].ti, INTAKE_EIO, err.msg);
+        }
     } else {
         /* One bad document must not sink the others: commit one by one, a
          * document with its children (which come just before it). */
@@ -1482,6 +1492,8 @@ static int run_open(struct run *R, const char *config_path, const char *config_t
     if (R->set.jobs <= 0)
         R->set.jobs = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
     intake_engine_set_store(R->e, store_dir);
+    /* Exports are made durable by one syncfs per commit group (flush). */
+    intake_engine_defer_store_sync(R->e, 1);
     if (intake_policy_key_inside(intake_engine_policy(R->e), store_dir))
         return INTAKE_ERR(err, INTAKE_ECONFIG,
                           "refusing to run: the pseudonym key lies inside the store %s, "

@@ -637,6 +637,16 @@ void intake_engine_set_store(struct intake_engine *e, const char *store_dir)
         e->instances[i].ctx.store_dir = e->store_dir;
 }
 
+void intake_engine_defer_store_sync(struct intake_engine *e, int on)
+{
+    e->store_sync_deferred = on != 0;
+}
+
+int intake_engine_store_sync_deferred(const struct intake_engine *e)
+{
+    return e->store_sync_deferred;
+}
+
 /* Detect and redact a short string (a file name) with the same detectors
  * and policy as the text. *out is malloc'ed. Fails closed. */
 /* The case a document belongs to, for case-scoped pseudonyms: the folder

@@ -81,6 +81,11 @@ int intake_engine_worker_init_stages(struct intake_engine *e, unsigned stage_mas
 
 /** Tell store-stage plugins where the store is (NULL: no store). */
 void intake_engine_set_store(struct intake_engine *e, const char *store_dir);
+/** With \p on, host->store_write does not fsync: the caller promises an
+ *  intake_store_sync before it records any document written this way as
+ *  done (the batch supervisor does, once per commit group). */
+void intake_engine_defer_store_sync(struct intake_engine *e, int on);
+int intake_engine_store_sync_deferred(const struct intake_engine *e);
 
 /**
  * After intake_engine_run: anonymise the document with the policy and attach

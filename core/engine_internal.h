@@ -32,6 +32,7 @@ struct intake_engine {
     struct magic_set *magic_fast; /* worker state: without soft magic */
     const char **names;           /* instance names by id - 1, for documents */
     char *store_dir;
+    int store_sync_deferred; /* see intake_engine_defer_store_sync */
     struct intake_run_settings settings;
     intake_engine_progress_fn progress; /* worker state: see intake_engine_set_progress */
     void *progress_user;

@@ -97,13 +97,14 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 
 /*
  * Write ".<name>.<pid>.tmp", fsync it, rename it over <name>, fsync the
- * folder. The pid keeps concurrent workers apart; a temp file of our own
- * pid can only be left over from an earlier process that had it, and the
- * supervisor removes those of a worker that died (intake_store_remove_temps).
+ * folder (both fsyncs left to intake_store_sync with NOSYNC). The pid keeps concurrent workers
+ * apart; a temp file of our own pid can only be left over from an earlier process that had it, and
+ * the supervisor removes those of a worker that died (intake_store_remove_temps).
  */
 int intake_store_write(const char *store, const char *dir, const char *name, const void *data,
-                       size_t len, struct intake_error *err)
+                       size_t len, unsigned flags, struct intake_error *err)
 {
+    const int sync = !(flags & INTAKE_STORE_WRITE_NOSYNC);
     if (!store)
         return INTAKE_ERR(err, INTAKE_EINVAL, "this run has no store to write into");
     if (!intake_store_dir_ok(dir))
@@ -129,7 +130,7 @@ int intake_store_write(const char *store, const char *dir, const char *name, con
     int e = 0; /* errno of the first failing step */
     if (write_all(fd, data, len) != 0)
         e = errno, step = "write";
-    else if (fsync(fd) != 0)
+    else if (sync && fsync(fd) != 0)
         e = errno, step = "fsync";
     if (close(fd) != 0 && !step)
         e = errno, step = "close";
@@ -138,10 +139,24 @@ int intake_store_write(const char *store, const char *dir, const char *name, con
     if (step) {
         unlinkat(dfd, tmp, 0);
         rc = INTAKE_ERR(err, space_err(e), "cannot %s %s: %s", step, name, strerror(e));
-    } else if (fsync(dfd) != 0) {
+    } else if (sync && fsync(dfd) != 0) {
         rc =
             INTAKE_ERR(err, INTAKE_EIO, "cannot fsync the folder of %s: %s", name, strerror(errno));
     }
     close(dfd);
+    return rc;
+}
+
+int intake_store_sync(const char *store, struct intake_error *err)
+{
+    int fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return INTAKE_ERR(err, INTAKE_EIO, "cannot open store %s: %s", store, strerror(errno));
+    int rc = INTAKE_OK;
+    if (syncfs(fd) != 0) {
+        int e = errno;
+        rc = INTAKE_ERR(err, space_err(e), "cannot sync the store %s: %s", store, strerror(e));
+    }
+    close(fd);
     return rc;
 }

@@ -8,8 +8,16 @@
 
 /** Non-zero when \p dir is a relative folder that stays inside the store. */
 int intake_store_dir_ok(const char *dir);
-/** Write <store>/<dir>/<name> atomically and durably; ENOSPC is INTAKE_ENOSPC. */
+/** intake_store_write flag: leave durability to a later intake_store_sync. */
+#define INTAKE_STORE_WRITE_NOSYNC 1u
+
+/** Write <store>/<dir>/<name> atomically, and durably unless \p flags has
+ *  INTAKE_STORE_WRITE_NOSYNC; ENOSPC is INTAKE_ENOSPC. */
 int intake_store_write(const char *store, const char *dir, const char *name, const void *data,
-                       size_t len, struct intake_error *err);
+                       size_t len, unsigned flags, struct intake_error *err);
+
+/** Make everything written to the store's file system so far durable
+ *  (syncfs): one call per commit group instead of two fsyncs per file. */
+int intake_store_sync(const char *store, struct intake_error *err);
 
 #endif

@@ -172,7 +172,9 @@ struct intake_host {
      * The store's open database handle of kind \p kind ("sqlite3" gives a
      * sqlite3 *), valid only during an index-stage cb_process, inside the
      * transaction in which the core also marks the job done: what the
-     * plugin writes commits or rolls back with it. NULL otherwise.
+     * plugin writes commits or rolls back with it. When a cb_process
+     * returns an error the core rolls the whole transaction back, so a
+     * plugin needs no savepoint of its own. NULL otherwise.
      */
     void *(*store_handle)(const struct intake_context *ctx, const char *kind);
 

@@ -242,11 +242,12 @@ static void cb_index_sqlite_exit(void *instance)
 /*
  * Replace the rows of one document: drop its old FTS row (a re-run after a
  * crash, or a re-ingest), add the new one, then upsert the documents row
- * pointing at it. Runs inside the caller's savepoint.
+ * pointing at it. Runs inside the core's transaction; *wrote becomes 1
+ * once a statement that changes the store has run.
  */
 static int write_document(const struct index_sqlite_instance *in, struct index_sqlite_worker *w,
                           sqlite3 *db, struct intake_doc *doc, const char *id, const char *text,
-                          size_t len, struct intake_error *err)
+                          size_t len, int *wrote, struct intake_error *err)
 {
     const struct intake_host *host = in->host;
     sqlite3_stmt *st = w->st[ST_LOOKUP];
@@ -264,6 +265,7 @@ static int write_document(const struct index_sqlite_instance *in, struct index_s
     if (status)
         return status;
 
+    *wrote = 1;
     if (old >= 0) {
         st = w->st[ST_DELETE];
         sqlite3_bind_int64(st, 1, old);
@@ -510,30 +512,21 @@ static int cb_index_sqlite_process(void *instance, void *worker, struct intake_d
     if (rc)
         return rc;
 
-    /* Our own savepoint makes this call all-or-nothing even if a caller
-     * chose to commit after an error. */
-    rc = sqlite3_exec(db, "SAVEPOINT index_sqlite", NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-        return sql_error(db, rc, err, "savepoint");
-    int status = write_document(in, w, db, doc, id, text, len, err);
-    if (status && sqlite3_errcode(db) == SQLITE_ERROR && !sqlite3_get_autocommit(db)) {
+    /* No savepoint of our own: in SQLite 3.40 every savepoint makes FTS5
+     * flush its pending terms to a new segment, which made the index cost
+     * per document several times the FTS insert itself. The core rolls
+     * the whole transaction back when we fail (host.h, store_handle). */
+    int wrote = 0;
+    int status = write_document(in, w, db, doc, id, text, len, &wrote, err);
+    if (status && !wrote && sqlite3_errcode(db) == SQLITE_ERROR && !sqlite3_get_autocommit(db)) {
         /* The schema may have gone with a rolled-back transaction while
-         * our statements stayed: prepare (and create) again, once. */
+         * our statements stayed: prepare (and create) again, once. Only
+         * when nothing was written, so a retry cannot write twice. */
         finalize_all(w);
-        sqlite3_exec(db, "ROLLBACK TO index_sqlite", NULL, NULL, NULL);
         intake_error_clear(err);
         status = prepare_all(w, db, err);
         if (status == INTAKE_OK)
-            status = write_document(in, w, db, doc, id, text, len, err);
-    }
-    if (status == INTAKE_OK) {
-        rc = sqlite3_exec(db, "RELEASE index_sqlite", NULL, NULL, NULL);
-        if (rc != SQLITE_OK)
-            status = sql_error(db, rc, err, "release savepoint");
-    } else {
-        /* May fail when SQLite already rolled the whole transaction back
-         * (IOERR, FULL): the core rolls back in any case. */
-        sqlite3_exec(db, "ROLLBACK TO index_sqlite; RELEASE index_sqlite", NULL, NULL, NULL);
+            status = write_document(in, w, db, doc, id, text, len, &wrote, err);
     }
     if (status == INTAKE_OK)
         intake_log_debug(host, in->ctx, doc, "indexed %zu bytes of redacted text", len);
