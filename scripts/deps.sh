@@ -32,6 +32,9 @@ INTAKE_PACKAGES=(
   # office tests: LibreOffice headless makes DOC/XLS fixtures and checks that
   # redacted DOCX/ODT open without repair; pandoc and docx2txt are benchmark peers
   libreoffice-writer-nogui libreoffice-calc-nogui pandoc docx2txt
+  # detect_names: common words of English and Russian (a capitalised word they
+  # know in lower case is no name cue)
+  hunspell-en-us hunspell-ru
   # langid: fingerprints (its benchmark peer); index: stemmers; intake serve: HTTP
   libexttextcat-dev libstemmer-dev libmicrohttpd-dev
   # tests and benchmarks: runners, peers, the style check, fixture rendering

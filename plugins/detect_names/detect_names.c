@@ -17,6 +17,8 @@
 
 #include "dn_engine.h"
 
+#define DN_DICT_DIR "/usr/share/hunspell"
+
 #ifndef DN_DATA_DIR
 #define DN_DATA_DIR "/usr/local/share/intake/names"
 #endif
@@ -28,6 +30,7 @@ struct detect_names_config {
     int32_t propagate;            /* BOOL: propagate confident names */
     const char *known_names;      /* PATH: names always redacted, or NULL */
     const char *allow_names;      /* PATH: names always kept, or NULL */
+    const char *dictionaries;     /* PATH: folder of hunspell .dic files, or "" */
 };
 
 static const struct intake_option detect_names_options[] = {
@@ -47,6 +50,11 @@ static const struct intake_option detect_names_options[] = {
     {INTAKE_OPT_PATH, "allow_names", NULL, 0, offsetof(struct detect_names_config, allow_names),
      "file of names the policy keeps (public officials, one a line), in every form; a known "
      "name wins over an allowed one",
+     0, 0},
+    {INTAKE_OPT_PATH, "dictionaries", DN_DICT_DIR, 0,
+     offsetof(struct detect_names_config, dictionaries),
+     "folder of hunspell dictionaries (en_US.dic, ru_RU.dic): a capitalised word "
+     "with no name cue that they know in lower case is not a name; a missing file is skipped",
      0, 0},
     {0},
 };
@@ -68,8 +76,11 @@ static int cb_detect_names_init(const struct intake_host *host, const struct int
 {
     intake_return_val_if_fail(host && instance, INTAKE_EINVAL);
     const struct detect_names_config *cfg = config;
-    struct dn_settings set = {
-        .data_dir = NULL, .langs = DN_LANG_ALL, .min_score = 0.0, .propagate = 1};
+    struct dn_settings set = {.data_dir = NULL,
+                              .langs = DN_LANG_ALL,
+                              .min_score = 0.0,
+                              .propagate = 1,
+                              .dict_dir = DN_DICT_DIR};
     const char *dir = cfg && cfg->data_dir ? cfg->data_dir : DN_DATA_DIR;
     if (cfg) {
         if (cfg->min_score < 0.0 || cfg->min_score > 1.0)
@@ -78,6 +89,7 @@ static int cb_detect_names_init(const struct intake_host *host, const struct int
         set.propagate = cfg->propagate != 0;
         set.known_file = cfg->known_names;
         set.allow_file = cfg->allow_names;
+        set.dict_dir = cfg->dictionaries ? cfg->dictionaries : DN_DICT_DIR;
         if (cfg->languages) {
             set.langs = 0;
             for (const char *const *l = cfg->languages; *l; l++) {
@@ -113,7 +125,8 @@ static int cb_detect_names_init(const struct intake_host *host, const struct int
         host->free(in);
         return rc;
     }
-    intake_log_debug(host, ctx, NULL, "%zu list words loaded", dn_lexicon_size(in->lex));
+    intake_log_debug(host, ctx, NULL, "%zu list words, %zu dictionary words loaded",
+                     dn_lexicon_size(in->lex), dn_lexicon_dict_size(in->lex));
     *instance = in;
     return INTAKE_OK;
 }

@@ -372,9 +372,18 @@ enum {
     L_PLACE_STEM = 1 << 6,
 };
 
+/* Common words from the hunspell dictionaries, by script: a capitalised
+ * word that the language writes in lower case is no name cue. */
+enum {
+    D_EN = 1 << 0,
+    D_RU = 1 << 1,
+    D_RU_STEM = 1 << 2, /* a Russian lemma less its ending (больш- of большой) */
+};
+
 struct dn_lexicon {
     struct dn_alloc a;
-    struct smap words; /* skeleton -> L_* bits */
+    struct smap words;  /* skeleton -> L_* bits */
+    struct smap common; /* skeleton -> D_* bits */
     double min_score;
     int propagate;
     /* Listed persons (known names, allow-list): each word's skeleton and
@@ -556,6 +565,65 @@ static int load_persons(struct dn_lexicon *lex, const char *path, struct intake_
     return rc;
 }
 
+/*
+ * Load the lower-case entries of one hunspell .dic file (word/FLAGS a line,
+ * the first line a count) as skeletons. Capitalised entries are proper
+ * nouns, names among them, and are left out. Affixes are not expanded: the
+ * lookup strips endings itself. A missing file is no error: without the
+ * dictionary more words are redacted, never fewer.
+ */
+static int load_dict(struct dn_lexicon *lex, const char *dir, const char *file, int bit,
+                     int stem_bit, struct intake_error *err)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
+        return INTAKE_OK;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return INTAKE_OK;
+    char line[512];
+    int rc = INTAKE_OK;
+    while (rc == INTAKE_OK && fgets(line, sizeof line, f)) {
+        char *w = line;
+        if ((unsigned char)w[0] == 0xEF && (unsigned char)w[1] == 0xBB &&
+            (unsigned char)w[2] == 0xBF)
+            w += 3; /* BOM */
+        size_t wl = strcspn(w, "/\t \r\n");
+        if (wl < 3)
+            continue;
+        size_t j = 0;
+        UChar32 c;
+        U8_NEXT(w, j, wl, c);
+        if (c < 0 || !u_islower(c))
+            continue;
+        char sk[DN_SKEL_MAX + 1];
+        size_t sl = dn_skeleton(w, wl, sk, sizeof sk);
+        if (sl < 3)
+            continue;
+        struct smap_ent *e = smap_put(&lex->common, sk, sl, 0);
+        if (!e) {
+            rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+            break;
+        }
+        e->val |= bit;
+        /* adjectives (большой, европейский) also by their stem: the
+         * lookup accepts only adjective endings after it */
+        size_t el =
+            stem_bit && sl >= 6 && (sk[sl - 1] == 'i') && (sk[sl - 2] == 'i' || sk[sl - 2] == 'o')
+                ? 2
+                : 0;
+        if (el) {
+            e = smap_put(&lex->common, sk, sl - el, 0);
+            if (!e)
+                rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+            else
+                e->val |= stem_bit;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
 int dn_lexicon_create(const struct dn_settings *set, const struct dn_alloc *a,
                       struct dn_lexicon **out, struct intake_error *err)
 {
@@ -567,6 +635,7 @@ int dn_lexicon_create(const struct dn_settings *set, const struct dn_alloc *a,
     lex->a = *a;
     lex->words.a = &lex->a;
     lex->listed.a = &lex->a;
+    lex->common.a = &lex->a;
     lex->min_score = set->min_score;
     lex->propagate = set->propagate;
     int rc = INTAKE_OK;
@@ -583,6 +652,11 @@ int dn_lexicon_create(const struct dn_settings *set, const struct dn_alloc *a,
         rc = load_list(lex, set->data_dir, "roles.txt", L_ROLE, L_ROLE_STEM, err);
     if (rc == INTAKE_OK)
         rc = load_list(lex, set->data_dir, "places.txt", L_PLACE, L_PLACE_STEM, err);
+    if (rc == INTAKE_OK && set->dict_dir && set->dict_dir[0]) {
+        rc = load_dict(lex, set->dict_dir, "en_US.dic", D_EN, 0, err);
+        if (rc == INTAKE_OK)
+            rc = load_dict(lex, set->dict_dir, "ru_RU.dic", D_RU, D_RU_STEM, err);
+    }
     if (rc == INTAKE_OK && set->known_file && set->known_file[0])
         rc = load_persons(lex, set->known_file, err);
     lex->nknown = lex->nlisted;
@@ -602,6 +676,7 @@ void dn_lexicon_destroy(struct dn_lexicon *lex)
         return;
     smap_free(&lex->words);
     smap_free(&lex->listed);
+    smap_free(&lex->common);
     if (lex->listed_key)
         lex->a.free(lex->listed_key);
     lex->a.free(lex);
@@ -610,6 +685,11 @@ void dn_lexicon_destroy(struct dn_lexicon *lex)
 size_t dn_lexicon_size(const struct dn_lexicon *lex)
 {
     return lex ? lex->words.n : 0;
+}
+
+size_t dn_lexicon_dict_size(const struct dn_lexicon *lex)
+{
+    return lex ? lex->common.n : 0;
 }
 
 static int lex_bits(const struct dn_lexicon *lex, const char *w, size_t n)
@@ -1219,6 +1299,9 @@ static int is_title(const char *w, size_t n)
     return 0;
 }
 
+static int common_skel(const struct dn_lexicon *lex, const char *w, size_t n, int script);
+static int tok_script(const struct dn_scanner *sc, const char *t, size_t i);
+
 /* Class of a capitalised token (or initial); \p fb/\p fbl: first-name base. */
 static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *t, size_t i,
                     char *fb, size_t *fbl)
@@ -1265,8 +1348,9 @@ static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
     }
     /* an inflected first name beats a stop stem: Юлии is not июль + -ии,
      * and Russian months are not capitalised */
-    if (s != 2 && first_name(lex, w, n, fb, fbl))
+    if (s != 2 && first_name(lex, w, n, fb, fbl)) {
         return C_FIRST;
+    }
     /* a surname's own marker must lie inside the stop stem: Ростов is a
      * city, Грузинов (груз- + -инов) a person */
     size_t min_stem = s == 2 ? st : 0;
@@ -1374,6 +1458,67 @@ static int seen_lower(struct dn_scanner *sc, const char *t, size_t i)
         return 0;
     memcpy(buf + k, t + tk->start + j, n - j);
     return smap_get(&sc->lower, buf, k + n - j, 0) != 0;
+}
+
+/* Whether skeleton \p w of a word in \p script (D_EN or D_RU) is a common word of the dictionaries:
+ * as written, or a dictionary word plus endings (English -s/-es/-ed/-ing; the Russian and Turkic
+ * case endings of dn_ends for Cyrillic). */
+static int common_skel(const struct dn_lexicon *lex, const char *w, size_t n, int script)
+{
+    if (!lex->common.n || n < 3)
+        return 0;
+    if (smap_get(&lex->common, w, n, 0) & script)
+        return 1;
+    if (script & D_EN) {
+        static const char *const suf[] = {"s", "es", "d", "ed", "ing"};
+        for (size_t k = 0; k < sizeof suf / sizeof suf[0]; k++) {
+            size_t sl = strlen(suf[k]);
+            if (n >= sl + 3 && memcmp(w + n - sl, suf[k], sl) == 0 &&
+                (smap_get(&lex->common, w, n - sl, 0) & D_EN))
+                return 1;
+        }
+        return 0;
+    }
+    /* Cyrillic: a dictionary word plus one Russian ending (союза); an adjective stem
+     * plus an adjective ending (Большого, Европейской) */
+    static const char *const adj[] = {"ogo", "ego",  "omu", "emu",  "oi", "ii", "ei", "oe", "ie",
+                                      "aia", "iaia", "uiu", "iuiu", "om", "em", "im", "ih", "imi"};
+    for (size_t k = n - 1; k >= 4 && n - k <= 7; k--) {
+        int v = smap_get(&lex->common, w, k, 0);
+        if (!v)
+            continue;
+        if ((v & D_RU) && (script & D_RU) && n - k <= 3 && one_ending(w + k, n - k, 0) == n - k)
+            return 1;
+        if ((v & D_RU_STEM) && (script & D_RU))
+            for (size_t j = 0; j < sizeof adj / sizeof adj[0]; j++)
+                if (strlen(adj[j]) == n - k && memcmp(adj[j], w + k, n - k) == 0)
+                    return 1;
+    }
+    return 0;
+}
+
+/* Dictionary for token \p i: English for Latin words, Russian for
+ * Cyrillic ones; 0 otherwise. (The Kazakh dictionary is not used: Kazakh
+ * given names are common words, Бірлік, Сағыныш, Жігер.) */
+static int tok_script(const struct dn_scanner *sc, const char *t, size_t i)
+{
+    unsigned char c = (unsigned char)t[sc->toks[i].start];
+    if (c < 0x80)
+        return D_EN;
+    if (c >= 0xD0 && c <= 0xD3)
+        return D_RU;
+    return 0;
+}
+
+/* Whether the capitalised token \p i is a common word of its language. */
+static int tok_common(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *t, size_t i)
+{
+    if (!lex->common.n)
+        return 0;
+    int script = tok_script(sc, t, i);
+    size_t n;
+    const char *w = script ? tok_skel(sc, t, i, &n) : NULL;
+    return w && common_skel(lex, w, n, script);
 }
 
 /* Whether capitalised words with no name cue [a, b] read as a place: after
@@ -1928,9 +2073,16 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
                         street = 0; /* Қабанбай батыр is a person as well as a street */
                     break;
                 }
+            /* Words with no name cue that the language writes in lower
+             * case (Protection, Foreign, Союз, Қорытынды) are headings,
+             * institutions and sentence words, not names. */
+            int common = a == b && !role && !party && !post && lex->common.n;
+            for (size_t k = a; common && k <= b; k++)
+                common = cls[k - i] == C_UNK && tok_common(lex, sc, text, k);
             struct chain c = {
                 .t0 = (uint32_t)a, .t1 = (uint32_t)b, .person = -1, .sur = UINT32_MAX};
-            c.score = street ? 0.0f : score_run(sc, cls + (a - i), a, b, role, place, &c.cues);
+            c.score =
+                street || common ? 0.0f : score_run(sc, cls + (a - i), a, b, role, place, &c.cues);
             if (a == b && c.score > 0 && c.score <= 0.65f && !role && seen_lower(sc, text, a))
                 c.score = 0; /* stays a candidate for propagation */
             if ((party || post) && !place && c.score < 0.85f) {

@@ -48,6 +48,8 @@ struct dn_settings {
     int propagate;          /* document-level propagation of confident names */
     const char *known_file; /* names always redacted (one person a line), or NULL */
     const char *allow_file; /* names always kept (public officials), or NULL */
+    const char *dict_dir;   /* hunspell dictionaries of common words (en_US.dic, ru_RU.dic),
+                               or NULL; a missing file is skipped */
 };
 
 struct dn_lexicon;
@@ -77,6 +79,8 @@ int dn_lexicon_create(const struct dn_settings *set, const struct dn_alloc *a,
 void dn_lexicon_destroy(struct dn_lexicon *lex);
 /** Number of words loaded (all lists), for the log. */
 size_t dn_lexicon_size(const struct dn_lexicon *lex);
+/** Number of common-word forms loaded from the dictionaries, for the log. */
+size_t dn_lexicon_dict_size(const struct dn_lexicon *lex);
 
 int dn_scanner_create(const struct dn_lexicon *lex, struct dn_scanner **out,
                       struct intake_error *err);

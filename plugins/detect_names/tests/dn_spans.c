@@ -47,6 +47,7 @@ int main(int argc, char **argv)
     intake_error_clear(&err);
     double min = 0.0;
     int i = 1, bench = 0, prop = 1;
+    const char *dict = NULL;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strcmp(argv[i], "--min-score") == 0 && i + 1 < argc)
             min = atof(argv[++i]);
@@ -54,11 +55,16 @@ int main(int argc, char **argv)
             bench = 1;
         else if (strcmp(argv[i], "--no-propagate") == 0)
             prop = 0;
+        else if (strcmp(argv[i], "--dictionaries") == 0 && i + 1 < argc)
+            dict = argv[++i];
         else
             break;
     }
     if (i >= argc) {
-        fprintf(stderr, "usage: %s [--min-score X] [--no-propagate] [--bench] FILE...\n", argv[0]);
+        fprintf(
+            stderr,
+            "usage: %s [--min-score X] [--no-propagate] [--dictionaries DIR] [--bench] FILE...\n",
+            argv[0]);
         return 2;
     }
     const struct intake_plugin *p;
@@ -73,7 +79,8 @@ int main(int argc, char **argv)
         if (strcmp(o->name, "propagate") == 0) {
             int32_t v = prop;
             memcpy(cfg + o->offset, &v, sizeof v);
-        }
+        } else if (strcmp(o->name, "dictionaries") == 0 && dict)
+            memcpy(cfg + o->offset, &dict, sizeof dict);
     if (p->cb_init(harness_host(), NULL, cfg, &in, &err) || p->cb_worker_init(in, &wk, &err)) {
         fprintf(stderr, "init failed: %s\n", err.msg);
         free(cfg);
@@ -118,6 +125,13 @@ int main(int argc, char **argv)
                    (unsigned long long)sp[k].start, (unsigned long long)sp[k].end,
                    intake_label_name(sp[k].label), (double)sp[k].score,
                    (unsigned long long)sp[k].key);
+            printf(",\"cues\":\"");
+            for (unsigned c = 0, first = 1; c < INTAKE_CUE_COUNT; c++)
+                if (sp[k].cues & (1u << c)) {
+                    printf("%s%s", first ? "" : ",", intake_cue_name(c));
+                    first = 0;
+                }
+            printf("\"");
             if (many) {
                 printf(",\"file\":");
                 json_str(argv[i]);
