@@ -1499,7 +1499,7 @@ static int common_skel(const struct dn_lexicon *lex, const char *w, size_t n, in
 
 /* Dictionary for token \p i: English for Latin words, Russian for
  * Cyrillic ones; 0 otherwise. (The Kazakh dictionary is not used: Kazakh
- * given names are common words, Бірлік, Сағыныш, Жігер.) */
+ * given names are common words, Бақыт, Арман, Болат.) */
 static int tok_script(const struct dn_scanner *sc, const char *t, size_t i)
 {
     unsigned char c = (unsigned char)t[sc->toks[i].start];
@@ -2074,7 +2074,7 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
                     break;
                 }
             /* Words with no name cue that the language writes in lower
-             * case (Protection, Foreign, Союз, Қорытынды) are headings,
+             * case (Appeal, Union, Союз, Совета) are headings,
              * institutions and sentence words, not names. */
             int common = a == b && !role && !party && !post && lex->common.n;
             for (size_t k = a; common && k <= b; k++)
