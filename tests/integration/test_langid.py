@@ -2,13 +2,18 @@
 """Integration tests of language identification (langid_lexicon) with the
 real built plugins (TAP output).
 
-  test_langid.py INTAKE_BINARY SOURCE_ROOT
+  test_langid.py INTAKE_BINARY SOURCE_ROOT [RENDER_BINARY]
 
 - `intake redact --format json` reports `language` and `blocks` (byte
   offsets, language, script, confidence), right at the boundaries of a
   Kazakh, a Russian and a Turkmen paragraph;
 - `intake batch` stores the language the plugin set, and `intake search
-  --lang CODE` finds documents by it.
+  --lang CODE` finds documents by it;
+- index: the Russian stemmer applies because langid said ru (another form
+  of a word finds the document; without langid it does not);
+- detect: detect_names scores a lone capitalised word by its block's language;
+- OCR (with RENDER_BINARY): a Kyrgyz page is read again with kir+eng because
+  langid says ky (the debug log names the source of the language).
 The texts are written for this test.
 """
 import json
@@ -17,9 +22,10 @@ import subprocess
 import sys
 import tempfile
 
-from tap import done, ok
+from tap import done, ok, skip
 
 INTAKE, SRC = sys.argv[1], sys.argv[2]
+RENDER = sys.argv[3] if len(sys.argv) > 3 else None
 
 CONF = """[pipeline]
 [text]
@@ -40,6 +46,9 @@ RU = ("В судебном заседании свидетель подробн�
       "показания. Потерпевшая пояснила, что поверила обещаниям о работе за границей.")
 TK = ("Kazyýet mejlisinde şaýat bolan waka barada jikme-jik gürrüň berdi we öz görkezmelerini "
       "tassyklady. Jebir çeken daşary ýurtda iş wada berlendigine ynanandygyny aýtdy.")
+# Kyrgyz, for the OCR check (rendered to an image at test time).
+KY = ("Сот отурумунда күбө окуя тууралуу толук айтып берди жана өзүнүн көрсөтмөлөрүн ырастады.\n"
+      "Жабыр тартуучу чет өлкөгө жумушка жөнөтүлөрүн айткан адамга ишенгенин түшүндүрдү.\n")
 EN = ("At the hearing the witness gave a detailed account of what had happened and confirmed "
       "her earlier statement. The victim said that she had believed the promise of work abroad.")
 
@@ -116,6 +125,27 @@ def main():
                             "суд OR сот OR kazyýet OR hearing"])
         ok(rc == 0 and out.strip() == "", "no document is und", out[:300])
 
+        # The index stems by the document's language: an inflected form that is
+        # not in the Russian text ("показаниями" for "показания") finds it when
+        # langid set ru, and nothing when no language plugin ran (und: no stemmer).
+        rc, out, err = run(["search", "--config", c, "--store", store, "--json", "показаниями"])
+        hits = [json.loads(l) for l in out.splitlines() if l.strip()]
+        ok(rc == 0 and [h["id"] for h in hits] == [ids.get("ru")],
+           "index: Russian stem finds the ru document by another form", out + err)
+        nolang_conf = os.path.join(tmp, "nolang-index.conf")
+        write(nolang_conf, CONF.replace("[lang]\ntype = langid_lexicon\n", ""))
+        store2 = os.path.join(tmp, "store-nolang")
+        rc, out, err = run(["batch", "--config", nolang_conf, "--store", store2, "--jobs", "1", docs],
+                           timeout=300)
+        ok(rc == 0, "batch without langid exits 0", err)
+        rc, out, err = run(["search", "--config", nolang_conf, "--store", store2, "--json",
+                            "показания"])
+        ok(rc == 0 and len(out.splitlines()) == 1, "index without langid: the exact form is found", out + err)
+        rc, out, err = run(["search", "--config", nolang_conf, "--store", store2, "--json",
+                            "показаниями"])
+        ok(rc == 0 and out.strip() == "", "index: without langid the form is not found (no stemmer)",
+           out[:300] + err)
+
         # The detect stage uses the blocks: an English paragraph inside a
         # Russian document gets the English rule for a lone capitalised
         # word (a weak cue, 0.5), which the document-level guess misses.
@@ -135,6 +165,36 @@ def main():
             scores.append([sp["score"] for sp in spans if sp["start"] == off])
         ok(scores[0] == [0.5] and scores[1] and scores[1][0] > 0.5,
            "detect_names scores by block language (with langid %s, without %s)" % tuple(scores), err)
+
+        # The OCR stage asks langid which model to read a page with: a Kyrgyz
+        # page read first with rus+kaz+eng is read again with kir+eng because
+        # langid says ky; without langid the OCR plugin's letter rule decides.
+        if not RENDER:
+            skip("ocr: second pass by langid's language", "no intake-render, OCR or image plugin built")
+        else:
+            src = os.path.join(tmp, "ky.txt")
+            write(src, KY)
+            png = os.path.join(tmp, "ky.png")
+            subprocess.run([RENDER, "--format", "png", "--out", png, src], check=True,
+                           env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
+            base = "[pipeline]\nlog_level = debug\n[image]\ntype = extract_image\n[ocr]\ntype = ocr_tesseract\n"
+            logs = []
+            for with_lang in (True, False):
+                conf = os.path.join(tmp, "ocr-%d.conf" % with_lang)
+                write(conf, base + ("[lang]\ntype = langid_lexicon\n" if with_lang else ""))
+                rc, out, err = run(["redact", "--config", conf, "--format", "json", png], timeout=300)
+                d = json.loads(out) if rc == 0 and out.strip() else {}
+                logs.append((rc, d, err))
+            rc, d, err = logs[0]
+            ok(rc == 0 and "pass 2 with kir+eng (language ky by langid)" in err,
+               "ocr: the second pass model comes from langid (ky -> kir+eng)",
+               "\n".join(l for l in err.splitlines() if "ocr" in l))
+            ok(d.get("language") == "ky" and d.get("blocks") and d["blocks"][0].get("lang") == "ky",
+               "ocr: the read page's language and block are ky", {k: d.get(k) for k in ("language", "blocks")})
+            rc, d, err = logs[1]
+            ok(rc == 0 and "by langid" not in err and "(language ky by letters)" in err,
+               "ocr: without langid the letter rule decides",
+               "\n".join(l for l in err.splitlines() if "ocr" in l))
     return done()
 
 
