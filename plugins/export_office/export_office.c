@@ -1,7 +1,10 @@
 /*
- * plugins/export_office/export_office.c: a redacted DOCX or ODT per DOCX or
- * ODT document, <store>/<dir>/<id>.docx|.odt: the same package and
- * formatting, every redacted span replaced by its placeholder.
+ * plugins/export_office/export_office.c: a redacted DOCX, ODT, XLSX or ODS
+ * per such document, <store>/<dir>/<id>.docx|.odt|.xlsx|.ods: the same
+ * package and formatting, every redacted span replaced by its placeholder.
+ * Spreadsheets (sheet_fix): shared-string cells become inline strings with
+ * their own redacted text, formulas holding redacted text are dropped
+ * (cached values stay), typed values that were redacted become strings.
  *
  * How: the original (doc_source) is read again with the code extract_office
  * uses (office.c, compiled into both) and THE WALK is run again. Its pages
@@ -18,8 +21,9 @@
  *     change marks);
  *   - comments: anchors removed, comment parts and people emptied (ODF:
  *     office:annotation);
- *   - hidden text: runs with vanish or a hidden style (ODF: display none,
- *     hidden fields and paragraphs);
+ *   - hidden text: runs with vanish or a hidden style, also through
+ *     basedOn / parent-style-name chains (ODF: display none, hidden fields
+ *     and paragraphs);
  *   - document properties: core.xml, app.xml, custom.xml emptied, still
  *     valid; ODF meta.xml's office:meta emptied; document variables, mail
  *     merge and template links removed from word/settings.xml;
@@ -172,13 +176,344 @@ static char *uri_encode(const char *s, size_t n)
     return o;
 }
 
+/* ------------------------------------------------------------------ */
+/* spreadsheets                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What rewrite() saw, marked on the elements (libxml2 leaves _private to
+ * the application) and acted on by sheet_fix() once every segment is
+ * written: acting at once would free text nodes later segments name.
+ */
+#define MARK_CHANGED 0x1u  /* <v> or <f>: its text was redacted */
+#define MARK_SST     0x2u  /* <v>: holds its shared string's redacted text now */
+#define MARK_DROP    0x4u  /* remove the element */
+#define MARK_VALUE   0x8u  /* ODS cell: a typed value (number, date, ...) was redacted */
+#define MARK_FORMULA 0x10u /* ODS cell: its formula was redacted */
+
+static void mark(xmlNodePtr n, uintptr_t f)
+{
+    if (n)
+        n->_private = (void *)((uintptr_t)n->_private | f);
+}
+
+static uintptr_t marks(xmlNodePtr n)
+{
+    return n ? (uintptr_t)n->_private : 0;
+}
+
+static int el(xmlNodePtr n, const char *nsfrag, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name) && n->ns &&
+           n->ns->href && strstr((const char *)n->ns->href, nsfrag);
+}
+
+#define NS_SML   "spreadsheetml"
+#define NS_TABLE "opendocument:xmlns:table"
+
+/* A sheet name with a placeholder in it: Excel and Calc refuse []:*?/\
+ * and names over 31 characters. In place, never longer. */
+static void sheet_name(char *s)
+{
+    size_t chars = 0, i = 0;
+    for (; s[i]; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && ++chars > 31)
+            break;
+        if (s[i] == '[')
+            s[i] = '(';
+        else if (s[i] == ']')
+            s[i] = ')';
+        else if (strchr(":*?/\\'", s[i]))
+            s[i] = '_';
+    }
+    s[i] = '\0';
+}
+
+/* Before segment \p node gets its redacted text \p txt: mark what the
+ * text's change means for a spreadsheet. */
+static void sheet_mark(xmlNodePtr node, char *txt)
+{
+    xmlNodePtr p = node->parent;
+    if (p && p->type == XML_ATTRIBUTE_NODE) {
+        const char *a = (const char *)p->name;
+        xmlNodePtr e = p->parent;
+        if (!strcmp(a, "name") && (el(e, NS_SML, "sheet") || el(e, NS_TABLE, "table")))
+            sheet_name(txt);
+        else if (el(e, NS_TABLE, "table-cell") || el(e, NS_TABLE, "covered-table-cell")) {
+            if (!strcmp(a, "value") || !strcmp(a, "date-value") || !strcmp(a, "time-value") ||
+                !strcmp(a, "boolean-value"))
+                mark(e, MARK_VALUE);
+            else if (!strcmp(a, "formula"))
+                mark(e, MARK_FORMULA);
+        }
+        return;
+    }
+    if (el(p, NS_SML, "v") || el(p, NS_SML, "f"))
+        mark(p, MARK_CHANGED);
+    else if (el(p, NS_SML, "definedName"))
+        mark(p, MARK_DROP); /* a name's formula with a placeholder would not parse */
+    else if (el(p, NS_SML, "formula") || el(p, NS_SML, "formula1") || el(p, NS_SML, "formula2"))
+        mark(p->parent, MARK_DROP); /* the rule or validation it belongs to */
+}
+
+static xmlNodePtr kid(xmlNodePtr n, const char *nsfrag, const char *name)
+{
+    for (xmlNodePtr k = n ? n->children : NULL; k; k = k->next)
+        if (el(k, nsfrag, name))
+            return k;
+    return NULL;
+}
+
+static void drop(xmlNodePtr n)
+{
+    xmlUnlinkNode(n);
+    xmlFreeNode(n);
+}
+
+/* The cell's value becomes an inline string \p text (copied first: it may
+ * be the <v> being removed). */
+static int cell_inline(xmlNodePtr c, const xmlChar *text)
+{
+    xmlChar *copy = xmlStrdup(text ? text : BAD_CAST "");
+    if (!copy)
+        return -1;
+    for (xmlNodePtr k = c->children, nx; k; k = nx) {
+        nx = k->next;
+        if (el(k, NS_SML, "v") || el(k, NS_SML, "is"))
+            drop(k);
+    }
+    xmlNodePtr is = xmlNewDocNode(c->doc, c->ns, BAD_CAST "is", NULL);
+    xmlNodePtr t = is ? xmlNewTextChild(is, c->ns, BAD_CAST "t", copy) : NULL;
+    xmlFree(copy);
+    if (!t || !xmlSetProp(c, BAD_CAST "t", BAD_CAST "inlineStr")) {
+        xmlFreeNode(is);
+        return -1;
+    }
+    xmlNodeSetSpacePreserve(t, 1);
+    if (c->children)
+        xmlAddPrevSibling(c->children, is);
+    else
+        xmlAddChild(c, is);
+    return 0;
+}
+
+static const xmlChar *text_of_el(xmlNodePtr n)
+{
+    return n && n->children && n->children->type == XML_TEXT_NODE ? n->children->content
+                                                                  : BAD_CAST "";
+}
+
+struct sids {
+    char **v;
+    size_t n, cap;
+    int oom;
+};
+
+static void sids_add(struct sids *s, const xmlChar *si)
+{
+    if (!si || s->oom)
+        return;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        char **nv = realloc(s->v, cap * sizeof *nv);
+        if (!nv) {
+            s->oom = 1;
+            return;
+        }
+        s->v = nv;
+        s->cap = cap;
+    }
+    if (!(s->v[s->n] = strdup((const char *)si)))
+        s->oom = 1;
+    else
+        s->n++;
+}
+
+static int sids_has(const struct sids *s, const xmlChar *si)
+{
+    for (size_t i = 0; si && i < s->n; i++)
+        if (!strcmp(s->v[i], (const char *)si))
+            return 1;
+    return 0;
+}
+
+static const xmlChar *attr(xmlNodePtr n, const char *local)
+{
+    for (xmlAttrPtr a = n->properties; a; a = a->next)
+        if (!strcmp((const char *)a->name, local) && a->children &&
+            a->children->type == XML_TEXT_NODE)
+            return a->children->content;
+    return NULL;
+}
+
+static int is_val(xmlNodePtr n, const char *local, const char *val)
+{
+    const xmlChar *v = attr(n, local);
+    return v && !strcmp((const char *)v, val);
+}
+
+/* One XLSX cell after rewrite(). */
+static int xlsx_cell(xmlNodePtr c, struct sids *dropped)
+{
+    xmlNodePtr v = kid(c, NS_SML, "v"), f = kid(c, NS_SML, "f");
+    int shared = is_val(c, "t", "s"), str = is_val(c, "t", "str"), fdrop = 0;
+    if (f && (marks(f) & MARK_CHANGED)) {
+        /* fail closed: a formula with redacted text goes; its cached value stays */
+        if (is_val(f, "t", "shared"))
+            sids_add(dropped, attr(f, "si"));
+        drop(f);
+        f = NULL;
+        fdrop = 1;
+    }
+    if (shared) {
+        if (v && (marks(v) & MARK_SST)) {
+            if (f)
+                return xmlSetProp(c, BAD_CAST "t", BAD_CAST "str") ? 0 : -1;
+            return cell_inline(c, text_of_el(v));
+        }
+        /* an index the walk did not read (empty string, out of range) */
+        if (v)
+            drop(v);
+        xmlUnsetProp(c, BAD_CAST "t");
+        return 0;
+    }
+    if ((v && (marks(v) & MARK_CHANGED)) || (fdrop && str)) {
+        if (f)
+            return xmlSetProp(c, BAD_CAST "t", BAD_CAST "str") ? 0 : -1;
+        return cell_inline(c, text_of_el(v));
+    }
+    return 0;
+}
+
+/* Dependents of a dropped shared formula (no text of their own) go too. */
+static int xlsx_dependents(xmlNodePtr n, const struct sids *dropped)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (el(n, NS_SML, "c")) {
+            xmlNodePtr f = kid(n, NS_SML, "f");
+            if (f && is_val(f, "t", "shared") && sids_has(dropped, attr(f, "si"))) {
+                int str = is_val(n, "t", "str");
+                drop(f);
+                if (str && cell_inline(n, text_of_el(kid(n, NS_SML, "v"))) != 0)
+                    return -1;
+            }
+            continue;
+        }
+        if (xlsx_dependents(n->children, dropped) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void ods_cell(xmlNodePtr c)
+{
+    uintptr_t m = marks(c);
+    for (xmlAttrPtr a = c->properties, nx; a; a = nx) {
+        nx = a->next;
+        const char *l = (const char *)a->name;
+        if (((m & MARK_VALUE) &&
+             (!strcmp(l, "value") || !strcmp(l, "date-value") || !strcmp(l, "time-value") ||
+              !strcmp(l, "boolean-value") || !strcmp(l, "currency"))) ||
+            ((m & MARK_FORMULA) && !strcmp(l, "formula")))
+            xmlRemoveProp(a);
+    }
+    /* the displayed text (text:p, redacted) is now the value */
+    if (m & MARK_VALUE)
+        for (xmlAttrPtr a = c->properties; a; a = a->next)
+            if (!strcmp((const char *)a->name, "value-type"))
+                xmlSetNsProp(c, a->ns, a->name, BAD_CAST "string");
+}
+
+static int sheet_walk(xmlNodePtr n, int format, struct sids *dropped)
+{
+    for (xmlNodePtr nx; n; n = nx) {
+        nx = n->next;
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (marks(n) & MARK_DROP) {
+            drop(n);
+            continue;
+        }
+        if (format == OFFICE_XLSX && el(n, NS_SML, "c")) {
+            if (xlsx_cell(n, dropped) != 0)
+                return -1;
+            continue;
+        }
+        if (format == OFFICE_ODS && marks(n))
+            ods_cell(n);
+        if (sheet_walk(n->children, format, dropped) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* xl/calcChain.xml lists formula cells; one whose formula was dropped
+ * makes Excel repair the file. It is a cache Excel rebuilds: it goes, with
+ * its relationship and content type. */
+static int is_calc_chain(const char *name)
+{
+    return !strcmp(name, "xl/calcChain.xml");
+}
+
+static int drop_calc_chain(struct office_pkg *pkg)
+{
+    for (size_t i = 0; i < pkg->n; i++) {
+        struct office_member *m = &pkg->m[i];
+        if (!strcmp(m->name, "[Content_Types].xml") && !m->xml && m->len < INT32_MAX) {
+            m->xml = xmlReadMemory((const char *)m->data, (int)m->len, NULL, NULL,
+                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+            if (!m->xml || m->xml->intSubset)
+                return INTAKE_EFORMAT;
+        }
+        xmlNodePtr root = m->xml ? xmlDocGetRootElement(m->xml) : NULL;
+        if (!root || (strcmp(m->name, "[Content_Types].xml") != 0 &&
+                      strcmp(m->name, "xl/_rels/workbook.xml.rels") != 0))
+            continue;
+        for (xmlNodePtr k = root->children, nx; k; k = nx) {
+            nx = k->next;
+            const xmlChar *pn = k->type == XML_ELEMENT_NODE ? attr(k, "PartName") : NULL;
+            const xmlChar *tg = k->type == XML_ELEMENT_NODE ? attr(k, "Target") : NULL;
+            if ((pn && !strcmp((const char *)pn, "/xl/calcChain.xml")) ||
+                (tg && (!strcmp((const char *)tg, "calcChain.xml") ||
+                        !strcmp((const char *)tg, "/xl/calcChain.xml"))))
+                drop(k);
+        }
+    }
+    return INTAKE_OK;
+}
+
+/* After rewrite(), before office_clean() (which empties the shared strings). */
+static int sheet_fix(struct office_pkg *pkg, struct intake_error *err)
+{
+    int rc = INTAKE_OK;
+    struct sids dropped = {0};
+    for (size_t i = 0; rc == INTAKE_OK && i < pkg->n; i++) {
+        xmlNodePtr root = pkg->m[i].xml ? xmlDocGetRootElement(pkg->m[i].xml) : NULL;
+        if (!root)
+            continue;
+        dropped.n = 0;
+        if (sheet_walk(root, pkg->format, &dropped) != 0 ||
+            (dropped.n && xlsx_dependents(root, &dropped) != 0) || dropped.oom)
+            rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory fixing the sheets");
+        for (size_t k = 0; k < dropped.n; k++)
+            free(dropped.v[k]);
+    }
+    free(dropped.v);
+    if (rc == INTAKE_OK && pkg->format == OFFICE_XLSX && drop_calc_chain(pkg) != INTAKE_OK)
+        rc = INTAKE_ERR(err, INTAKE_EFORMAT, "malformed XML in [Content_Types].xml");
+    return rc;
+}
+
 /*
  * Check the walk's pages against the document's, then write each
  * segment's redacted text into its node.
  */
 static int rewrite(const struct export_office_instance *in, struct intake_doc *doc,
-                   struct office_text *t, struct intake_error *err)
+                   struct office_text *t, int format, struct intake_error *err)
 {
+    int sheet = format == OFFICE_XLSX || format == OFFICE_ODS;
     const struct intake_host *host = in->host;
     const char *np = host->doc_meta_get(doc, "office_text_pages");
     size_t tlen = 0, rlen = 0;
@@ -229,7 +564,9 @@ static int rewrite(const struct export_office_instance *in, struct intake_doc *d
             last = re;
         size_t n = (size_t)(re - rs);
         const struct office_seg *s = a[i].s;
-        if (n == s->len && memcmp(red + rs, text + a[i].start, n) == 0)
+        /* a shared string becomes its cell's own text, redacted or not */
+        int sst = (s->flags & OFFICE_SEG_SST) != 0;
+        if (!sst && n == s->len && memcmp(red + rs, text + a[i].start, n) == 0)
             continue; /* nothing redacted here */
         if (s->flags & OFFICE_SEG_NAME) {
             rc = INTAKE_ERR(err, INTAKE_EFORMAT,
@@ -247,6 +584,14 @@ static int rewrite(const struct export_office_instance *in, struct intake_doc *d
         }
         memcpy(tmp, red + rs, n);
         tmp[n] = '\0';
+        if (sst) {
+            xmlNodeSetContent(s->node, (const xmlChar *)tmp);
+            mark(s->node->parent, MARK_SST);
+            changed++;
+            continue;
+        }
+        if (sheet)
+            sheet_mark(s->node, tmp);
         if (s->flags & OFFICE_SEG_URI) {
             char *u = uri_encode(tmp, n);
             if (!u) {
@@ -295,6 +640,10 @@ static int build(const struct export_office_instance *in, struct intake_doc *doc
         *x = (struct office_out){m->name, m->data, m->len, 0};
         switch (m->role) {
         case OFFICE_ROLE_MIMETYPE: continue;
+        case OFFICE_ROLE_XML_OTHER:
+            if (pkg->format == OFFICE_XLSX && is_calc_chain(m->name))
+                continue; /* see drop_calc_chain() */
+            goto xml;
         case OFFICE_ROLE_DIR: x->store = 1; break;
         case OFFICE_ROLE_MEDIA:
         case OFFICE_ROLE_THUMB: {
@@ -316,6 +665,7 @@ static int build(const struct export_office_instance *in, struct intake_doc *doc
             x->len = 0;
             break;
         default:
+        xml:
             if (m->xml) {
                 xmlChar *mem = NULL;
                 int n = 0;
@@ -357,7 +707,8 @@ static int cb_export_office_process(void *instance, void *worker, struct intake_
     const struct intake_host *host = in->host;
     const char *store = host->store_dir(in->ctx);
     const char *fmt = host->doc_meta_get(doc, "office_format");
-    if (!fmt || (strcmp(fmt, "docx") != 0 && strcmp(fmt, "odt") != 0))
+    if (!fmt || (strcmp(fmt, "docx") != 0 && strcmp(fmt, "odt") != 0 && strcmp(fmt, "xlsx") != 0 &&
+                 strcmp(fmt, "ods") != 0))
         return INTAKE_OK; /* not ours */
     if (!store) {
         intake_log_trace(host, in->ctx, doc, "no store: nothing to export");
@@ -378,7 +729,9 @@ static int cb_export_office_process(void *instance, void *worker, struct intake_
     size_t ziplen = 0;
     rc = office_walk(&pkg, &t, err);
     if (rc == INTAKE_OK)
-        rc = rewrite(in, doc, &t, err);
+        rc = rewrite(in, doc, &t, pkg.format, err);
+    if (rc == INTAKE_OK && (pkg.format == OFFICE_XLSX || pkg.format == OFFICE_ODS))
+        rc = sheet_fix(&pkg, err);
     if (rc == INTAKE_OK && (rc = office_clean(&pkg)) != INTAKE_OK)
         rc = INTAKE_ERR(err, rc,
                         rc == INTAKE_EFORMAT ? "malformed XML in settings.xml" : "out of memory");
@@ -405,8 +758,8 @@ static const struct intake_plugin export_office_plugin = {
     .stage = INTAKE_STAGE_EXPORT,
     .name = "export_office",
     .version = EXPORT_OFFICE_VERSION,
-    .description = "redacted DOCX/ODT: placeholders in place, no comments, changes, hidden text, "
-                   "properties or pictures",
+    .description = "redacted DOCX/ODT/XLSX/ODS: placeholders in place, no comments, changes, "
+                   "hidden text, properties or pictures",
     .options = export_office_options,
     .config_size = sizeof(struct export_office_config),
     .cb_init = cb_export_office_init,

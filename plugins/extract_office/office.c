@@ -441,12 +441,21 @@ struct sst_item {
     int used;
 };
 
+/* A style as declared: its parent and whether it hides text itself
+ * (1), shows it (0) or inherits (-1). */
+struct style_ent {
+    char *id, *parent;
+    int state;
+};
+
 struct walk {
     struct office_pkg *pkg;
     struct office_text *t;
     int format;
     char **hidden_styles; /* style ids / names whose text is hidden */
     size_t nhidden, hcap;
+    struct style_ent *sty; /* every style read, resolved into hidden_styles */
+    size_t nsty, stycap;
     struct sst_item *sst;
     size_t nsst;
 };
@@ -576,8 +585,8 @@ static void add_hidden_style(struct walk *w, const xmlChar *id)
     w->hidden_styles[w->nhidden++] = s;
 }
 
-/* w:vanish present and not switched off. */
-static int vanish_in(xmlNodePtr rpr)
+/* w:vanish: 1 present and on, 0 switched off, -1 absent. */
+static int vanish_state(xmlNodePtr rpr)
 {
     for (xmlNodePtr k = rpr ? rpr->children : NULL; k; k = k->next)
         if (is(k, NS_W, "vanish")) {
@@ -586,7 +595,91 @@ static int vanish_in(xmlNodePtr rpr)
                    !(strcmp((const char *)v, "0") == 0 || strcmp((const char *)v, "false") == 0 ||
                      strcmp((const char *)v, "off") == 0);
         }
-    return 0;
+    return -1;
+}
+
+static int vanish_in(xmlNodePtr rpr)
+{
+    return vanish_state(rpr) == 1;
+}
+
+static void add_style(struct walk *w, const xmlChar *id, const xmlChar *parent, int state)
+{
+    if (!id)
+        return;
+    if (w->nsty == w->stycap) {
+        size_t cap = w->stycap ? w->stycap * 2 : 32;
+        struct style_ent *n = realloc(w->sty, cap * sizeof *n);
+        if (!n) {
+            w->t->oom = 1;
+            return;
+        }
+        w->sty = n;
+        w->stycap = cap;
+    }
+    struct style_ent *e = &w->sty[w->nsty];
+    e->id = strdup((const char *)id);
+    e->parent = parent ? strdup((const char *)parent) : NULL;
+    e->state = state;
+    if (!e->id || (parent && !e->parent)) {
+        free(e->id);
+        free(e->parent);
+        w->t->oom = 1;
+        return;
+    }
+    w->nsty++;
+}
+
+static const struct style_ent *find_style(const struct walk *w, const char *id)
+{
+    for (size_t i = 0; id && i < w->nsty; i++)
+        if (strcmp(w->sty[i].id, id) == 0)
+            return &w->sty[i];
+    return NULL;
+}
+
+/* Deeper chains than this (or a cycle without a decision) count as hidden:
+ * fail closed, the copy loses text rather than keeps it. */
+#define STYLE_DEPTH 16
+
+/*
+ * A style hides its text when the first style up its basedOn /
+ * parent-style-name chain that says anything says hidden. Resolved after
+ * every part's styles are read (ODF: a content.xml automatic style's
+ * parent is a styles.xml common style).
+ */
+static void resolve_styles(struct walk *w)
+{
+    for (size_t i = 0; i < w->nsty; i++) {
+        const struct style_ent *e = &w->sty[i];
+        int hidden = 0, depth = 0;
+        while (e && e->state < 0 && depth < STYLE_DEPTH) {
+            e = find_style(w, e->parent);
+            depth++;
+        }
+        if (depth >= STYLE_DEPTH)
+            hidden = 1;
+        else if (e)
+            hidden = e->state == 1;
+        if (hidden)
+            add_hidden_style(w, (const xmlChar *)w->sty[i].id);
+    }
+}
+
+static void free_styles(struct walk *w)
+{
+    for (size_t i = 0; i < w->nsty; i++) {
+        free(w->sty[i].id);
+        free(w->sty[i].parent);
+    }
+    free(w->sty);
+    w->sty = NULL;
+    w->nsty = w->stycap = 0;
+    for (size_t i = 0; i < w->nhidden; i++)
+        free(w->hidden_styles[i]);
+    free(w->hidden_styles);
+    w->hidden_styles = NULL;
+    w->nhidden = w->hcap = 0;
 }
 
 static xmlNodePtr child(xmlNodePtr n, const char *nsfrag, const char *name)
@@ -701,12 +794,16 @@ static void docx_walk(struct walk *w, xmlNodePtr n, struct ctx c)
     }
 }
 
-/* word/styles.xml: character and paragraph styles that hide their text. */
+/* word/styles.xml: character and paragraph styles, with their basedOn
+ * parents, for resolve_styles(). */
 static void docx_styles(struct walk *w, xmlNodePtr root)
 {
     for (xmlNodePtr s = root ? root->children : NULL; s; s = s->next)
-        if (is(s, NS_W, "style") && vanish_in(child(s, NS_W, "rPr")))
-            add_hidden_style(w, prop(s, "styleId"));
+        if (is(s, NS_W, "style")) {
+            xmlNodePtr b = child(s, NS_W, "basedOn");
+            add_style(w, prop(s, "styleId"), b ? prop(b, "val") : NULL,
+                      vanish_state(child(s, NS_W, "rPr")));
+        }
 }
 
 /* word/settings.xml: document variables and mail-merge data sources. */
@@ -828,8 +925,8 @@ static void odf_styles(struct walk *w, xmlNodePtr n, int depth)
         if (is(n, NS_STYLE, "style")) {
             xmlNodePtr tp = child(n, NS_STYLE, "text-properties");
             const xmlChar *d = tp ? prop(tp, "display") : NULL;
-            if (d && !strcmp((const char *)d, "none"))
-                add_hidden_style(w, prop(n, "name"));
+            add_style(w, prop(n, "name"), prop(n, "parent-style-name"),
+                      !d ? -1 : !strcmp((const char *)d, "none"));
             continue;
         }
         odf_styles(w, n->children, depth + 1);
@@ -877,7 +974,8 @@ static void xlsx_walk(struct walk *w, xmlNodePtr n, struct ctx c)
                 unsigned long i = strtoul(content, &end, 10);
                 if (end && !*end && i < w->nsst) {
                     w->sst[i].used = 1;
-                    emit(w, c.page, w->sst[i].s.p ? w->sst[i].s.p : "", w->sst[i].s.len, NULL, 0);
+                    emit(w, c.page, w->sst[i].s.p ? w->sst[i].s.p : "", w->sst[i].s.len, n,
+                         OFFICE_SEG_SST);
                 }
             } else if (is(p, NS_SML, "f")) {
                 emit(w, OFFICE_PAGE_HIDDEN, content, strlen(content), n, 0);
@@ -1157,6 +1255,7 @@ int office_walk(struct office_pkg *pkg, struct office_text *t, struct intake_err
         else if (m->role == OFFICE_ROLE_SST && !w.sst)
             sst_read(&w, root);
     }
+    resolve_styles(&w);
     /* main parts first, then the rest in package order */
     for (size_t i = 0; i < pkg->n; i++)
         if (pkg->m[i].role == OFFICE_ROLE_BODY)
@@ -1188,9 +1287,7 @@ int office_walk(struct office_pkg *pkg, struct office_text *t, struct intake_err
         t->page_no[i] = b->len ? (int)t->npages++ : -1;
     }
 out:
-    for (size_t i = 0; i < w.nhidden; i++)
-        free(w.hidden_styles[i]);
-    free(w.hidden_styles);
+    free_styles(&w);
     for (size_t i = 0; i < w.nsst; i++)
         office_buf_free(&w.sst[i].s);
     free(w.sst);
@@ -1426,14 +1523,17 @@ int office_clean(struct office_pkg *pkg)
         else if (odf && (m->role == OFFICE_ROLE_BODY || m->role == OFFICE_ROLE_HEADFOOT))
             odf_styles(&w, root, 0);
     }
+    resolve_styles(&w);
     for (size_t i = 0; i < pkg->n; i++) {
         struct office_member *m = &pkg->m[i];
         /* ODF settings.xml: the printer's name and its setup blob go */
         if (odf && !m->xml && !strcmp(m->name, "settings.xml") && m->len < INT32_MAX) {
             m->xml = xmlReadMemory((const char *)m->data, (int)m->len, NULL, NULL,
                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-            if (!m->xml)
+            if (!m->xml) {
+                free_styles(&w);
                 return INTAKE_EFORMAT;
+            }
             odf_settings_clean(xmlDocGetRootElement(m->xml));
             continue;
         }
@@ -1451,7 +1551,21 @@ int office_clean(struct office_pkg *pkg)
                 docx_clean(&w, root, 0);
             break;
         case OFFICE_ROLE_COMMENTS:
+            clear_children(root);
+            /* SpreadsheetML comments need both lists, empty or not */
+            if (pkg->format == OFFICE_XLSX && is(root, NS_SML, "comments") &&
+                (!xmlNewChild(root, root->ns, BAD_CAST "authors", NULL) ||
+                 !xmlNewChild(root, root->ns, BAD_CAST "commentList", NULL)))
+                t.oom = 1;
+            break;
         case OFFICE_ROLE_CLEAR: clear_children(root); break;
+        case OFFICE_ROLE_SST:
+            /* every used string is now an inline string of its cell */
+            clear_children(root);
+            if (!xmlSetProp(root, BAD_CAST "count", BAD_CAST "0") ||
+                !xmlSetProp(root, BAD_CAST "uniqueCount", BAD_CAST "0"))
+                t.oom = 1;
+            break;
         case OFFICE_ROLE_PROPS:
             if (odf) {
                 for (xmlNodePtr k = root->children; k; k = k->next)
@@ -1471,8 +1585,6 @@ int office_clean(struct office_pkg *pkg)
         default: break;
         }
     }
-    for (size_t i = 0; i < w.nhidden; i++)
-        free(w.hidden_styles[i]);
-    free(w.hidden_styles);
+    free_styles(&w);
     return t.oom ? INTAKE_ENOMEM : INTAKE_OK;
 }

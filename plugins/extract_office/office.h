@@ -115,6 +115,9 @@ struct office_seg {
 };
 #define OFFICE_SEG_URI  0x1u /* the node is a URI: percent-encode what is written back */
 #define OFFICE_SEG_NAME 0x2u /* a member name: the exporter cannot rename, so refuses to change */
+/* XLSX: the node is a cell's <v> index into the shared strings; the text
+ * is the string's. The exporter makes the cell an inline string. */
+#define OFFICE_SEG_SST 0x4u
 
 struct office_buf {
     char *p;

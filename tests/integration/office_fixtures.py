@@ -49,7 +49,11 @@ PLANTED = {
     "alt_text": IIN_ALT,
     "doc_var": "+7 747 803 21 55",
     "people": "people.presence@example.kz",
+    "hidden_style": "+7 700 913 47 21",
 }
+# Text in a run hidden only through a style two basedOn / parent-style-name
+# levels up: read and redacted, but never in an exported document.
+STYLE_HIDDEN = "пометка скрытым стилем"
 KEEP = ["Уголовное дело рассмотрено в районном суде",
         "The hearing was adjourned until further notice",
         "Сот отырысы келесі аптаға қалдырылды"]
@@ -155,9 +159,10 @@ def docx_members(v=PLANTED, body_extra=""):
         '<w:p><w:r><w:t xml:space="preserve">%s </w:t></w:r>'
         '<w:ins w:id="2" w:author="%s" w:date="2024-03-01T10:00:00Z"><w:r><w:t xml:space="preserve">new phone %s </w:t></w:r></w:ins>'
         '<w:del w:id="3" w:author="%s" w:date="2024-03-01T10:00:00Z"><w:r><w:delText>old mail %s</w:delText></w:r></w:del>'
-        '<w:r><w:rPr><w:vanish/></w:rPr><w:t xml:space="preserve">ИИН %s</w:t></w:r></w:p>'
+        '<w:r><w:rPr><w:vanish/></w:rPr><w:t xml:space="preserve">ИИН %s</w:t></w:r>'
+        '<w:r><w:rPr><w:rStyle w:val="HidTop"/></w:rPr><w:t xml:space="preserve"> %s %s</w:t></w:r></w:p>'
         % (KEEP[1] + ".", v["comment_author"], v["insertion"], v["comment_author"], v["deletion"],
-           v["hidden"]),
+           v["hidden"], STYLE_HIDDEN, v["hidden_style"]),
         '<w:p><w:r><w:t xml:space="preserve">Footnote</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r>'
         '<w:r><w:t xml:space="preserve"> and endnote</w:t></w:r><w:r><w:endnoteReference w:id="1"/></w:r></w:p>',
         '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
@@ -195,6 +200,12 @@ def docx_members(v=PLANTED, body_extra=""):
               'w15:userId="S::%s::1"/></w15:person></w15:people>' % v["people"])
     styles = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:styles %s>'
               '<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style>'
+              '<w:style w:type="character" w:styleId="HidBase"><w:name w:val="Hid Base"/><w:rPr><w:vanish/></w:rPr></w:style>'
+              '<w:style w:type="character" w:styleId="HidMid"><w:name w:val="Hid Mid"/><w:basedOn w:val="HidBase"/></w:style>'
+              '<w:style w:type="character" w:styleId="HidTop"><w:name w:val="Hid Top"/><w:basedOn w:val="HidMid"/>'
+              '<w:rPr><w:i/></w:rPr></w:style>'
+              '<w:style w:type="character" w:styleId="CycA"><w:name w:val="Cyc A"/><w:basedOn w:val="CycB"/></w:style>'
+              '<w:style w:type="character" w:styleId="CycB"><w:name w:val="Cyc B"/><w:basedOn w:val="CycA"/></w:style>'
               '</w:styles>' % ns)
     settings = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:settings %s>'
                 '<w:zoom w:percent="100"/><w:docVars><w:docVar w:name="witness" w:val="%s"/></w:docVars>'
@@ -245,6 +256,7 @@ ODT_PLANTED = {
     "meta_creator": "odt.creator@example.kz",
     "meta_title": "+7 771 902 44 18",
     "meta_user": "+7 700 118 35 72",
+    "hidden_style": "odt.hidden.style@example.kz",
 }
 
 PRINTER = "Kabinet-Abenova-HP"  # an ODF printer name: never read, removed from the export
@@ -289,7 +301,9 @@ def _odf_common(mimetype, content, styles, v):
 def make_odt(path, v=ODT_PLANTED):
     content = ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content %s>'
                '<office:automatic-styles><style:style style:name="Hid" style:family="text">'
-               '<style:text-properties text:display="none"/></style:style></office:automatic-styles>'
+               '<style:text-properties text:display="none"/></style:style>'
+               '<style:style style:name="T9" style:family="text" style:parent-style-name="HidMid">'
+               '<style:text-properties fo:font-style="italic"/></style:style></office:automatic-styles>'
                '<office:body><office:text>'
                '<text:tracked-changes><text:changed-region text:id="ct1"><text:deletion>'
                '<office:change-info><dc:creator>%s</dc:creator><dc:date>2024-03-01T10:00:00</dc:date></office:change-info>'
@@ -305,6 +319,7 @@ def make_odt(path, v=ODT_PLANTED):
                '<table:table-cell><text:p>%s</text:p></table:table-cell></table:table-row></table:table>'
                '<text:p>%s <text:change text:change-id="ct1"/><text:change-start text:change-id="ct2"/>new phone %s<text:change-end text:change-id="ct2"/>'
                ' <text:span text:style-name="Hid">ИИН %s</text:span>'
+               ' <text:span text:style-name="T9">%s %s</text:span>'
                '<text:hidden-text text:condition="ooow:1" text:string-value="%s"/></text:p>'
                '<text:p>Footnote<text:note text:id="n1" text:note-class="footnote"><text:note-citation>1</text:note-citation>'
                '<text:note-body><text:p>Footnote phone %s</text:p></text:note-body></text:note></text:p>'
@@ -317,9 +332,15 @@ def make_odt(path, v=ODT_PLANTED):
                '</office:text></office:body></office:document-content>'
                % (ODF_NS, v["annotation_author"], v["deletion"], v["annotation_author"], KEEP[0],
                   v["body"], v["annotation_author"], v["annotation"], v["table"], KEEP[1],
-                  v["insertion"], v["hidden_span"], v["hidden_field"], v["footnote"], v["link"],
+                  v["insertion"], v["hidden_span"], STYLE_HIDDEN, v["hidden_style"], v["hidden_field"], v["footnote"], v["link"],
                   v["textbox"], KEEP[2]))
     styles = ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document-styles %s>'
+              '<office:styles><style:style style:name="HidBase" style:family="text">'
+              '<style:text-properties text:display="none"/></style:style>'
+              '<style:style style:name="HidMid" style:family="text" style:parent-style-name="HidBase"/>'
+              '<style:style style:name="CycA" style:family="text" style:parent-style-name="CycB"/>'
+              '<style:style style:name="CycB" style:family="text" style:parent-style-name="CycA"/>'
+              '</office:styles>'
               '<office:automatic-styles><style:page-layout style:name="pm1"/></office:automatic-styles>'
               '<office:master-styles><style:master-page style:name="Standard" style:page-layout-name="pm1">'
               '<style:header><text:p>Header: %s</text:p></style:header>'
@@ -339,6 +360,11 @@ XLSX_PLANTED = {
     "comment": "xlsx.comment@example.kz",
     "sheet_name": "+7 702 650 34 91",
     "creator": "xlsx.creator@example.kz",
+    "hidden_sheet": "+7 708 412 95 30",
+    "hidden_shared": "hidden.sheet@example.kz",
+    "formula_cached": "+7 776 230 18 44",
+    "app_company": "company.person@example.kz",
+    "name": "Гульмира Жаксыбекова",  # invented
 }
 
 
@@ -353,31 +379,54 @@ def make_xlsx(path, v=XLSX_PLANTED):
          '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
          '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
          '<Override PartName="/xl/comments1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"/>'
+         '<Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+         '<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"/>'
          '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+         '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+         '<Default Extension="png" ContentType="image/png"/>'
          '</Types>'),
         ("_rels/.rels",
          '<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="%s">'
          '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
          '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>'
+         '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>'
          '</Relationships>' % PKG_R),
         ("xl/workbook.xml",
          '<?xml version="1.0" encoding="UTF-8"?>\n<workbook xmlns="%s" xmlns:r="%s"><sheets>'
-         '<sheet name="Тел %s" sheetId="1" r:id="rId1"/></sheets></workbook>' % (S, R, v["sheet_name"])),
+         '<sheet name="Тел %s" sheetId="1" r:id="rId1"/><sheet name="Скрыт" sheetId="2" state="hidden" r:id="rId3"/>'
+         '</sheets></workbook>' % (S, R, v["sheet_name"])),
         ("xl/_rels/workbook.xml.rels",
          '<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="%s">'
          '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
          '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+         '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/>'
+         '<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain" Target="calcChain.xml"/>'
          '</Relationships>' % PKG_R),
         ("xl/sharedStrings.xml",
-         '<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="%s" count="3" uniqueCount="3">'
-         '<si><t>%s</t></si><si><t>%s</t></si><si><t>%s</t></si></sst>'
-         % (S, KEEP[0], v["shared"], v["unused_shared"])),
+         '<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="%s" count="5" uniqueCount="5">'
+         '<si><t>%s</t></si><si><t>%s</t></si><si><t>%s</t></si><si><r><t>Скрытый </t></r><r><t>%s</t></r></si>'
+         '<si><t>Свидетель %s пояснила суду.</t></si></sst>'
+         % (S, KEEP[0], v["shared"], v["unused_shared"], v["hidden_shared"], v["name"])),
         ("xl/worksheets/sheet1.xml",
          '<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="%s"><sheetData>'
          '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
          '<row r="2"><c r="A2" t="s"><v>1</v></c><c r="B2" t="inlineStr"><is><t>%s</t></is></c>'
-         '<c r="C2"><v>%s</v></c><c r="D2" t="str"><f>"%s"</f><v>x</v></c></row>'
-         '</sheetData></worksheet>' % (S, v["inline"], v["number"], v["formula"])),
+         '<c r="C2"><v>%s</v></c><c r="D2" t="str"><f>"%s"</f><v>%s</v></c>'
+         '<c r="E2" t="str"><f>"Тел: "&amp;"%s"</f><v>Тел: %s</v></c><c r="F2"><f>1+2</f><v>3</v></c></row>'
+         '<row r="3"><c r="A3" t="s"><v>4</v></c></row></sheetData></worksheet>' % (S, v["inline"], v["number"], v["formula"], v["formula"],
+                                         v["formula_cached"], v["formula_cached"])),
+        ("xl/worksheets/sheet2.xml",
+         '<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="%s"><sheetData>'
+         '<row r="1"><c r="A1" t="inlineStr"><is><t>Скрытый лист %s</t></is></c><c r="B1" t="s"><v>3</v></c></row>'
+         '</sheetData></worksheet>' % (S, v["hidden_sheet"])),
+        ("xl/calcChain.xml",
+         '<?xml version="1.0" encoding="UTF-8"?>\n<calcChain xmlns="%s"><c r="D2" i="1"/><c r="E2"/><c r="F2"/></calcChain>' % S),
+        ("xl/media/image1.png", picture()),
+        ("docProps/app.xml",
+         '<?xml version="1.0" encoding="UTF-8"?>\n<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+         'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><Company>%s</Company>'
+         '<TitlesOfParts><vt:vector size="1" baseType="lpstr"><vt:lpstr>Тел %s</vt:lpstr></vt:vector></TitlesOfParts></Properties>'
+         % (v["app_company"], v["sheet_name"])),
         ("xl/comments1.xml",
          '<?xml version="1.0" encoding="UTF-8"?>\n<comments xmlns="%s"><authors><author>Reviewer</author></authors>'
          '<commentList><comment ref="A1" authorId="0"><text><r><t>%s</t></r></text></comment></commentList></comments>'
@@ -397,6 +446,9 @@ ODS_PLANTED = {
     "meta_creator": "ods.creator@example.kz",
     "meta_title": "+7 771 455 80 27",
     "meta_user": "+7 700 266 73 09",
+    "hidden_sheet": "hidden.ods@example.kz",
+    "formula_literal": "+7 747 129 56 03",
+    "name": "Тимур Оспанов",  # invented
 }
 
 
@@ -407,8 +459,23 @@ def make_ods(path, v=ODS_PLANTED):
                '<table:table-cell office:value-type="string"><text:p>%s</text:p>'
                '<office:annotation><dc:creator>Reviewer</dc:creator><text:p>%s</text:p></office:annotation></table:table-cell>'
                '<table:table-cell office:value-type="float" office:value="%s"><text:p>8.8E+11</text:p></table:table-cell>'
-               '</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>'
-               % (ODF_NS, v["sheet_name"], KEEP[0], v["cell"], v["annotation"], v["value"]))
+               '<table:table-cell table:formula="of:=&quot;%s&quot;" office:value-type="string" office:string-value="%s">'
+               '<text:p>%s</text:p></table:table-cell>'
+               '<table:table-cell table:formula="of:=1+2" office:value-type="float" office:value="3"><text:p>3</text:p></table:table-cell>'
+               '</table:table-row></table:table>'
+               '<table:table table:name="Hidden" table:style-name="taHidden"><table:table-row>'
+               '<table:table-cell office:value-type="string"><text:p>Скрытый лист %s</text:p></table:table-cell>'
+               '</table:table-row><table:table-row><table:table-cell office:value-type="string">'
+               '<text:p>Потерпевший %s работал в кафе.</text:p></table:table-cell></table:table-row></table:table>'
+               '</office:spreadsheet></office:body></office:document-content>'
+               % (ODF_NS, v["sheet_name"], KEEP[0], v["cell"], v["annotation"], v["value"],
+                  v["formula_literal"], v["formula_literal"], v["formula_literal"], v["hidden_sheet"],
+                  v["name"]))
+    content = content.replace(ODF_NS, ODF_NS + ' xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2"', 1)
+    content = content.replace('<office:body>',
+                              '<office:automatic-styles><style:style style:name="taHidden" style:family="table">'
+                              '<style:table-properties table:display="false"/></style:style></office:automatic-styles>'
+                              '<office:body>', 1)
     styles = '<?xml version="1.0" encoding="UTF-8"?>\n<office:document-styles %s/>' % ODF_NS
     mt = "application/vnd.oasis.opendocument.spreadsheet"
     _write(path, _odf_common(mt, content, styles, v), first_stored=("mimetype", mt))

@@ -1,6 +1,6 @@
 """What the store holds, read raw, for the integration tests' leak checks:
 every byte of every file (SQLite's WAL included), every file name, and every
-member (and member name) of the zipped exports (redacted DOCX/ODT)."""
+member (and member name) of the zipped exports (redacted DOCX/ODT/XLSX/ODS)."""
 import os
 import zipfile
 
@@ -14,7 +14,7 @@ def store_bytes(store):
             with open(p, "rb") as f:
                 out.append((p, f.read()))
             out.append(("(file name) " + p, p.encode()))
-            if fn.endswith((".docx", ".odt")):
+            if fn.endswith((".docx", ".odt", ".xlsx", ".ods")):
                 try:
                     with zipfile.ZipFile(p) as z:
                         for n in z.namelist():

@@ -12,9 +12,11 @@ properties, alt text, document variables, people, cells, formulas, unused
 shared strings, sheet names) and a picture.
 
 Checks: none of the planted values is anywhere in the store (raw bytes of
-every file, and of every member of the exported DOCX/ODT) nor in
-LibreOffice's text conversion of the exports, which opens them (one
-soffice run for both); the non-personal sentences and the placeholders
+every file, and of every member of the exported DOCX/ODT/XLSX/ODS) nor in
+LibreOffice's text (DOCX, ODT) or CSV (XLSX, ODS) conversion of the
+exports, which opens them; every XML member of the exports parses; the
+XLSX export keeps its hidden sheet (redacted), has no shared strings and no
+calcChain, and keeps only the formula without redacted text; the non-personal sentences and the placeholders
 are there; `intake redact` prints no planted value; a 1 GiB zip bomb, a
 truncated DOCX, malformed XML and a DTD are quarantined with their reasons
 (the bomb's time is printed).
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import time
 import zipfile
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import office_fixtures as F  # noqa: E402
@@ -101,8 +104,9 @@ def main():
         rc, out, err = run(["batch", "--store", store, "--config", conf, src])
         ok(rc == 0, "batch of 4 office documents: all done", err)
         red = os.path.join(store, "redacted")
-        exports = sorted(f for f in os.listdir(red) if f.endswith((".docx", ".odt")))
-        ok(len(exports) == 2, "one redacted DOCX and one ODT", " ".join(exports))
+        exports = sorted(f for f in os.listdir(red) if f.endswith((".docx", ".odt", ".xlsx", ".ods")))
+        ok(sorted(os.path.splitext(f)[1] for f in exports) == [".docx", ".ods", ".odt", ".xlsx"],
+           "one redacted DOCX, ODT, XLSX and ODS", " ".join(exports))
         found = leaks(store_bytes(store), dict(planted, odt_printer=F.PRINTER))
         ok(not found, "no planted value anywhere in the store (raw bytes, zip members, names)",
            "\n".join(found))
@@ -114,17 +118,47 @@ def main():
         ok(all(k in texts for k in KEEP), "non-personal text reaches the store", texts[:400])
         ok("[EMAIL]" in texts and "[PHONE]" in texts and "[NATIONAL_ID]" in texts,
            "placeholders in the redacted text")
+        ok(texts.count(F.STYLE_HIDDEN) == 2,
+           "text hidden by a style two basedOn / parent-style levels up is read (DOCX, ODT)")
         for name in exports:
             with zipfile.ZipFile(os.path.join(red, name)) as z:
                 bad = z.testzip()
                 names = z.namelist()
             ok(bad is None, "%s: every member's CRC is right" % name)
-            if name.endswith(".odt"):
+            if name.endswith((".odt", ".ods")):
                 with open(os.path.join(red, name), "rb") as fh:
-                    head = fh.read(80)
+                    head = fh.read(90)
                 ok(names[0] == "mimetype" and head[30:38] == b"mimetype" and
-                   b"application/vnd.oasis.opendocument.text" in head,
+                   b"application/vnd.oasis.opendocument." in head,
                    "%s: mimetype first and stored" % name)
+            # every XML member parses (a package that opens without repair)
+            with zipfile.ZipFile(os.path.join(red, name)) as z:
+                bad_xml = []
+                for n in names:
+                    if n.endswith((".xml", ".rels")):
+                        try:
+                            ET.fromstring(z.read(n))
+                        except ET.ParseError as e:
+                            bad_xml.append("%s: %s" % (n, e))
+            ok(not bad_xml, "%s: every XML member is well-formed" % name, "\n".join(bad_xml))
+            if name.endswith((".docx", ".odt")):
+                with zipfile.ZipFile(os.path.join(red, name)) as z:
+                    allxml = b"".join(z.read(n) for n in names)
+                ok(F.STYLE_HIDDEN.encode() not in allxml and
+                   F.KEEP[1].encode() in allxml,
+                   "%s: text hidden through an inherited style is removed" % name)
+            if name.endswith(".xlsx"):
+                with zipfile.ZipFile(os.path.join(red, name)) as z:
+                    sheets = [z.read(n).decode() for n in names if n.startswith("xl/worksheets/")]
+                    sst = z.read("xl/sharedStrings.xml").decode()
+                ok(len(sheets) == 2 and "Скрытый лист [PHONE]" in "".join(sheets),
+                   "xlsx: the hidden sheet is kept, its text redacted", "".join(sheets)[:600])
+                ok("<si>" not in sst and 't="s"' not in "".join(sheets),
+                   "xlsx: shared strings emptied, every cell an inline string", sst)
+                ok("xl/calcChain.xml" not in names and "<f>1+2</f>" in "".join(sheets) and
+                   "example.kz" not in "".join(sheets),
+                   "xlsx: formulas with redacted literals dropped, others kept; no calcChain",
+                   "".join(sheets)[:800])
 
         # --- LibreOffice opens the exports and reads their text
         soffice = shutil.which("soffice")
@@ -141,19 +175,29 @@ def main():
             env = dict(os.environ, HOME=os.path.join(tmp, "lohome"))
             env.pop("LD_PRELOAD", None)
             t0 = time.time()
+            texts_in = [c for c in copies if c.endswith((".docx", ".odt"))]
+            sheets_in = [c for c in copies if c.endswith((".xlsx", ".ods"))]
             p = subprocess.run(["nice", soffice, "--headless", "--norestore", "--convert-to", "txt:Text",
-                                "--outdir", conv] + copies, capture_output=True, timeout=240, env=env)
+                                "--outdir", conv] + texts_in, capture_output=True, timeout=240, env=env)
+            p2 = subprocess.run(["nice", soffice, "--headless", "--norestore", "--convert-to",
+                                 "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", conv] + sheets_in,
+                                capture_output=True, timeout=240, env=env)
             print("# LibreOffice converted %d files in %.1f s" % (len(copies), time.time() - t0))
             for c in copies:
-                txt = os.path.splitext(c)[0] + ".txt"
+                sheet = c.endswith((".xlsx", ".ods"))
+                txt = os.path.splitext(c)[0] + (".csv" if sheet else ".txt")
+                if sheet:
+                    p = p2
                 got = open(txt, encoding="utf-8-sig").read() if os.path.exists(txt) else None
                 ok(got is not None, "LibreOffice opens and converts %s" % os.path.basename(c),
                    p.stderr.decode("utf-8", "replace"))
                 if got is None:
                     continue
                 left = [k for k, v in planted.items() if v in got]
+                if F.STYLE_HIDDEN in got:
+                    left.append("text hidden by an inherited style")
                 ok(not left, "%s as text: no planted value" % os.path.basename(c), "\n".join(left))
-                ok("[PHONE]" in got and "[EMAIL]" in got and KEEP[1] in got,
+                ok("[PHONE]" in got and "[EMAIL]" in got and KEEP[1 if not sheet else 0] in got,
                    "%s as text: placeholders and the kept text" % os.path.basename(c), got)
 
         # --- an embedded DOCX becomes a child document; pictures need OCR
