@@ -51,7 +51,7 @@ struct extract_archive_config {
     double max_ratio;        /* inflated / read so far */
     int64_t ratio_min_size;  /* the ratio is checked past this many inflated bytes */
     int64_t archive_depth;   /* deepest nesting of an archive (0 = top level only) */
-    const char *password;    /* for encrypted ZIP/7z/RAR members */
+    const char *password;    /* for encrypted ZIP members (libarchive decrypts no other) */
     const char *name_charset;
     const char *const *skip; /* member paths skipped (fnmatch) */
     int32_t skip_empty;
@@ -78,7 +78,9 @@ static const struct intake_option extract_archive_options[] = {
      "an archive nested deeper than this (0 = only archives the user named) is refused", 0, 1000},
     {INTAKE_OPT_STR, "password", NULL, INTAKE_OPT_SENSITIVE,
      offsetof(struct extract_archive_config, password),
-     "passphrase for encrypted archives (unset: encrypted archives are refused)", 0, 0},
+     "passphrase for encrypted ZIP archives (unset: encrypted archives are refused; "
+     "libarchive cannot decrypt 7z or RAR)",
+     0, 0},
     {INTAKE_OPT_STR, "name_charset", "CP866", 0,
      offsetof(struct extract_archive_config, name_charset),
      "charset of member names that are not UTF-8 (Windows' Russian ZIPs write CP866)", 0, 0},
