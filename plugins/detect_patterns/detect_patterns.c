@@ -15,6 +15,8 @@
  * only, never document text.
  */
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -27,6 +29,7 @@ struct detect_patterns_config {
     int64_t context_window_after; /* SIZE: bytes after a hit */
     const char *const *types;     /* LIST: entity types to report */
     double min_score;             /* DOUBLE: drop spans scored below */
+    const char *cache_dir;        /* STR: compiled databases; auto, off or a folder */
 };
 
 #define DP_DEFAULT_TYPES "EMAIL,PHONE,NATIONAL_ID,PASSPORT,IBAN,CARD,IP_ADDRESS,URL"
@@ -42,6 +45,10 @@ static const struct intake_option detect_patterns_options[] = {
      "entity types to report (a subset of the default)", 0, 0},
     {INTAKE_OPT_DOUBLE, "min_score", "0.0", 0, offsetof(struct detect_patterns_config, min_score),
      "drop spans scored below this; 0 reports everything and lets the policy decide", 0, 1},
+    {INTAKE_OPT_STR, "cache_dir", "auto", 0, offsetof(struct detect_patterns_config, cache_dir),
+     "folder for the compiled pattern databases, so start-up skips compiling: auto "
+     "($XDG_CACHE_HOME/intake or ~/.cache/intake), off, or an absolute path",
+     0, 0},
     {0},
 };
 
@@ -49,7 +56,35 @@ struct detect_patterns_instance {
     const struct intake_host *host;
     const struct intake_context *ctx;
     struct dp_engine *engine;
+    char cache_dir[4096]; /* resolved; "" = no cache */
 };
+
+/* "auto" -> $XDG_CACHE_HOME/intake or $HOME/.cache/intake; "off" or "" -> none. */
+static int resolve_cache_dir(const char *opt, char *out, size_t outsz)
+{
+    out[0] = '\0';
+    if (!opt || !*opt || !strcmp(opt, "off"))
+        return 0;
+    int w = 0;
+    if (!strcmp(opt, "auto")) {
+        const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+        if (x && x[0] == '/')
+            w = snprintf(out, outsz, "%s/intake", x);
+        else if (h && h[0] == '/')
+            w = snprintf(out, outsz, "%s/.cache/intake", h);
+        else
+            return 0; /* no home: no cache, compile each time */
+    } else if (opt[0] == '/') {
+        w = snprintf(out, outsz, "%s", opt);
+    } else {
+        return -1;
+    }
+    if (w <= 0 || (size_t)w >= outsz) {
+        out[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
 
 struct detect_patterns_worker {
     struct dp_scanner *scanner;
@@ -148,6 +183,12 @@ static int cb_detect_patterns_init(const struct intake_host *host, const struct 
     memset(in, 0, sizeof *in);
     in->host = host;
     in->ctx = ctx;
+    if (resolve_cache_dir(cfg ? cfg->cache_dir : "auto", in->cache_dir, sizeof in->cache_dir)) {
+        host->free(in);
+        return INTAKE_ERR(err, INTAKE_ECONFIG,
+                          "cache_dir: not auto, off or an absolute path that fits");
+    }
+    set.cache_dir = in->cache_dir;
     struct dp_alloc a = {host->alloc, host->free};
     int rc = dp_engine_create(&set, &a, &in->engine, err);
     if (rc != INTAKE_OK) {

@@ -34,10 +34,11 @@ struct dp_alloc {
 };
 
 struct dp_settings {
-    uint32_t labels;      /* bit (1u << INTAKE_LABEL_x) per enabled entity type */
-    size_t window_before; /* bytes before a hit searched for context words */
-    size_t window_after;  /* bytes after a hit (Turkic word order: number, then noun) */
-    double min_score;     /* candidates below are dropped */
+    uint32_t labels;       /* bit (1u << INTAKE_LABEL_x) per enabled entity type */
+    size_t window_before;  /* bytes before a hit searched for context words */
+    size_t window_after;   /* bytes after a hit (Turkic word order: number, then noun) */
+    double min_score;      /* candidates below are dropped */
+    const char *cache_dir; /* compiled databases kept here; NULL or "" = none */
 };
 
 /** Bit mask of every label this plugin can report. */
@@ -51,6 +52,8 @@ DP_INTERNAL uint32_t dp_labels_supported(void);
 DP_INTERNAL int dp_engine_create(const struct dp_settings *set, const struct dp_alloc *a,
                                  struct dp_engine **out, struct intake_error *err);
 DP_INTERNAL void dp_engine_destroy(struct dp_engine *e);
+/** Non-zero when \p e's databases were loaded from the cache, not compiled. */
+DP_INTERNAL int dp_engine_from_cache(const struct dp_engine *e);
 
 /** Per-worker state for \p e. Caller destroys with dp_scanner_destroy(). */
 DP_INTERNAL int dp_scanner_create(const struct dp_engine *e, struct dp_scanner **out,

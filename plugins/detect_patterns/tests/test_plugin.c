@@ -119,8 +119,9 @@ static void test_entry(void)
     TEST_EQ_INT(P->struct_size, sizeof(struct intake_plugin), "struct size");
     TEST_OK(P->cb_init && P->cb_process && P->cb_exit && P->cb_worker_init && P->cb_worker_exit,
             "callbacks present");
-    const char *names[] = {"context_window", "context_window_after", "types", "min_score"};
-    for (size_t i = 0; i < 4; i++) {
+    const char *names[] = {"context_window", "context_window_after", "types", "min_score",
+                           "cache_dir"};
+    for (size_t i = 0; i < 5; i++) {
         const struct intake_option *o = opt_find(names[i]);
         TEST_OK(o && o->offset < P->config_size && o->description && o->def,
                 "option %s declared with default and description", names[i]);
@@ -128,7 +129,7 @@ static void test_entry(void)
     size_t n = 0;
     for (const struct intake_option *o = P->options; o->type != INTAKE_OPT_END; o++)
         n++;
-    TEST_EQ_INT(n, 4, "option table has 4 rows and ends with {0}");
+    TEST_EQ_INT(n, 5, "option table has 5 rows and ends with {0}");
 }
 
 static void test_options(void)
