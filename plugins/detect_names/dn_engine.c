@@ -916,6 +916,7 @@ struct chain {
     char initial;   /* skeleton of the first initial, 0 none */
     uint8_t fbl;
     uint8_t known;            /* holds a known name: kept at score 1 */
+    uint8_t enumerated;       /* raised as an item of a list of names */
     uint16_t allowed;         /* words of an allowed person in it */
     char fb[DN_SKEL_MAX + 1]; /* first-name base (skeleton), fbl bytes */
 };
@@ -1626,11 +1627,12 @@ static float score_run(const struct dn_scanner *sc, const int *cls, size_t a, si
         /* English capitalises institutions and documents too, so such a
          * word is a weak cue; but a victim's given name in no list looks
          * exactly like this ("According to her statement, X was able"), and
-         * a missed name costs more than a redacted word: one such word is
-         * at the threshold. */
+         * a missed name costs more than a redacted word. Alone it is left
+         * just under the threshold, a doubt for the reviewer; in a list
+         * next to a sure name it is raised (enumerations, below). */
         if (words > 1 || sstart || (sc->toks[b].flags & T_COLON) || (sc->toks[a].flags & T_NL))
             return 0.0f; /* phrases are institutions' names (Regional Court) */
-        return 0.5f;
+        return 0.45f;
     }
     if (sstart)
         return words >= 2 ? 0.55f : 0.0f;
@@ -1863,6 +1865,25 @@ static int listed_pass(const struct dn_lexicon *lex, struct dn_scanner *sc, cons
     return 0;
 }
 
+/* Whether the text [s, e) between two names separates items of a list:
+ * a comma, "and", "or", "и", "или", "және", "мен", with blanks. */
+static int list_gap(const char *t, uint64_t s, uint64_t e)
+{
+    static const char *const conj[] = {"and", "or", "&", "и", "или", "және", "мен", "va", "we"};
+    if (e <= s || e - s > 16)
+        return 0;
+    while (s < e && (t[s] == ' ' || t[s] == ','))
+        s++;
+    while (e > s && t[e - 1] == ' ')
+        e--;
+    if (s == e)
+        return 1;
+    for (size_t k = 0; k < sizeof conj / sizeof conj[0]; k++)
+        if (strlen(conj[k]) == e - s && memcmp(t + s, conj[k], e - s) == 0)
+            return 1;
+    return 0;
+}
+
 static int cmp_hit(const void *x, const void *y)
 {
     const struct dn_hit *a = x, *b = y;
@@ -1972,8 +1993,11 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
                     break;
                 if (c1 == C_UNK && (sc->toks[b + 1].flags & T_NL))
                     break; /* "Saule Abenova\nDate of birth" */
-                if (c1 == C_UNK && cls[b - i] == C_INIT && cls[a - i] != C_INIT)
-                    break; /* "Гайдамака Р. П. Моя мать": initials closed the name */
+                if (c1 == C_UNK && cls[b - i] == C_INIT && cls[a - i] != C_INIT &&
+                    !(b == a + 1 && cls[a - i] == C_FIRST))
+                    break; /* (a middle initial does not: John F. Kennedy) */ /* "Гайдамака Р. П.
+                                                                                 Моя мать": initials
+                                                                                 closed the name */
                 b++;
             }
             while (b > a && cls[b - i] == C_LINK)
@@ -2115,6 +2139,30 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
         }
         i = j + 1;
     }
+
+    /* 1b. enumerations: a weak candidate listed next to a sure name
+     * ("Judges A, B, C and D", "their children, A, B and C") is a name */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t q = 0; q < sc->nch; q++) {
+            size_t k = pass ? sc->nch - 1 - q : q;
+            struct chain *c = &sc->ch[k];
+            if (c->score <= 0 || c->score >= 0.5f)
+                continue;
+            for (int side = 0; side < 2; side++) {
+                if ((side == 0 && k == 0) || (side == 1 && k + 1 >= sc->nch))
+                    continue;
+                const struct chain *o = &sc->ch[side ? k + 1 : k - 1];
+                if (o->score < 0.5f ||
+                    !(o->enumerated || (o->cues & (DN_CUE_FIRST | DN_CUE_SURNAME | DN_CUE_PATRO |
+                                                   DN_CUE_INITIAL | DN_CUE_ROLE))))
+                    continue;
+                if (list_gap(text, side ? c->end : o->end, side ? o->start : c->start)) {
+                    c->score = 0.6f;
+                    c->enumerated = 1;
+                    break;
+                }
+            }
+        }
 
     /* 2. persons from the confident chains: full names first, then bare
      * surnames (which join the one full name of that surname) */

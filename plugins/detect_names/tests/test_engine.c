@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dn_engine.h"
 #include "mock_host.h"
@@ -341,6 +342,35 @@ static void test_listed(void)
     remove(dir);
 }
 
+/* Common words (the hunspell dictionaries of scripts/deps.sh) and lists of
+ * names: a capitalised word with no name cue that English or Russian writes
+ * in lower case is no name; a lone unknown English word stays under the
+ * threshold unless it is an item of a list of names; a middle initial
+ * belongs to the name. Invented text. */
+static void test_common_words(void)
+{
+    TEST_OK(access("/usr/share/hunspell/en_US.dic", R_OK) == 0 &&
+                access("/usr/share/hunspell/ru_RU.dic", R_OK) == 0,
+            "hunspell-en-us and hunspell-ru installed (scripts/deps.sh)");
+    run("The applicant and the officer of the agency wrote to the Inspectorate about the "
+        "Welfare of the children and of the family. The panel heard Anna Petrenko, Tembaku, "
+        "Zortsoria and Kelvadieva. Mr Daniel R. Ostrowtek testified, and a certain Vortigan "
+        "left. The letter then went to Quarnby.");
+    KEPT("Inspectorate");
+    KEPT("Welfare");
+    FOUND("Anna Petrenko", 0);
+    FOUND("Tembaku", 0);
+    FOUND("Zortsoria", 0);
+    FOUND("Kelvadieva", 0);
+    FOUND("Daniel R. Ostrowtek", 0);
+    FOUND("Vortigan", 0);
+    KEPT("Quarnby"); /* alone, a doubt under the threshold */
+    run("Об этом сообщил Союз журналистов, а решение поддержал Совета член. Свидетель "
+        "Гайдамак пояснил, что Гайдамак уехал.");
+    KEPT("Союз");
+    FOUND("Гайдамак", 1);
+}
+
 int main(void)
 {
     struct intake_error err;
@@ -360,6 +390,7 @@ int main(void)
     test_heading_names();
     test_real_text_cues();
     test_listed();
+    test_common_words();
     harness_doc_destroy(D);
     P->cb_worker_exit(IN, WK);
     P->cb_exit(IN);
