@@ -87,8 +87,9 @@ struct unit {
     uint32_t boundary; /* B_*: what precedes the unit */
     uint32_t script;
     uint32_t tokens, letters;
-    int32_t other_code; /* UScriptCode of the first letter of another script, or -1 */
-    uint32_t alien;     /* profiles that cannot have written a lower-case letter of the unit */
+    int32_t other_code;   /* UScriptCode of the first letter of another script, or -1 */
+    uint32_t alien;       /* profiles that cannot have written a lower-case letter of the unit */
+    uint32_t para_tokens; /* words of the paragraph (blank-line to blank-line) holding the unit */
 };
 
 struct lid_scratch {
@@ -979,6 +980,14 @@ static void decide(const struct lid_model *m, const struct lid_scratch *s, size_
     out->confidence = conf;
 }
 
+/* Unit i starts a paragraph, and it and the one before both have words
+ * enough to be judged alone. */
+static int own_para(const struct unit *u, size_t i)
+{
+    return i > 0 && u[i].boundary == B_PARA && u[i].para_tokens >= MIN_TOKENS &&
+           u[i - 1].para_tokens >= MIN_TOKENS;
+}
+
 static int push_seg(struct lid_scratch *s, const struct lid_segment *g)
 {
     if (s->nsegs == s->scap) {
@@ -1014,12 +1023,29 @@ int lid_analyse(const struct lid_model *m, struct lid_scratch *s, const char *te
     *nsegs = 0;
     if (n == 0)
         return INTAKE_OK;
+    /* A paragraph with words enough to be judged alone is a block of its
+     * own: it never takes a neighbour's language across a blank line (a
+     * Tatar paragraph too unsure to name stays und, not Kazakh because
+     * Kazakh came before). Shorter ones (a title, a signature line) still
+     * join their neighbours. */
+    for (size_t i = 0, a = 0; i <= n; i++) {
+        if (i < n && (i == 0 || s->units[i].boundary != B_PARA))
+            continue;
+        uint32_t t = 0;
+        for (size_t j = a; j < i; j++)
+            t += s->units[j].tokens;
+        for (size_t j = a; j < i; j++)
+            s->units[j].para_tokens = t;
+        a = i;
+    }
     /* Viterbi: stay with a label for free, switch at the boundary's price. */
     float prev[LID_MAX_LANG + 1], cur[LID_MAX_LANG + 1];
     memcpy(prev, s->score, K * sizeof(float));
     for (size_t i = 1; i < n; i++) {
         const struct unit *u = &s->units[i];
         float pen = u->boundary == B_PARA ? P_PARA : u->boundary == B_LINE ? P_LINE : P_SCRIPT;
+        if (own_para(s->units, i))
+            pen = 0.0f;
         size_t arg = 0;
         for (size_t k = 1; k < K; k++)
             if (prev[k] > prev[arg])
@@ -1050,7 +1076,7 @@ int lid_analyse(const struct lid_model *m, struct lid_scratch *s, const char *te
     }
     size_t a = 0;
     for (size_t i = 1; i <= n; i++) {
-        if (i < n && s->bp[i * K] == s->bp[a * K])
+        if (i < n && s->bp[i * K] == s->bp[a * K] && !own_para(s->units, i))
             continue;
         struct lid_segment g;
         decide(m, s, a, i, &g);

@@ -20,9 +20,18 @@ Sets:
         tk-Cyrl are transliterations of kk.txt and tk.txt).
 Confusers (uk bg be tt mn kaa ug-Latn az-Cyrl) count as right when the
 answer is themselves or "und", wrong when it is any other language.
+Mixed documents (lid_tool docs): 2-4 pieces in different languages drawn
+from the sets above, as paragraphs after a blank line, paragraphs wrapped at
+50-90 columns (hard line breaks as in PDF or OCR text), sentences after a
+blank line and sentences on consecutive lines. The block at the first and at
+the last letter of every piece, and at the first letter of every inner line
+of a wrapped one, must carry the piece's language (a confuser: itself or
+und): each boundary is checked from both sides.
 `--check` (the `eval` suite's short mode) fails when a listed language is
 below 99% on paragraphs or 95% on sentences, or when more than half of the
-three-word snippets get a wrong language (abstaining is not wrong).
+three-word snippets get a wrong language (abstaining is not wrong), or when
+the listed languages' points in mixed documents are right less than 99%
+(paragraphs) or 95% (the other kinds).
 """
 import argparse
 import html
@@ -32,6 +41,7 @@ import random
 import re
 import subprocess
 import sys
+import textwrap
 from collections import Counter, defaultdict
 
 TARGETS = ["en", "ru", "kk", "kk-Latn", "ky", "tk", "tk-Cyrl", "uz", "uz-Cyrl", "tg", "tr", "az"]
@@ -193,6 +203,54 @@ def classify(cmd, texts):
     return [l.split("\t")[0] for l in p.stdout.decode().splitlines()]
 
 
+def blocks_of(cmd, docs):
+    """Blocks (start, end, lang) of each document, through lid_tool docs."""
+    if not docs:
+        return []
+    inp = b"\0".join(d.encode() for d in docs)
+    p = subprocess.run(cmd, input=inp, capture_output=True, check=True)
+    out, cur = [], []
+    for line in p.stdout.decode().splitlines():
+        if line == "--":
+            out.append(cur)
+            cur = []
+        else:
+            f = line.split("\t")
+            cur.append((int(f[0]), int(f[1]), f[2]))
+    return out
+
+
+MIXED_KINDS = (("para", "\n\n"), ("para/wrap", "\n\n"), ("sent", "\n\n"), ("sent/line", "\n"))
+
+
+def mixed_docs(pool, rng, n):
+    """n documents per kind of 2-4 pieces in different languages. pool maps
+    (length, lang) to texts of every set. Kinds: paragraphs and sentences
+    after a blank line, sentences on consecutive lines (no blank line)."""
+    docs = []
+    for kind, sep in MIXED_KINDS:
+        length = kind.split("/")[0]
+        langs = sorted({l for (ln, l) in pool if ln == length})
+        for _ in range(n):
+            k = rng.randint(2, 4)
+            seq = []
+            while len(seq) < k:
+                l = rng.choice(langs)
+                if not seq or l.split("/")[0] != seq[-1].split("/")[0]:
+                    seq.append(l)
+            pieces = [(l, rng.choice(pool[(length, l)]).replace("\n", " ").strip()) for l in seq]
+            if kind == "para/wrap":  # hard line breaks inside paragraphs, as in PDF or OCR text
+                w = rng.randint(50, 90)
+                pieces = [(l, "\n".join(textwrap.wrap(u, w))) for l, u in pieces]
+            docs.append((kind, sep, pieces))
+    return docs
+
+
+def t_of(texts, spans, sp, off):
+    t = texts[spans.index(sp)].encode()
+    return t[max(0, off - 80):off].decode("utf-8", "replace") + "[*]" + t[off:off + 80].decode("utf-8", "replace")
+
+
 def judge(want, got):
     base = want.split("/")[0]
     if got == base:
@@ -213,6 +271,7 @@ def main():
     ap.add_argument("--short", action="store_true", help="60 items each, UDHR and own sets")
     ap.add_argument("--check", action="store_true", help="fail below the targets")
     ap.add_argument("--show-errors", type=int, default=0)
+    ap.add_argument("--mixed", type=int, default=300, help="mixed documents per kind")
     args = ap.parse_args()
     if not os.path.isdir(args.eval) and not os.path.isdir(args.own):
         print("no evaluation data; skipping")
@@ -232,6 +291,11 @@ def main():
             if len(us) > limit:
                 us = random.Random(len(us)).sample(us, limit)
             items += [(st, lang, length, u) for u in us]
+    pool = defaultdict(list)
+    for st, lang, length, u in items:
+        if length in ("para", "sent"):
+            pool[(length, lang)].append(u)
+    mixed = mixed_docs(pool, random.Random(2), 60 if args.short else args.mixed)
     systems = [("langid_lexicon", [args.tool, args.profiles, "lines"])]
     if args.textcat:
         systems.append(("textcat", [args.textcat, "lines"]))
@@ -274,6 +338,71 @@ def main():
                        if judge(w, g) == "wrong"]
                 if off:
                     print("  confusions: " + " ".join(off[:25]))
+        if name == "langid_lexicon" and mixed:
+            # Mixed documents: the block at the first and at the last letter of
+            # every piece must carry the piece's language (a confuser: itself
+            # or und), so each boundary is right from both sides.
+            texts, spans = [], []
+            for kind, sep, pieces in mixed:
+                t, sp, off = "", [], 0
+                for i, (l, u) in enumerate(pieces):
+                    if i:
+                        t += sep
+                    # first and last letter of the piece (bytes): quotes,
+                    # digits and brackets belong to no word
+                    i0 = next(j for j, ch in enumerate(u) if ch.isalpha())
+                    i1 = max(j for j, ch in enumerate(u) if ch.isalpha())
+                    a0 = len((t + u[:i0]).encode())
+                    a1 = len((t + u[:i1 + 1]).encode())
+                    # inner lines of a wrapped piece: their first letter too
+                    inner = []
+                    for m in re.finditer(r"\n", u):
+                        k = next((j for j in range(m.end(), len(u)) if u[j].isalpha()), None)
+                        if k is not None and k < i1:
+                            inner.append(len((t + u[:k]).encode()))
+                    t += u
+                    sp.append((l, a0, a1, inner))
+                texts.append(t)
+                spans.append(sp)
+            res = blocks_of([args.tool, args.profiles, "docs"], texts)
+            mt = defaultdict(Counter)
+            mconf = defaultdict(Counter)
+            for (kind, sep, pieces), sp, bl in zip(mixed, spans, res):
+                def at(off):
+                    for b0, b1, bl_lang in bl:
+                        if b0 <= off < b1:
+                            return bl_lang
+                    return "none"
+                for l, a0, a1, inner in sp:
+                    for edge, off in [("first", a0), ("last", a1 - 1)] + [("inner", o) for o in inner]:
+                        g = at(off)
+                        v = judge(l, g) if g != "none" else "wrong"
+                        mt[kind][v] += 1
+                        mt[kind]["n"] += 1
+                        if v == "wrong":
+                            mconf[kind][(l, g)] += 1
+                            if args.show_errors:
+                                print("  MIXED-ERR %s %s %s -> %s: %s" % (kind, edge, l, g, t_of(texts, spans, sp, off)))
+                        if l.split("/")[0] in TARGETS:
+                            mt[kind + ":t"][v] += 1
+                            mt[kind + ":t"]["n"] += 1
+            print("== mixed documents: language of the block at the first and last letter of each piece"
+                  " (and of each inner line of wrapped paragraphs) ==")
+            for kind, sep, _ in [(k, s_, None) for k, s_ in MIXED_KINDS]:
+                c, ct = mt[kind], mt[kind + ":t"]
+                if not c["n"]:
+                    continue
+                acc = ct["right"] / ct["n"] if ct["n"] else 1.0
+                print("  %-9s (%s) points=%5d  right %.3f  und %.3f  wrong %.3f   listed languages: right %.3f"
+                      % (kind, "blank line" if sep == "\n\n" else "line break", c["n"], c["right"] / c["n"],
+                         c["und"] / c["n"], c["wrong"] / c["n"], acc))
+                off = ["%s->%s:%d" % (w, g, n) for (w, g), n in mconf[kind].most_common(15)]
+                if off:
+                    print("  confusions: " + " ".join(off))
+                if args.check:
+                    want = 0.99 if kind == "para" else 0.95
+                    if acc < want:
+                        failed.append("mixed %s edges %.3f < %.2f" % (kind, acc, want))
         for (it, g) in errors[:args.show_errors]:
             print("  ERR %s %s %s -> %s: %s" % (it[0], it[2], it[1], g, it[3][:160]))
     if failed:

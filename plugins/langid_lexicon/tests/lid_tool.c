@@ -7,6 +7,8 @@
  *                                      (-v: and the three best profiles with their scores)
  *   lid_tool DATA_DIR blocks FILE      the blocks of a document, one per line:
  *                                      "start\tend\tlang\tscript\tconfidence", then "main\tLANG"
+ *   lid_tool DATA_DIR docs < FILE      documents separated by NUL bytes: the blocks of
+ *                                      each as above (offsets into that document), then "--"
  *   lid_tool DATA_DIR bench FILE [SECONDS]
  *                                      MB/s of lid_analyse over FILE in calls of up to
  *                                      64 KiB cut at a blank line (a document), one core
@@ -112,6 +114,28 @@ int main(int argc, char **argv)
                        (double)g[i].confidence);
             printf("main\t%s\n", lid_main_lang(g, n));
         }
+        free(t);
+    } else if (strcmp(argv[2], "docs") == 0) {
+        size_t len;
+        char *t = slurp("-", &len);
+        for (size_t at = 0; t && at < len && rc == 0;) {
+            const char *z = memchr(t + at, '\0', len - at);
+            size_t n = z ? (size_t)(z - (t + at)) : len - at;
+            const struct lid_segment *g;
+            size_t ng;
+            if (lid_analyse(m, s, t + at, n, &g, &ng, &err)) {
+                rc = 1;
+                break;
+            }
+            for (size_t i = 0; i < ng; i++)
+                printf("%llu\t%llu\t%s\t%s\t%.3f\n", (unsigned long long)g[i].start,
+                       (unsigned long long)g[i].end, g[i].lang, g[i].script,
+                       (double)g[i].confidence);
+            printf("--\n");
+            at += n + 1;
+        }
+        if (!t)
+            rc = 1;
         free(t);
     } else if (strncmp(argv[2], "bench", 5) == 0 && argc > 3) {
         int per_para = strcmp(argv[2], "bench-para") == 0;

@@ -108,6 +108,61 @@ static const char *toy_ident(const char *dir, const char *text)
     return tag;
 }
 
+/* The blocks of \p text under the profiles of \p dir, as "lang@start-end,...". */
+static const char *toy_blocks(const char *dir, const char *text)
+{
+    static char out[512];
+    struct lid_alloc a = {malloc, free};
+    struct intake_error err;
+    intake_error_clear(&err);
+    struct lid_model *m = NULL;
+    struct lid_scratch *s = NULL;
+    const struct lid_segment *g;
+    size_t n = 0;
+    snprintf(out, sizeof out, "error");
+    if (lid_model_create(dir, &a, &m, &err) == INTAKE_OK &&
+        lid_scratch_create(m, &s, &err) == INTAKE_OK &&
+        lid_analyse(m, s, text, strlen(text), &g, &n, &err) == INTAKE_OK) {
+        out[0] = 0;
+        for (size_t i = 0; i < n; i++)
+            snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s@%llu-%llu", i ? "," : "",
+                     g[i].lang, (unsigned long long)g[i].start, (unsigned long long)g[i].end);
+    }
+    lid_scratch_destroy(s);
+    lid_model_destroy(m);
+    return out;
+}
+
+/*
+ * A paragraph with words enough to be judged alone keeps its own decision:
+ * "ко на то за" is a tie between ya and yb (und alone); after a ya paragraph
+ * it used to take ya across the blank line. A one-word title still joins.
+ */
+static void test_own_paragraph(void)
+{
+    char dir[] = "/tmp/lid_toyXXXXXX";
+    if (!mkdtemp(dir)) {
+        TEST_OK(0, "mkdtemp");
+        return;
+    }
+    put_profile(dir, "ya", "", "на по за");
+    put_profile(dir, "yb", "", "ко то со");
+    TEST_EQ_STR(toy_ident(dir, "ко на то за"), "und", "the tie alone is und");
+    TEST_EQ_STR(toy_blocks(dir, "на по за на по\n\nко на то за\n"), "ya@0-24,und@26-45",
+                "an unsure paragraph does not take its neighbour's language");
+    TEST_EQ_STR(toy_blocks(dir, "на по за на по\nко на то за\n"), "ya@0-44",
+                "a wrapped line (no blank line) still goes with its paragraph");
+    TEST_EQ_STR(toy_blocks(dir, "ко\n\nна по за на по\n"), "ya@0-30",
+                "a one-word title joins its paragraph");
+    const char *names[] = {"ya", "yb"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.lang", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 /*
  * The margin rule on toy profiles: xa and xb list the same words, only xa
  * writes ы; xc writes ы too but lists nothing. On "на по за сыр" xa leads xb
@@ -284,6 +339,7 @@ int main(void)
     TEST_EQ_STR(doc_lang, "und", "empty document is und");
 
     test_margin_rule();
+    test_own_paragraph();
 
     plug->cb_worker_exit(inst, work);
     plug->cb_exit(inst);
