@@ -87,9 +87,9 @@ struct unit {
     uint32_t boundary; /* B_*: what precedes the unit */
     uint32_t script;
     uint32_t tokens, letters;
-    int32_t other_code;   /* UScriptCode of the first letter of another script, or -1 */
-    uint32_t alien;       /* profiles that cannot have written a lower-case letter of the unit */
-    uint32_t para_tokens; /* words of the paragraph (blank-line to blank-line) holding the unit */
+    int32_t other_code; /* UScriptCode of the first letter of another script, or -1 */
+    uint32_t alien;     /* profiles that cannot have written a lower-case letter of the unit */
+    uint32_t cut;       /* a block must start here (see lid_analyse) */
 };
 
 struct lid_scratch {
@@ -906,8 +906,8 @@ static const char *script_tag(int script, int32_t code)
 }
 
 /* Decide units [a, b) as one segment. */
-static void decide(const struct lid_model *m, const struct lid_scratch *s, size_t a, size_t b,
-                   struct lid_segment *out)
+static size_t decide(const struct lid_model *m, const struct lid_scratch *s, size_t a, size_t b,
+                     struct lid_segment *out)
 {
     size_t L = m->nlang;
     float tot[LID_MAX_LANG + 1] = {0};
@@ -974,18 +974,11 @@ static void decide(const struct lid_model *m, const struct lid_scratch *s, size_
         tot[best] <= 0.0f) {
         out->lang = "und";
         out->confidence = 0.0f;
-        return;
+        return best;
     }
     out->lang = m->prof[best].tag;
     out->confidence = conf;
-}
-
-/* Unit i starts a paragraph, and it and the one before both have words
- * enough to be judged alone. */
-static int own_para(const struct unit *u, size_t i)
-{
-    return i > 0 && u[i].boundary == B_PARA && u[i].para_tokens >= MIN_TOKENS &&
-           u[i - 1].para_tokens >= MIN_TOKENS;
+    return best;
 }
 
 static int push_seg(struct lid_scratch *s, const struct lid_segment *g)
@@ -1023,29 +1016,12 @@ int lid_analyse(const struct lid_model *m, struct lid_scratch *s, const char *te
     *nsegs = 0;
     if (n == 0)
         return INTAKE_OK;
-    /* A paragraph with words enough to be judged alone is a block of its
-     * own: it never takes a neighbour's language across a blank line (a
-     * Tatar paragraph too unsure to name stays und, not Kazakh because
-     * Kazakh came before). Shorter ones (a title, a signature line) still
-     * join their neighbours. */
-    for (size_t i = 0, a = 0; i <= n; i++) {
-        if (i < n && (i == 0 || s->units[i].boundary != B_PARA))
-            continue;
-        uint32_t t = 0;
-        for (size_t j = a; j < i; j++)
-            t += s->units[j].tokens;
-        for (size_t j = a; j < i; j++)
-            s->units[j].para_tokens = t;
-        a = i;
-    }
     /* Viterbi: stay with a label for free, switch at the boundary's price. */
     float prev[LID_MAX_LANG + 1], cur[LID_MAX_LANG + 1];
     memcpy(prev, s->score, K * sizeof(float));
     for (size_t i = 1; i < n; i++) {
         const struct unit *u = &s->units[i];
         float pen = u->boundary == B_PARA ? P_PARA : u->boundary == B_LINE ? P_LINE : P_SCRIPT;
-        if (own_para(s->units, i))
-            pen = 0.0f;
         size_t arg = 0;
         for (size_t k = 1; k < K; k++)
             if (prev[k] > prev[arg])
@@ -1074,9 +1050,41 @@ int lid_analyse(const struct lid_model *m, struct lid_scratch *s, const char *te
         s->bp[i * K] = (uint8_t)lab;
         lab = next;
     }
+    /* A paragraph with words enough to be judged alone does not take a
+     * language from across a blank line that its own evidence does not
+     * favour: units of it whose label runs on into the neighbouring
+     * paragraph get the paragraph's own best label, and a block starts at
+     * the blank line. So an unsure Tatar paragraph after a Kazakh one stays
+     * und rather than Kazakh, and a Latin name ending a Russian paragraph
+     * stays in the Russian block rather than joining the Latin paragraph
+     * after it. A paragraph whose own best guess is the neighbour's language
+     * keeps it (a short Kyrgyz sentence between Kyrgyz paragraphs), and so
+     * does a title of a word or two. */
+    for (size_t a = 0, i = 1; i <= n; i++) {
+        if (i < n && s->units[i].boundary != B_PARA)
+            continue;
+        uint32_t tokens = 0;
+        for (size_t j = a; j < i; j++)
+            tokens += s->units[j].tokens;
+        struct lid_segment g;
+        size_t own = tokens >= MIN_TOKENS ? decide(m, s, a, i, &g) : L;
+        if (own < L && a > 0 && s->bp[(a - 1) * K] == s->bp[a * K] && s->bp[a * K] != own) {
+            uint8_t x = s->bp[a * K];
+            for (size_t j = a; j < i && s->bp[j * K] == x; j++)
+                s->bp[j * K] = (uint8_t)own;
+            s->units[a].cut = 1;
+        }
+        if (own < L && i < n && s->bp[i * K] == s->bp[(i - 1) * K] && s->bp[(i - 1) * K] != own) {
+            uint8_t x = s->bp[(i - 1) * K];
+            for (size_t j = i; j-- > a && s->bp[j * K] == x;)
+                s->bp[j * K] = (uint8_t)own;
+            s->units[i].cut = 1;
+        }
+        a = i;
+    }
     size_t a = 0;
     for (size_t i = 1; i <= n; i++) {
-        if (i < n && s->bp[i * K] == s->bp[a * K] && !own_para(s->units, i))
+        if (i < n && s->bp[i * K] == s->bp[a * K] && !s->units[i].cut)
             continue;
         struct lid_segment g;
         decide(m, s, a, i, &g);

@@ -135,8 +135,9 @@ static const char *toy_blocks(const char *dir, const char *text)
 
 /*
  * A paragraph with words enough to be judged alone keeps its own decision:
- * "ко на то за" is a tie between ya and yb (und alone); after a ya paragraph
- * it used to take ya across the blank line. A one-word title still joins.
+ * "ко то на со за" leans to yb by 2, under the margin (und alone); after a
+ * ya paragraph it used to take ya across the blank line. A paragraph that
+ * leans to its neighbour's language keeps it, and a one-word title joins.
  */
 static void test_own_paragraph(void)
 {
@@ -147,9 +148,11 @@ static void test_own_paragraph(void)
     }
     put_profile(dir, "ya", "", "на по за");
     put_profile(dir, "yb", "", "ко то со");
-    TEST_EQ_STR(toy_ident(dir, "ко на то за"), "und", "the tie alone is und");
-    TEST_EQ_STR(toy_blocks(dir, "на по за на по\n\nко на то за\n"), "ya@0-24,und@26-45",
-                "an unsure paragraph does not take its neighbour's language");
+    TEST_EQ_STR(toy_ident(dir, "ко то на со за"), "und", "the leaning paragraph alone is und");
+    TEST_EQ_STR(toy_blocks(dir, "на по за на по\n\nко то на со за\n"), "ya@0-24,und@26-50",
+                "an unsure paragraph does not take a language its own evidence does not favour");
+    TEST_EQ_STR(toy_blocks(dir, "на по за на по\n\nко то на за по\n"), "ya@0-50",
+                "an unsure paragraph leaning to its neighbour's language joins it");
     TEST_EQ_STR(toy_blocks(dir, "на по за на по\nко на то за\n"), "ya@0-44",
                 "a wrapped line (no blank line) still goes with its paragraph");
     TEST_EQ_STR(toy_blocks(dir, "ко\n\nна по за на по\n"), "ya@0-30",
