@@ -362,6 +362,31 @@ int main(void)
         intake_doc_destroy(doc);
     }
     teardown(&f);
+
+    /* Pinned with orientation on: OSD only after a poor read. An upright
+     * page is read once; a page upside down reads poorly, OSD turns it and
+     * the second pass wins. */
+    rc = setup(&f, "[ocr]\ntype = ocr_tesseract\nlanguages = eng\n", &err);
+    TEST_EQ_INT(rc, 0, "pinned eng with orientation loads");
+    doc = doc_from(render("en", NULL, "png", NULL), 0);
+    n_pass2 = 0;
+    rc = process(&f, doc, &err);
+    t = page_text(doc, 0, &len);
+    TEST_OK(rc == 0 && has(t, len, "warehouse"), "pinned upright: reads");
+    TEST_EQ_INT(n_pass2, 0, "pinned upright: no OSD, no second pass");
+    intake_doc_destroy(doc);
+    doc = doc_from(render("en", NULL, "png", NULL), 2);
+    n_pass2 = 0;
+    rc = process(&f, doc, &err);
+    t = page_text(doc, 0, &len);
+    TEST_OK(rc == 0 && has(t, len, "warehouse") && has(t, len, "employer"),
+            "pinned upside down: OSD turns it and the words read");
+    TEST_EQ_INT(n_pass2, 1, "pinned upside down: one second pass");
+    ink = ink_under(doc, 0, "warehouse");
+    TEST_OK(ink > 0.05, "pinned upside down: the box covers ink in the turned image (%.3f)", ink);
+    intake_doc_destroy(doc);
+    teardown(&f);
+
     rc = setup(&f, "[ocr]\ntype = ocr_tesseract\nlanguages = rus;rm -rf\n", &err);
     TEST_EQ_INT(rc, INTAKE_ECONFIG, "odd language string refused: %s", err.msg);
     teardown(&f);
