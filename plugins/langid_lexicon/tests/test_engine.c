@@ -331,6 +331,21 @@ int main(void)
     }
     TEST_EQ_STR(doc_lang, "ru", "main language: the one with more letters");
 
+    /* A Latin name ending a Russian paragraph stays in the Russian block; it
+     * does not join the Latin paragraph after the blank line. */
+    const char *rn = "Об этом сообщил представитель компании Globex.";
+    const char *kl = "Sot otyrysynda kuä oqiğa turaly tolyq aityp berdi jäne öz körsetulerın "
+                     "rastady.";
+    snprintf(doc, sizeof doc, "%s\n\n%s\n", rn, kl);
+    TEST_EQ_INT(run_doc(doc), INTAKE_OK, "process ru (ending in a Latin name) then kk-Latn");
+    TEST_EQ_INT(nblocks, 2, "two blocks");
+    if (nblocks == 2) {
+        TEST_EQ_STR(blocks[0].lang, "ru", "the Russian paragraph is ru");
+        TEST_EQ_INT(blocks[0].end, strlen(rn), "... up to its end, the Latin name included");
+        TEST_EQ_STR(blocks[1].lang, "kk-Latn", "the next paragraph is kk-Latn");
+        TEST_EQ_INT(blocks[1].start, strlen(rn) + 2, "... from its first letter");
+    }
+
     /* A title too short to judge alone takes its paragraph's language. */
     TEST_EQ_INT(run_doc("ПРИГОВОР\n\nСуд, рассмотрев материалы уголовного дела в открытом "
                         "судебном заседании, установил следующее.\n"),
