@@ -32,6 +32,9 @@ INTAKE_PACKAGES=(
   # office tests: LibreOffice headless makes DOC/XLS fixtures and checks that
   # redacted DOCX/ODT open without repair; pandoc and docx2txt are benchmark peers
   libreoffice-writer-nogui libreoffice-calc-nogui pandoc docx2txt
+  # extract_legacy: LibreOffice Impress reads the PowerPoint files catppt finds
+  # no text in (run as a limited process); it also makes the PPT test fixtures
+  libreoffice-impress-nogui
   # detect_names: common words of English and Russian (a capitalised word they
   # know in lower case is no name cue)
   hunspell-en-us hunspell-ru

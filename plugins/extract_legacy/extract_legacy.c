@@ -23,6 +23,14 @@
  * option (an argv list with %f for the input file), as are the limits: no
  * mutable globals. Measured against LibreOffice headless in the README.
  *
+ * PowerPoint files LibreOffice writes keep their text where catppt does
+ * not look: when catppt prints no text, LibreOffice headless converts the
+ * file to flat ODF (fodp) in the same private folder, under the same
+ * limits, with a profile of its own there (-env:UserInstallation, %d), and
+ * the text of that XML is read here (libxml2, no network, no DTD). About
+ * a second a file against catppt's milliseconds, so a fallback, not the
+ * first choice.
+ *
  * Lifetimes: the instance (argv templates, limits) is read-only after
  * cb_init; there is no worker state.
  */
@@ -45,8 +53,16 @@
 
 #include <intake/intake.h>
 
-#define EXTRACT_LEGACY_VERSION "0.1.0"
+#ifdef LEGACY_HAVE_XML
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#endif
+
+#define EXTRACT_LEGACY_VERSION "0.2.0"
 #define MAX_ARGS               32
+#define FALLBACK_DEFAULT                                                                           \
+    "/usr/bin/soffice,--headless,--invisible,--norestore,--nologo,--nolockcheck,--nodefault,"      \
+    "-env:UserInstallation=file://%d/profile,--convert-to,fodp,--outdir,%d,%f"
 
 struct extract_legacy_config {
     const char *const *doc_command; /* argv, %f = the input file */
@@ -59,6 +75,8 @@ struct extract_legacy_config {
     int64_t max_bytes;    /* larger files are refused */
     const char *tmp_dir;  /* where the private folders are made */
     int32_t accept_empty; /* a converter that prints nothing: empty page instead of refusal */
+    const char *const *ppt_fallback_command; /* argv, %f input, %d private folder; writes fodp */
+    int32_t ppt_fallback;                    /* use it when ppt_command finds no text */
 };
 
 static const struct intake_option extract_legacy_options[] = {
@@ -91,6 +109,14 @@ static const struct intake_option extract_legacy_options[] = {
     {INTAKE_OPT_BOOL, "accept_empty", "false", 0,
      offsetof(struct extract_legacy_config, accept_empty),
      "a file the converter finds no text in becomes one empty page instead of a refusal", 0, 0},
+    {INTAKE_OPT_LIST, "ppt_fallback_command", FALLBACK_DEFAULT, 0,
+     offsetof(struct extract_legacy_config, ppt_fallback_command),
+     "PowerPoint converter used when ppt_command finds no text: program and arguments, %f the "
+     "input file, %d the private folder; must write %d/input.fodp (flat ODF presentation)",
+     0, 0},
+    {INTAKE_OPT_BOOL, "ppt_fallback", "true", 0,
+     offsetof(struct extract_legacy_config, ppt_fallback),
+     "run ppt_fallback_command when ppt_command finds no text (LibreOffice-made files)", 0, 0},
     {0},
 };
 
@@ -109,7 +135,24 @@ struct extract_legacy_instance {
     size_t max_output, max_bytes;
     char tmp_dir[PATH_MAX];
     int accept_empty;
+    const char *const *fallback; /* PowerPoint fallback argv, NULL when off */
+    int fallback_usable;
 };
+
+static const char *const default_fallback[] = {"/usr/bin/soffice",
+                                               "--headless",
+                                               "--invisible",
+                                               "--norestore",
+                                               "--nologo",
+                                               "--nolockcheck",
+                                               "--nodefault",
+                                               "-env:UserInstallation=file://%d/profile",
+                                               "--convert-to",
+                                               "fodp",
+                                               "--outdir",
+                                               "%d",
+                                               "%f",
+                                               NULL};
 
 static const char *const default_argv[K_COUNT][8] = {
     {"/usr/bin/catdoc", "-d", "utf-8", "-w", "%f", NULL},
@@ -153,6 +196,32 @@ static int cb_extract_legacy_init(const struct intake_host *host, const struct i
         in->accept_empty = cfg->accept_empty != 0;
         if (cfg->tmp_dir && cfg->tmp_dir[0])
             tmp = cfg->tmp_dir;
+        in->fallback = !cfg->ppt_fallback ? NULL
+                       : cfg->ppt_fallback_command && cfg->ppt_fallback_command[0]
+                           ? cfg->ppt_fallback_command
+                           : default_fallback;
+    } else
+        in->fallback = default_fallback;
+#ifndef LEGACY_HAVE_XML
+    in->fallback = NULL; /* its output is XML: no reader built in */
+#endif
+    if (in->fallback) {
+        size_t n = 0;
+        while (in->fallback[n])
+            n++;
+        if (n >= MAX_ARGS || in->fallback[0][0] != '/') {
+            host->free(in);
+            return INTAKE_ERR(err, INTAKE_ECONFIG,
+                              "extract_legacy: ppt_fallback_command needs an absolute program "
+                              "path and at most %d arguments",
+                              MAX_ARGS - 1);
+        }
+        in->fallback_usable = access(in->fallback[0], X_OK) == 0;
+        if (!in->fallback_usable)
+            intake_log_warn(host, ctx, NULL,
+                            "PowerPoint fallback %s is not installed: PowerPoint files catppt "
+                            "finds no text in will be quarantined",
+                            in->fallback[0]);
     }
     if (!tmp || !tmp[0])
         tmp = "/tmp";
@@ -377,13 +446,81 @@ static void child(const struct extract_legacy_instance *in, const char *dir, con
     _exit(127);
 }
 
-/* Convert \p n bytes of kind \p k; the text in \p o (UTF-8 unchecked). */
-static void convert(const struct extract_legacy_instance *in, int k, const unsigned char *src,
-                    size_t n, struct out *o, struct result *r)
+/* \p t with every "%d" replaced by \p dir (malloc'd), or NULL when it has none. */
+static char *subst_dir(const char *t, const char *dir)
+{
+    if (!strstr(t, "%d"))
+        return NULL;
+    size_t cnt = 0, dl = strlen(dir);
+    for (const char *p = t; (p = strstr(p, "%d")) != NULL; p += 2)
+        cnt++;
+    char *o = malloc(strlen(t) + cnt * dl + 1), *w = o;
+    if (!o)
+        return NULL;
+    for (const char *p = t; *p;) {
+        if (p[0] == '%' && p[1] == 'd') {
+            memcpy(w, dir, dl);
+            w += dl;
+            p += 2;
+        } else
+            *w++ = *p++;
+    }
+    *w = '\0';
+    return o;
+}
+
+/* The converter's output file \p path into \p o, at most \p cap bytes. */
+static void read_output_file(const char *path, size_t cap, struct out *o, struct result *r,
+                             const char *label)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        set_why(r, INTAKE_EFORMAT, "%s converter wrote no output file (unreadable or damaged file)",
+                label);
+        return;
+    }
+    if ((uint64_t)st.st_size > cap) {
+        close(fd);
+        set_why(r, INTAKE_EFORMAT, "%s converter wrote more than max_output (%zu bytes)", label,
+                cap);
+        return;
+    }
+    if (out_reserve(o, (size_t)st.st_size) != 0) {
+        close(fd);
+        set_why(r, INTAKE_ENOMEM, "no memory for the converter's output");
+        return;
+    }
+    for (;;) {
+        ssize_t got = read(fd, o->p + o->len, o->cap - o->len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0 || (o->len += (size_t)got) >= o->cap - 1)
+            break;
+    }
+    close(fd);
+    o->p[o->len] = '\0';
+}
+
+/*
+ * Convert \p n bytes of kind \p k with the argv template \p tmpl ("%f" the
+ * input file, "%d" in any argument the private folder). \p outname NULL:
+ * the text is the converter's stdout; else stdout is discarded (capped all
+ * the same) and the text is the file \p outname it wrote in the folder.
+ * The text in \p o (UTF-8 unchecked). \p label names the converter in
+ * reasons.
+ */
+static void convert(const struct extract_legacy_instance *in, int k, const char *const *tmpl,
+                    const char *label, const char *outname, const unsigned char *src, size_t n,
+                    struct out *o, struct result *r)
 {
     char dir[PATH_MAX + 32], file[PATH_MAX + 64], home[PATH_MAX + 40], tmpenv[PATH_MAX + 40];
     char *argv[MAX_ARGS + 1];
+    char *owned[MAX_ARGS + 1] = {0};
     char *envp[8];
+    size_t discarded = 0;
     int pfd[2] = {-1, -1};
     int64_t t0 = now_ms(), deadline = t0 + in->timeout_ms;
     pid_t pid;
@@ -406,8 +543,19 @@ static void convert(const struct extract_legacy_instance *in, int k, const unsig
     close(fd);
 
     size_t a = 0;
-    for (const char *const *t = in->argv[k]; *t && a < MAX_ARGS; t++)
-        argv[a++] = strcmp(*t, "%f") == 0 ? file : (char *)*t;
+    for (const char *const *t = tmpl; *t && a < MAX_ARGS; t++) {
+        if (strcmp(*t, "%f") == 0) {
+            argv[a++] = file;
+            continue;
+        }
+        owned[a] = subst_dir(*t, dir);
+        if (!owned[a] && strstr(*t, "%d")) {
+            set_why(r, INTAKE_ENOMEM, "no memory for the converter's arguments");
+            goto cleanup;
+        }
+        argv[a] = owned[a] ? owned[a] : (char *)*t;
+        a++;
+    }
     argv[a] = NULL;
     snprintf(home, sizeof home, "HOME=%s", dir);
     snprintf(tmpenv, sizeof tmpenv, "TMPDIR=%s", dir);
@@ -438,8 +586,8 @@ static void convert(const struct extract_legacy_instance *in, int k, const unsig
         int64_t left = deadline - now_ms();
         if (left <= 0) {
             kill_reap(pid);
-            set_why(r, INTAKE_ETIMEOUT, "%s converter timed out after %lld ms (killed)",
-                    kind_name[k], (long long)in->timeout_ms);
+            set_why(r, INTAKE_ETIMEOUT, "%s converter timed out after %lld ms (killed)", label,
+                    (long long)in->timeout_ms);
             killed = 1;
             break;
         }
@@ -466,11 +614,14 @@ static void convert(const struct extract_legacy_instance *in, int k, const unsig
             eof = 1;
             break;
         }
-        o->len += (size_t)got;
-        if (o->len > in->max_output) {
+        if (outname) /* its messages, not the text */
+            discarded += (size_t)got;
+        else
+            o->len += (size_t)got;
+        if (o->len > in->max_output || discarded > in->max_output) {
             kill_reap(pid);
             set_why(r, INTAKE_EFORMAT, "%s converter printed more than max_output (%zu bytes)",
-                    kind_name[k], in->max_output);
+                    label, in->max_output);
             killed = 1;
             break;
         }
@@ -497,8 +648,8 @@ static void convert(const struct extract_legacy_instance *in, int k, const unsig
             }
             if (now_ms() >= deadline) {
                 kill_reap(pid);
-                set_why(r, INTAKE_ETIMEOUT, "%s converter timed out after %lld ms (killed)",
-                        kind_name[k], (long long)in->timeout_ms);
+                set_why(r, INTAKE_ETIMEOUT, "%s converter timed out after %lld ms (killed)", label,
+                        (long long)in->timeout_ms);
                 goto cleanup;
             }
             struct timespec ts = {0, 2000000};
@@ -510,18 +661,22 @@ static void convert(const struct extract_legacy_instance *in, int k, const unsig
                 set_why(r, INTAKE_EFORMAT,
                         "%s converter killed by signal %d (%s): over cpu_limit (%llu s) or "
                         "crashed",
-                        kind_name[k], sig, strsignal(sig), (unsigned long long)in->cpu_s);
+                        label, sig, strsignal(sig), (unsigned long long)in->cpu_s);
             else
-                set_why(r, INTAKE_EFORMAT, "%s converter crashed: signal %d (%s)", kind_name[k],
-                        sig, strsignal(sig));
+                set_why(r, INTAKE_EFORMAT, "%s converter crashed: signal %d (%s)", label, sig,
+                        strsignal(sig));
         } else if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
-            set_why(r, INTAKE_EFORMAT, "%s converter %s could not be started", kind_name[k],
-                    in->argv[k][0]);
+            set_why(r, INTAKE_EFORMAT, "%s converter %s could not be started", label, tmpl[0]);
         } else if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
             set_why(r, INTAKE_EFORMAT,
                     "%s converter exited with status %d (corrupt, encrypted or unsupported file, "
                     "or over memory_limit)",
-                    kind_name[k], WEXITSTATUS(st));
+                    label, WEXITSTATUS(st));
+        } else if (outname) {
+            char path[PATH_MAX + 300];
+            snprintf(path, sizeof path, "%s/%s", dir, outname);
+            o->len = 0;
+            read_output_file(path, in->max_output, o, r, label);
         }
     }
 cleanup:
@@ -532,6 +687,8 @@ cleanup:
     /* The input file is the document: wipe nothing on disk we cannot, but
      * never leave it behind. */
     remove_tree(AT_FDCWD, dir, 0);
+    for (size_t i = 0; i <= MAX_ARGS; i++)
+        free(owned[i]);
     r->ms = now_ms() - t0;
 }
 
@@ -580,6 +737,123 @@ static int only_space(const char *p, size_t n)
     return 1;
 }
 
+#ifdef LEGACY_HAVE_XML
+/* ---- the PowerPoint fallback's flat ODF ---- */
+
+static int out_add(struct out *o, const char *s, size_t n)
+{
+    if (out_reserve(o, n) != 0)
+        return -1;
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+    o->p[o->len] = '\0';
+    return 0;
+}
+
+/* ODF white space: runs of space, tab and line break in the XML are one
+ * space, none at the start of a line (LibreOffice indents its flat XML). */
+static int out_add_collapsed(struct out *o, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int ws = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        if (ws && (!o->len || o->p[o->len - 1] == ' ' || o->p[o->len - 1] == '\n' ||
+                   o->p[o->len - 1] == '\t'))
+            continue;
+        if (out_add(o, ws ? " " : &s[i], 1) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* End a line: no trailing space. */
+static int out_line(struct out *o)
+{
+    if (o->len && o->p[o->len - 1] == ' ')
+        o->len--;
+    if (!o->len || o->p[o->len - 1] == '\n')
+        return 0; /* no empty lines */
+    return out_add(o, "\n", 1);
+}
+
+static int in_ns(xmlNodePtr n, const char *frag)
+{
+    return n && n->ns && n->ns->href && strstr((const char *)n->ns->href, frag);
+}
+
+static int named(xmlNodePtr n, const char *frag, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name) && in_ns(n, frag);
+}
+
+/*
+ * Every text node of the slides, notes, master pages and their footers,
+ * paragraphs on lines of their own; pictures' base64 (office:binary-data)
+ * and scripts skipped. Fail closed: anything that is text goes to
+ * detection. Document properties (office:meta) are not read: dropped.
+ */
+static int odp_text(xmlNodePtr n, struct out *t, int depth)
+{
+    for (; n; n = n->next) {
+        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+            const char *c = (const char *)n->content;
+            int textual = in_ns(n->parent, "xmlns:text");
+            size_t len = c ? strlen(c) : 0;
+            if (!len || (!textual && only_space(c, len)))
+                continue; /* indentation between elements */
+            if (out_add_collapsed(t, c, len) != 0 || (!textual && out_line(t) != 0))
+                return -1;
+            continue;
+        }
+        if (n->type != XML_ELEMENT_NODE || depth > 256)
+            continue;
+        if (named(n, "xmlns:office", "binary-data") || named(n, "xmlns:office", "scripts") ||
+            named(n, "xmlns:office", "meta") || named(n, "xmlns:office", "settings") ||
+            named(n, "xmlns:office", "font-face-decls"))
+            continue;
+        if (named(n, "xmlns:text", "s")) {
+            if (out_add(t, " ", 1) != 0)
+                return -1;
+            continue;
+        }
+        if (named(n, "xmlns:text", "tab") || named(n, "xmlns:text", "line-break")) {
+            if (out_add(t, named(n, "xmlns:text", "tab") ? "\t" : "\n", 1) != 0)
+                return -1;
+            continue;
+        }
+        if (odp_text(n->children, t, depth + 1) != 0)
+            return -1;
+        if ((named(n, "xmlns:text", "p") || named(n, "xmlns:text", "h")) && out_line(t) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Replace the flat ODF in \p o by its text. */
+static void fodp_to_text(struct out *o, struct result *r)
+{
+    struct out t = {0};
+    if (o->len > INT32_MAX) {
+        set_why(r, INTAKE_EFORMAT, "PowerPoint fallback output too large");
+        return;
+    }
+    xmlDocPtr d = xmlReadMemory(o->p ? o->p : "", (int)o->len, NULL, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!d || !xmlDocGetRootElement(d) || d->intSubset || d->extSubset) {
+        set_why(r, INTAKE_EFORMAT, "PowerPoint fallback wrote no readable flat ODF");
+    } else if (odp_text(xmlDocGetRootElement(d)->children, &t, 0) != 0) {
+        set_why(r, INTAKE_ENOMEM, "no memory for the PowerPoint text");
+    } else {
+        out_free(o);
+        *o = t;
+        t = (struct out){0};
+    }
+    if (d)
+        xmlFreeDoc(d);
+    out_free(&t);
+}
+#endif
+
 static int cb_extract_legacy_process(void *instance, void *worker, struct intake_doc *doc,
                                      struct intake_error *err)
 {
@@ -610,11 +884,36 @@ static int cb_extract_legacy_process(void *instance, void *worker, struct intake
         return INTAKE_ERR(err, INTAKE_EFORMAT, "extract_legacy: %s converter %s is not installed",
                           kind_name[k], in->argv[k][0]);
     memset(&r, 0, sizeof r);
-    convert(in, k, src, len, &o, &r);
+    convert(in, k, in->argv[k], kind_name[k], NULL, src, len, &o, &r);
     if (r.rc != INTAKE_OK) {
         out_free(&o);
         return INTAKE_ERR(err, r.rc, "extract_legacy: %s", r.why);
     }
+#ifdef LEGACY_HAVE_XML
+    /* catppt reads no text from PowerPoint files LibreOffice wrote */
+    if (k == K_PPT && in->fallback && only_space(o.p, o.len)) {
+        int64_t first = r.ms;
+        if (!in->fallback_usable && access(in->fallback[0], X_OK) != 0) {
+            out_free(&o);
+            return INTAKE_ERR(err, INTAKE_EFORMAT,
+                              "extract_legacy: the PowerPoint converter found no text and the "
+                              "fallback %s is not installed",
+                              in->fallback[0]);
+        }
+        out_free(&o);
+        memset(&r, 0, sizeof r);
+        convert(in, k, in->fallback, "PowerPoint fallback (LibreOffice)", "input.fodp", src, len,
+                &o, &r);
+        if (r.rc == INTAKE_OK)
+            fodp_to_text(&o, &r);
+        if (r.rc != INTAKE_OK) {
+            out_free(&o);
+            return INTAKE_ERR(err, r.rc, "extract_legacy: %s", r.why);
+        }
+        intake_log_debug(h, in->ctx, doc, "catppt found no text (%lld ms); fallback %lld ms",
+                         (long long)first, (long long)r.ms);
+    }
+#endif
     if (!valid_utf8((const unsigned char *)o.p, o.len, &bad)) {
         out_free(&o);
         return INTAKE_ERR(err, INTAKE_EFORMAT,

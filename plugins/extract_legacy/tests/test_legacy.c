@@ -35,6 +35,8 @@ struct cfg {
     int64_t timeout, cpu_limit, memory_limit, max_output, max_bytes;
     const char *tmp_dir;
     int32_t accept_empty;
+    const char *const *ppt_fallback_command;
+    int32_t ppt_fallback;
 };
 
 static const struct intake_plugin *P;
@@ -45,7 +47,8 @@ static char work[256]; /* this test's folder */
 
 static struct cfg defaults(void)
 {
-    struct cfg c = {NULL, NULL, NULL, 30000, 20000, 512ll << 20, 64ll << 20, 64ll << 20, NULL, 0};
+    struct cfg c = {NULL,       NULL,       NULL, 30000, 20000, 512ll << 20,
+                    64ll << 20, 64ll << 20, NULL, 0,     NULL,  1};
     c.tmp_dir = work;
     return c;
 }
@@ -301,6 +304,104 @@ static const char DOC_RTF[] =
     "\\trowd\\cellx3000\\cellx6000\\pard\\intbl Cell-A1\\cell +7 747 118 09 53\\cell\\row\n"
     "\\pard Non-personal closing text of the record.\\par}\n";
 
+/* A flat ODF presentation as LibreOffice writes it, cut down: meta, a
+ * picture's base64, a slide, notes and a footer. */
+static const char FODP[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document "
+    "xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" "
+    "xmlns:draw=\"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0\" "
+    "xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" "
+    "xmlns:presentation=\"urn:oasis:names:tc:opendocument:xmlns:presentation:1.0\" "
+    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+    "<office:meta><dc:creator>META-CREATOR</dc:creator></office:meta>"
+    "<office:body><office:presentation>"
+    "<presentation:footer-decl presentation:name=\"ftr1\">Footer line</presentation:footer-decl>"
+    "<draw:page draw:name=\"page1\"><draw:frame><draw:image><office:binary-data>iVBORw0KGgoBASE64"
+    "</office:binary-data></draw:image></draw:frame>"
+    "<draw:frame><draw:text-box><text:p>Slide<text:s/>text<text:tab/>+7 701 555 12 34</text:p>"
+    "</draw:text-box></draw:frame>"
+    "<presentation:notes><draw:frame><draw:text-box><text:p>Speaker note</text:p></draw:text-box>"
+    "</draw:frame></presentation:notes></draw:page>"
+    "</office:presentation></office:body></office:document>";
+
+static void test_ppt_fallback(void)
+{
+    struct cfg c = defaults();
+    struct intake_error err;
+    struct intake_doc *d = NULL;
+    const char ppt[] = "not really a ppt";
+    const char *empty[] = {script("empty", "exit 0"), "%f", NULL};
+    char fodp[600];
+    snprintf(fodp, sizeof fodp, "%s/fake.fodp", work);
+    write_file(fodp, FODP, 0644);
+    char body[1200];
+    /* writes the fodp where it is told (%d inside an argument, as -env: is) */
+    snprintf(body, sizeof body,
+             "case \"$1\" in --out=*) d=\"${1#--out=}\";; *) exit 3;; esac\n"
+             "echo 'convert ... using filter : fodp'\n"
+             "cp %s \"$d/input.fodp\"",
+             fodp);
+    const char *fake[] = {script("fodp", body), "--out=%d", "%f", NULL};
+    c.ppt_command = empty;
+    c.ppt_fallback_command = fake;
+    int rc = run_doc(&c, ppt, sizeof ppt - 1, "application/vnd.ms-powerpoint", &d, &err, NULL);
+    TEST_EQ_INT(rc, INTAKE_OK, "catppt finds nothing: the fallback's flat ODF is read (%s)",
+                err.msg);
+    if (d) {
+        const char *t = xdoc_text(d);
+        HAS(t, "Slide text\t+7 701 555 12 34\n", "slide text, spaces and tabs");
+        HAS(t, "Speaker note", "speaker notes");
+        HAS(t, "Footer line", "footer declaration");
+        HASNT(t, "META-CREATOR", "document properties not read (dropped)");
+        HASNT(t, "BASE64", "a picture's base64 not read as text");
+        HASNT(t, "using filter", "the converter's stdout is not the text");
+        xdoc_destroy(d);
+        d = NULL;
+    }
+    TEST_EQ_INT(leftovers(), 0, "private folder removed after the fallback");
+
+    /* a fallback that hangs: killed at the deadline, file quarantined */
+    const char *hang[] = {script("hang", "sleep 30 & sleep 30"), "%f", NULL};
+    c.ppt_fallback_command = hang;
+    c.timeout = 1000;
+    double secs = 0;
+    rc = run_doc(&c, ppt, sizeof ppt - 1, "application/vnd.ms-powerpoint", &d, &err, &secs);
+    TEST_EQ_INT(rc, INTAKE_ETIMEOUT, "hanging fallback: timeout (%s)", err.msg);
+    HAS(err.msg, "PowerPoint fallback (LibreOffice) converter timed out after 1000 ms",
+        "reason names the fallback and the deadline");
+    TEST_OK(secs < 3.0, "killed within the deadline (%.2f s)", secs);
+    TEST_EQ_INT(leftovers(), 0, "private folder removed after the kill");
+
+    /* a fallback that writes nothing */
+    c.timeout = 30000;
+    const char *none[] = {script("nofile", "exit 0"), "%f", NULL};
+    c.ppt_fallback_command = none;
+    rc = run_doc(&c, ppt, sizeof ppt - 1, "application/vnd.ms-powerpoint", &d, &err, NULL);
+    TEST_OK(rc == INTAKE_EFORMAT && strstr(err.msg, "wrote no output file"),
+            "fallback without output: refused (%s)", err.msg);
+
+    /* fallback off: refused as before */
+    c.ppt_fallback = 0;
+    rc = run_doc(&c, ppt, sizeof ppt - 1, "application/vnd.ms-powerpoint", &d, &err, NULL);
+    TEST_OK(rc == INTAKE_EFORMAT && strstr(err.msg, "found no text"),
+            "ppt_fallback = false: refused, found no text (%s)", err.msg);
+}
+
+/* A presentation LibreOffice saves as PowerPoint 97: catppt reads none of
+ * its text; the LibreOffice fallback does. */
+static const char PPT_FODP[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document "
+    "xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" "
+    "xmlns:draw=\"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0\" "
+    "xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" "
+    "xmlns:svg=\"urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0\" "
+    "office:version=\"1.3\" office:mimetype=\"application/vnd.oasis.opendocument.presentation\">"
+    "<office:body><office:presentation><draw:page draw:name=\"p1\">"
+    "<draw:frame svg:x=\"2cm\" svg:y=\"2cm\" svg:width=\"20cm\" svg:height=\"3cm\"><draw:text-box>"
+    "<text:p>Потерпевший Ержан Сатпаев, телефон +7 705 318 46 27.</text:p>"
+    "</draw:text-box></draw:frame></draw:page></office:presentation></office:body></"
+    "office:document>";
+
 static const char XLS_HTML[] = "<html><head><meta charset=\"utf-8\"></head><body><table>"
                                "<tr><td>ФИО</td><td>Телефон</td><td>ЖСН</td></tr>"
                                "<tr><td>Тоқтарова Әйгерім</td><td>+7 776 830 15 42</td><td>ЖСН "
@@ -386,6 +487,34 @@ static void test_real(void)
         xdoc_destroy(d);
     }
     free(xls);
+
+    /* PowerPoint 97 from LibreOffice: catppt finds nothing, LibreOffice does */
+    snprintf(path, sizeof path, "%s/s.fodp", work);
+    write_file(path, PPT_FODP, 0644);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && timeout 120 soffice -env:UserInstallation=file://%s/lo --headless "
+             "--convert-to 'ppt:MS PowerPoint 97' s.fodp >/dev/null 2>&1",
+             work, work);
+    snprintf(path, sizeof path, "%s/s.ppt", work);
+    char *ppt = sh(cmd) == 0 ? slurp(path, &n) : NULL;
+    TEST_OK(ppt != NULL, "LibreOffice made a .ppt");
+    if (ppt) {
+        rc = run_doc(&c, ppt, n, "application/vnd.ms-powerpoint", &d, &err, &secs);
+        TEST_EQ_INT(rc, INTAKE_OK, "PowerPoint 97 from LibreOffice through the fallback (%s)",
+                    err.msg);
+        printf("# LibreOffice-made .ppt: catppt + LibreOffice fallback %.0f ms\n", secs * 1000);
+        if (d) {
+            HAS(xdoc_text(d), "Потерпевший Ержан Сатпаев, телефон +7 705 318 46 27.",
+                "slide text with a name and a phone");
+            xdoc_destroy(d);
+            d = NULL;
+        }
+        c.ppt_fallback = 0;
+        rc = run_doc(&c, ppt, n, "application/vnd.ms-powerpoint", &d, &err, NULL);
+        TEST_OK(rc == INTAKE_EFORMAT && strstr(err.msg, "found no text"),
+                "without the fallback catppt finds no text in it (%s)", err.msg);
+        free(ppt);
+    }
     TEST_EQ_INT(leftovers(), 0, "no private folder left");
 }
 
@@ -404,6 +533,7 @@ int main(void)
         return test_done();
     }
     test_fakes();
+    test_ppt_fallback();
     test_real();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", work);
