@@ -144,6 +144,81 @@ static struct smap_ent *smap_put(struct smap *m, const char *s, size_t n, int32_
 }
 
 /* ------------------------------------------------------------------ */
+/* hash set: skeleton hash -> 3 bits                                   */
+
+/* The dictionaries hold some 200 000 forms: only their 64-bit hashes are
+ * kept (4 MB, no strings; a false hit needs a 61-bit collision), with 3
+ * bits of value in the low bits. 0 is an empty slot. */
+struct hset {
+    uint64_t *tab;
+    size_t cap, n; /* cap is a power of two */
+};
+
+static uint64_t hset_key(const char *s, size_t n)
+{
+    uint64_t h = fnv1a(s, n, FNV_SEED) & ~(uint64_t)7;
+    return h ? h : 8;
+}
+
+static int hset_get(const struct hset *m, const char *s, size_t n)
+{
+    if (!m->n)
+        return 0;
+    uint64_t h = hset_key(s, n);
+    size_t mask = m->cap - 1;
+    for (size_t i = (size_t)(h >> 3) & mask;; i = (i + 1) & mask) {
+        uint64_t e = m->tab[i];
+        if (!e)
+            return 0;
+        if ((e & ~(uint64_t)7) == h)
+            return (int)(e & 7);
+    }
+}
+
+static int hset_reserve(const struct dn_alloc *a, struct hset *m, size_t want)
+{
+    size_t ncap = m->cap ? m->cap : 1024;
+    while (ncap < want * 2)
+        ncap *= 2;
+    if (ncap == m->cap)
+        return 0;
+    uint64_t *nt = a->alloc(ncap * sizeof *nt);
+    if (!nt)
+        return -1;
+    memset(nt, 0, ncap * sizeof *nt);
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->tab[i]) {
+            size_t j = (size_t)(m->tab[i] >> 3) & (ncap - 1);
+            while (nt[j])
+                j = (j + 1) & (ncap - 1);
+            nt[j] = m->tab[i];
+        }
+    a->free(m->tab);
+    m->tab = nt;
+    m->cap = ncap;
+    return 0;
+}
+
+static int hset_add(const struct dn_alloc *a, struct hset *m, const char *s, size_t n, int bits)
+{
+    if ((m->n + 1) * 2 > m->cap && hset_reserve(a, m, m->n + 1))
+        return -1;
+    uint64_t h = hset_key(s, n);
+    size_t mask = m->cap - 1;
+    for (size_t i = (size_t)(h >> 3) & mask;; i = (i + 1) & mask) {
+        if (!m->tab[i]) {
+            m->tab[i] = h | (uint64_t)bits;
+            m->n++;
+            return 0;
+        }
+        if ((m->tab[i] & ~(uint64_t)7) == h) {
+            m->tab[i] |= (uint64_t)bits;
+            return 0;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
 /* skeleton                                                            */
 
 static int is_vowel(char c)
@@ -261,7 +336,13 @@ size_t dn_skeleton(const char *s, size_t n, char *out, size_t cap)
         U8_NEXT(s, i, n, c);
         if (c < 0)
             return 0;
-        c = u_tolower(c);
+        /* ICU only off the common ranges: this runs for every word */
+        if (c < 0x80)
+            c = c >= 'A' && c <= 'Z' ? c + 32 : c;
+        else if (c >= 0x410 && c <= 0x42F)
+            c += 32;
+        else if (!(c >= 0x430 && c <= 0x44F))
+            c = u_tolower(c);
         const char *f = fold_cp(c, k ? tmp[k - 1] : 0);
         if (!f)
             return 0;
@@ -383,7 +464,7 @@ enum {
 struct dn_lexicon {
     struct dn_alloc a;
     struct smap words;  /* skeleton -> L_* bits */
-    struct smap common; /* skeleton -> D_* bits */
+    struct hset common; /* skeleton -> D_* bits */
     double min_score;
     int propagate;
     /* Listed persons (known names, allow-list): each word's skeleton and
@@ -583,6 +664,16 @@ static int load_dict(struct dn_lexicon *lex, const char *dir, const char *file, 
         return INTAKE_OK;
     char line[512];
     int rc = INTAKE_OK;
+    /* the first line counts the entries: room for them at once */
+    if (fgets(line, sizeof line, f)) {
+        const char *p = line;
+        if ((unsigned char)p[0] == 0xEF)
+            p += 3;
+        unsigned long cnt = strtoul(p, NULL, 10);
+        if (cnt && cnt < 10000000 &&
+            hset_reserve(&lex->a, &lex->common, lex->common.n + (size_t)cnt))
+            rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+    }
     while (rc == INTAKE_OK && fgets(line, sizeof line, f)) {
         char *w = line;
         if ((unsigned char)w[0] == 0xEF && (unsigned char)w[1] == 0xBB &&
@@ -600,25 +691,13 @@ static int load_dict(struct dn_lexicon *lex, const char *dir, const char *file, 
         size_t sl = dn_skeleton(w, wl, sk, sizeof sk);
         if (sl < 3)
             continue;
-        struct smap_ent *e = smap_put(&lex->common, sk, sl, 0);
-        if (!e) {
-            rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
-            break;
-        }
-        e->val |= bit;
         /* adjectives (большой, европейский) also by their stem: the
          * lookup accepts only adjective endings after it */
-        size_t el =
-            stem_bit && sl >= 6 && (sk[sl - 1] == 'i') && (sk[sl - 2] == 'i' || sk[sl - 2] == 'o')
-                ? 2
-                : 0;
-        if (el) {
-            e = smap_put(&lex->common, sk, sl - el, 0);
-            if (!e)
-                rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
-            else
-                e->val |= stem_bit;
-        }
+        int adj =
+            stem_bit && sl >= 6 && (sk[sl - 1] == 'i') && (sk[sl - 2] == 'i' || sk[sl - 2] == 'o');
+        if (hset_add(&lex->a, &lex->common, sk, sl, bit) ||
+            (adj && hset_add(&lex->a, &lex->common, sk, sl - 2, stem_bit)))
+            rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
     }
     fclose(f);
     return rc;
@@ -635,7 +714,6 @@ int dn_lexicon_create(const struct dn_settings *set, const struct dn_alloc *a,
     lex->a = *a;
     lex->words.a = &lex->a;
     lex->listed.a = &lex->a;
-    lex->common.a = &lex->a;
     lex->min_score = set->min_score;
     lex->propagate = set->propagate;
     int rc = INTAKE_OK;
@@ -676,7 +754,7 @@ void dn_lexicon_destroy(struct dn_lexicon *lex)
         return;
     smap_free(&lex->words);
     smap_free(&lex->listed);
-    smap_free(&lex->common);
+    lex->a.free(lex->common.tab);
     if (lex->listed_key)
         lex->a.free(lex->listed_key);
     lex->a.free(lex);
@@ -879,6 +957,7 @@ enum {
     T_LINK = 1 << 10,  /* lower-case name particle: van, von, de, di, da, bin, ibn */
     T_EN = 1 << 11,    /* in a block language identification calls English */
     T_KK = 1 << 12,    /* in a block it calls Kazakh */
+    T_OPEN = 1 << 13,  /* right after an opening bracket or quote */
 };
 
 enum {
@@ -1107,6 +1186,15 @@ static char place_prep(const char *w, size_t n)
     for (size_t i = 0; i < sizeof pp / sizeof pp[0]; i++)
         if (pp[i][1] == w[1] && strlen(pp[i]) == n && memcmp(w, pp[i], n) == 0)
             return 1;
+    /* English words before places, institutions and documents (in Lyon,
+     * of Appeal, the Registry): 2, a weaker hint than the Russian ones */
+    static const char *const en[] = {"the",    "of",   "in",     "at",      "from",
+                                     "to",     "into", "for",    "on",      "under",
+                                     "within", "near", "across", "against", "throughout"};
+    if ((unsigned char)w[0] < 0x80 && n <= 10)
+        for (size_t i = 0; i < sizeof en / sizeof en[0]; i++)
+            if (en[i][0] == w[0] && strlen(en[i]) == n && memcmp(w, en[i], n) == 0)
+                return 2;
     return 0;
 }
 
@@ -1124,6 +1212,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
     int soft = 0;      /* , : - — since the previous word */
     int dot_first = 0; /* the gap starts with '.' */
     int dot_only = 1;  /* the gap is '.' and blanks only */
+    int open = 0;      /* the gap ends with ( [ “ " « ' */
     size_t gap_len = 0;
     while (i < n) {
         unsigned char b = (unsigned char)t[i];
@@ -1143,6 +1232,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
             else if (c != ' ' && c != '\t' && c != 0xA0 && !(c == '-' && gap_len == 1 && dot_first))
                 dot_only = 0; /* ".-" of hyphenated initials (J.-P.) is still a dot gap */
             gap_len++;
+            open = c == '(' || c == '[' || c == 0x201C || c == '"' || c == 0xAB || c == '\'';
             if (c == '\n')
                 breaks++;
             else if (c == '.' || c == '!' || c == '?' || c == 0x2026) {
@@ -1260,9 +1350,11 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
             tk->flags |= T_JOIN;
         if (sc->nt > 1 && !hard && breaks <= 1)
             tk->flags |= T_SOFT;
+        if (open)
+            tk->flags |= T_OPEN;
         if (sc->nt > 1 && dot_first && dot_only && gap_len <= 3 && breaks == 0)
             tk->flags |= T_DOTB;
-        sent = hard = soft = breaks = dot_first = 0;
+        sent = hard = soft = breaks = dot_first = open = 0;
         dot_only = 1;
         gap_len = 0;
         i = end;
@@ -1468,14 +1560,14 @@ static int common_skel(const struct dn_lexicon *lex, const char *w, size_t n, in
 {
     if (!lex->common.n || n < 3)
         return 0;
-    if (smap_get(&lex->common, w, n, 0) & script)
+    if (hset_get(&lex->common, w, n) & script)
         return 1;
     if (script & D_EN) {
         static const char *const suf[] = {"s", "es", "d", "ed", "ing"};
         for (size_t k = 0; k < sizeof suf / sizeof suf[0]; k++) {
             size_t sl = strlen(suf[k]);
             if (n >= sl + 3 && memcmp(w + n - sl, suf[k], sl) == 0 &&
-                (smap_get(&lex->common, w, n - sl, 0) & D_EN))
+                (hset_get(&lex->common, w, n - sl) & D_EN))
                 return 1;
         }
         return 0;
@@ -1485,7 +1577,7 @@ static int common_skel(const struct dn_lexicon *lex, const char *w, size_t n, in
     static const char *const adj[] = {"ogo", "ego",  "omu", "emu",  "oi", "ii", "ei", "oe", "ie",
                                       "aia", "iaia", "uiu", "iuiu", "om", "em", "im", "ih", "imi"};
     for (size_t k = n - 1; k >= 4 && n - k <= 7; k--) {
-        int v = smap_get(&lex->common, w, k, 0);
+        int v = hset_get(&lex->common, w, k);
         if (!v)
             continue;
         if ((v & D_RU) && (script & D_RU) && n - k <= 3 && one_ending(w + k, n - k, 0) == n - k)
@@ -1527,7 +1619,7 @@ static int tok_common(const struct dn_lexicon *lex, struct dn_scanner *sc, const
  * Kazakh text, with a locative suffix (Лондонда, Киевте). */
 static int unk_place(const struct dn_scanner *sc, size_t a, size_t b)
 {
-    if (a > 0 && (sc->toks[a].flags & T_JOIN) && sc->toks[a - 1].prep)
+    if (a > 0 && (sc->toks[a].flags & T_JOIN) && sc->toks[a - 1].prep == 1)
         return 1;
     if (tok_kazakh(sc, b) && sc->toks[b].sk_len != 0xFFFF && sc->toks[b].sk_len >= 5) {
         const char *w = sc->sk + sc->toks[b].sk_off;
@@ -1627,12 +1719,16 @@ static float score_run(const struct dn_scanner *sc, const int *cls, size_t a, si
         /* English capitalises institutions and documents too, so such a
          * word is a weak cue; but a victim's given name in no list looks
          * exactly like this ("According to her statement, X was able"), and
-         * a missed name costs more than a redacted word. Alone it is left
-         * just under the threshold, a doubt for the reviewer; in a list
-         * next to a sure name it is raised (enumerations, below). */
+         * a missed name costs more than a redacted word: it is at the
+         * threshold; after "the", "in", "of"... or an opening bracket or
+         * quote it is left just under it, a doubt for the reviewer; in a list next to a sure name
+         * it is raised (enumerations, below). */
         if (words > 1 || sstart || (sc->toks[b].flags & T_COLON) || (sc->toks[a].flags & T_NL))
             return 0.0f; /* phrases are institutions' names (Regional Court) */
-        return 0.45f;
+        if ((a > 0 && (sc->toks[a].flags & T_JOIN) && sc->toks[a - 1].prep == 2) ||
+            (sc->toks[a].flags & T_OPEN))
+            return 0.45f; /* the Registry, in Lyon; (a gloss), “a title” */
+        return 0.5f;
     }
     if (sstart)
         return words >= 2 ? 0.55f : 0.0f;
