@@ -396,7 +396,8 @@ static int header_page(struct msg *m, GsfInfile *root)
         line(m, root, p, "Bcc", PID_DISPLAY_BCC) < 0)
         goto out;
     GPtrArray *rs = storages(root, "__recip_version1.0_#");
-    qsort(rs->pdata, rs->len, sizeof(gpointer), cmp_names);
+    if (rs->len > 1)
+        qsort(rs->pdata, rs->len, sizeof(gpointer), cmp_names);
     if (rs->len > m->in->max_recipients) {
         g_ptr_array_free(rs, TRUE);
         INTAKE_ERR(m->err, INTAKE_EFORMAT, "msg: %u recipients, more than max_recipients %llu",
@@ -627,7 +628,8 @@ static int attachment(struct msg *m, GsfInfile *a)
 static int attachments(struct msg *m, GsfInfile *root)
 {
     GPtrArray *as = storages(root, "__attach_version1.0_#");
-    qsort(as->pdata, as->len, sizeof(gpointer), cmp_names);
+    if (as->len > 1)
+        qsort(as->pdata, as->len, sizeof(gpointer), cmp_names);
     int rc = INTAKE_OK;
     if (as->len > m->in->max_attachments)
         rc = INTAKE_ERR(m->err, INTAKE_EFORMAT,
