@@ -35,7 +35,7 @@ struct detect_names_config {
 
 static const struct intake_option detect_names_options[] = {
     {INTAKE_OPT_PATH, "data_dir", DN_DATA_DIR, 0, offsetof(struct detect_names_config, data_dir),
-     "folder of the word lists (first_*.txt, roles.txt, stop.txt, places.txt)", 0, 0},
+     "folder of the word lists (first_*.txt, roles.txt, stop.txt, places.txt, geo.txt)", 0, 0},
     {INTAKE_OPT_LIST, "languages", "ru,kk,ky,uz,tk,tg,en", 0,
      offsetof(struct detect_names_config, languages),
      "first-name lists to load: ru, kk, ky, uz, tk, tg, en or all", 0, 0},

@@ -451,6 +451,8 @@ enum {
     L_ROLE_STEM = 1 << 4,
     L_PLACE = 1 << 5,
     L_PLACE_STEM = 1 << 6,
+    L_GEO = 1 << 7, /* countries and cities (geo.txt): stop words, no institution */
+    L_GEO_STEM = 1 << 8,
 };
 
 /* Common words from the hunspell dictionaries, by script: a capitalised
@@ -693,10 +695,13 @@ static int load_dict(struct dn_lexicon *lex, const char *dir, const char *file, 
             continue;
         /* adjectives (большой, европейский) also by their stem: the
          * lookup accepts only adjective endings after it */
-        int adj =
-            stem_bit && sl >= 6 && (sk[sl - 1] == 'i') && (sk[sl - 2] == 'i' || sk[sl - 2] == 'o');
+        /* (skeletons: -ый and -ий are "i" once doubled letters merge, -ой "oi") */
+        size_t adj = !stem_bit || sl < 6 || sk[sl - 1] != 'i' ? 0
+                     : sk[sl - 2] == 'o'                      ? 2
+                     : !is_vowel(sk[sl - 2])                  ? 1
+                                                              : 0;
         if (hset_add(&lex->a, &lex->common, sk, sl, bit) ||
-            (adj && hset_add(&lex->a, &lex->common, sk, sl - 2, stem_bit)))
+            (adj && hset_add(&lex->a, &lex->common, sk, sl - adj, stem_bit)))
             rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
     }
     fclose(f);
@@ -730,6 +735,9 @@ int dn_lexicon_create(const struct dn_settings *set, const struct dn_alloc *a,
         rc = load_list(lex, set->data_dir, "roles.txt", L_ROLE, L_ROLE_STEM, err);
     if (rc == INTAKE_OK)
         rc = load_list(lex, set->data_dir, "places.txt", L_PLACE, L_PLACE_STEM, err);
+    if (rc == INTAKE_OK)
+        rc =
+            load_list(lex, set->data_dir, "geo.txt", L_STOP | L_GEO, L_STOP_STEM | L_GEO_STEM, err);
     if (rc == INTAKE_OK && set->dict_dir && set->dict_dir[0]) {
         rc = load_dict(lex, set->dict_dir, "en_US.dic", D_EN, 0, err);
         if (rc == INTAKE_OK)
@@ -1425,6 +1433,12 @@ static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
         return C_PATRO;
     size_t st;
     int s = surname_stem(w, n, &st);
+    /* -ский/-цкий words that Russian writes in lower case are adjectives
+     * (Европейского, Турецкой, Исторический), not surnames; -ов/-ев/-ин
+     * words are not checked: Волков and Соколов are common nouns' plurals */
+    if (s == 2 && st >= 2 && w[st - 1] == 'k' && (w[st - 2] == 's' || w[st - 2] == 'c') &&
+        tok_script(sc, t, i) == D_RU && common_skel(lex, w, n, D_RU))
+        s = 0;
     if (s && tok_english(sc, i)) {
         /* English -ow/-ew words (Widow, Review, Glasgow) and Polish -ów,
          * -owy place names are not -ov/-ev surnames; nor are -in words
@@ -1442,7 +1456,15 @@ static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
     /* an inflected first name beats a stop stem: Юлии is not июль + -ии,
      * and Russian months are not capitalised */
     if (s != 2 && first_name(lex, w, n, fb, fbl)) {
-        return C_FIRST;
+        /* ...but a longer stop stem is the better reading: Россия is
+         * росси- + -я, not Ross + -ия */
+        size_t common = 0;
+        while (common < n && common < *fbl && w[common] == fb[common])
+            common++;
+        if (common >= n || !lex_has_min(lex, w, n, L_STOP, L_STOP_STEM, common + 1))
+            return C_FIRST;
+        *fbl = 0;
+        return C_STOP;
     }
     /* a surname's own marker must lie inside the stop stem: Ростов is a
      * city, Грузинов (груз- + -инов) a person */
@@ -1574,7 +1596,7 @@ static int common_skel(const struct dn_lexicon *lex, const char *w, size_t n, in
     }
     /* Cyrillic: a dictionary word plus one Russian ending (союза); an adjective stem
      * plus an adjective ending (Большого, Европейской) */
-    static const char *const adj[] = {"ogo", "ego",  "omu", "emu",  "oi", "ii", "ei", "oe", "ie",
+    static const char *const adj[] = {"ogo", "ego",  "omu", "emu",  "oi", "i",  "ei", "oe", "ie",
                                       "aia", "iaia", "uiu", "iuiu", "om", "em", "im", "ih", "imi"};
     for (size_t k = n - 1; k >= 4 && n - k <= 7; k--) {
         int v = hset_get(&lex->common, w, k);
@@ -1745,6 +1767,14 @@ static int tok_place(const struct dn_lexicon *lex, struct dn_scanner *sc, const 
     size_t n;
     const char *w = tok_skel(sc, t, i, &n);
     return w && lex_has(lex, w, n, L_PLACE, L_PLACE_STEM);
+}
+
+/* Whether token \p i is a country or city of geo.txt. */
+static int tok_geo(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *t, size_t i)
+{
+    size_t n;
+    const char *w = tok_skel(sc, t, i, &n);
+    return w && lex_has(lex, w, n, L_GEO, L_GEO_STEM);
 }
 
 static int tok_role(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *t, size_t i)
@@ -2146,8 +2176,9 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
             }
             /* Unknown words cut off by a stop word are part of an
              * institution's name (Specialised Inter-District Criminal Court). */
-            int near_stop = (a > i && cls[a - 1 - i] == C_STOP && !role_before) ||
-                            (b < j && cls[b + 1 - i] == C_STOP);
+            int near_stop = (a > i && cls[a - 1 - i] == C_STOP && !role_before &&
+                             !tok_geo(lex, sc, text, a - 1)) ||
+                            (b < j && cls[b + 1 - i] == C_STOP && !tok_geo(lex, sc, text, b + 1));
             if (near_stop && !party && !post && !role_before) {
                 int cue = 0;
                 for (size_t k = a; k <= b; k++)

@@ -42,7 +42,7 @@ struct dn_alloc {
 };
 
 struct dn_settings {
-    const char *data_dir;   /* folder with first_*.txt, roles.txt, stop.txt, places.txt */
+    const char *data_dir;   /* folder with first_*.txt, roles.txt, stop.txt, places.txt, geo.txt */
     unsigned langs;         /* DN_LANG_* bits: which first-name lists to load */
     double min_score;       /* drop hits below */
     int propagate;          /* document-level propagation of confident names */

@@ -369,6 +369,16 @@ static void test_common_words(void)
         "Гайдамак пояснил, что Гайдамак уехал.");
     KEPT("Союз");
     FOUND("Гайдамак", 1);
+    /* countries and cities (geo.txt) are no names, and a name next to one
+     * is not taken for an institution's */
+    run("Переговоры прошли в Германии, затем Россия и Египет подписали договор. Известно, что "
+        "вместо Кортанеху Иерусалим будет представлять посол, а Европейского союза там не было.");
+    KEPT("Германии");
+    KEPT("Россия");
+    KEPT("Египет");
+    KEPT("Иерусалим");
+    KEPT("Европейского");
+    FOUND("Кортанеху", 0);
 }
 
 int main(void)
