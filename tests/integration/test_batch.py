@@ -18,10 +18,10 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 from tap import done, ok
 from store_check import store_bytes
-import time
 
 INTAKE, SRC = sys.argv[1], sys.argv[2]
 SHORT = "--short" in sys.argv or os.environ.get("CI") == "true"
@@ -449,6 +449,27 @@ def test_page_deadline(tmp):
     ok(results[1] == [("done", None)], "with page_timeout = 2s per page it finishes", results[1])
 
 
+def test_balance(tmp):
+    """Large, slow files go only to idle workers: four 3-page scans (1.5 s
+    of OCR each, test_slow_ocr sleeps) over --jobs 2 take about two scans'
+    time, not four (with four sent ahead to the first worker they took 6 s).
+    Sleeps, not CPU, so a loaded machine does not change the figure much."""
+    d = os.path.join(tmp, "balance")
+    os.makedirs(d)
+    for i in range(4):
+        with open(os.path.join(d, "scan-%d.txt" % i), "w") as f:
+            f.write("IMAGE-PAGES:3\n" + ("page %d filler\n" % i) * 5000)  # > 64 KB
+    body = ("[text]\ntype = test_extract\n[ocr]\ntype = test_slow_ocr\nword = 500\n"
+            "[index]\ntype = index_sqlite\n")
+    c = conf(tmp, body, "balance.conf", "timeout = 60s\n")
+    store = os.path.join(tmp, "store-balance")
+    t0 = time.monotonic()
+    rc, out, err = run(["batch", "--config", c, "--store", store, "--jobs", "2", d], timeout=120)
+    dt = time.monotonic() - t0
+    ok(rc == 0, "four slow scans done", err)
+    ok(dt < 4.8, "--jobs 2 shares them: %.1f s (3.0 s balanced, 6.0 s if one worker took all)" % dt)
+
+
 def test_case_pseudonyms(tmp):
     """pseudonym_scope = case: one person, one tag in every document of a
     case folder; another case, another tag; the key never in the store."""
@@ -554,7 +575,7 @@ def main():
         print("1..0 # SKIP intake binary or INTAKE_PLUGIN_PATH missing")
         return 0
     with tempfile.TemporaryDirectory(prefix="intake-it-") as tmp:
-        for t in (test_samples, test_terminal, test_chaos, test_canary, test_kill9, test_case_pseudonyms, test_known_names, test_review, test_page_deadline,
+        for t in (test_samples, test_terminal, test_chaos, test_canary, test_kill9, test_case_pseudonyms, test_known_names, test_review, test_page_deadline, test_balance,
                   test_children):
             sub = os.path.join(tmp, t.__name__)
             os.makedirs(sub)
