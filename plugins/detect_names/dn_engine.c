@@ -453,6 +453,8 @@ enum {
     L_PLACE_STEM = 1 << 6,
     L_GEO = 1 << 7, /* countries and cities (geo.txt): stop words, no institution */
     L_GEO_STEM = 1 << 8,
+    L_FIRST_EN = 1 << 9,     /* a first name of the English list */
+    L_FIRST_NATIVE = 1 << 10 /* ... of another list */
 };
 
 /* Common words from the hunspell dictionaries, by script: a capitalised
@@ -531,7 +533,10 @@ static int load_list(struct dn_lexicon *lex, const char *dir, const char *file, 
                 rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
                 break;
             }
-            e->val |= is_stem ? (stem | exact) : exact;
+            int script = exact != L_FIRST                    ? 0
+                         : strcmp(file, "first_en.txt") == 0 ? L_FIRST_EN
+                                                             : L_FIRST_NATIVE;
+            e->val |= (is_stem ? (stem | exact) : exact) | script;
             if (exact == L_FIRST && sl + 1 <= DN_SKEL_MAX &&
                 (sk[0] == 'e' || (sk[0] == 'i' && sk[1] == 'e'))) {
                 /* a given name's initial Е is E or Ye in Latin: Ержан ~
@@ -551,7 +556,7 @@ static int load_list(struct dn_lexicon *lex, const char *dir, const char *file, 
                     rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
                     break;
                 }
-                e2->val |= exact;
+                e2->val |= exact | script;
             }
         }
     }
@@ -966,6 +971,7 @@ enum {
     T_EN = 1 << 11,    /* in a block language identification calls English */
     T_KK = 1 << 12,    /* in a block it calls Kazakh */
     T_OPEN = 1 << 13,  /* right after an opening bracket or quote */
+    T_FWEAK = 1 << 14, /* a non-Latin word that only the English first names list has */
 };
 
 enum {
@@ -1424,6 +1430,13 @@ static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
     /* order: a listed first name as written; the morphology of patronymics
      * and surnames (Иванова is not Иван + -ова); then first names in any
      * inflection. */
+    /* a non-Latin word that only the English list names is a weaker cue
+     * (the Kazakh word биыл is no Bill): noted for a lone word at a
+     * sentence start */
+    int cyr = (unsigned char)t[tk->start] >= 0x80;
+    sc->toks[i].flags &= (uint16_t)~T_FWEAK;
+    if (cyr && (bits & L_FIRST) && !(bits & L_FIRST_NATIVE))
+        sc->toks[i].flags |= T_FWEAK;
     if (bits & L_FIRST) {
         memcpy(fb, w, n);
         *fbl = n;
@@ -1461,8 +1474,11 @@ static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
         size_t common = 0;
         while (common < n && common < *fbl && w[common] == fb[common])
             common++;
-        if (common >= n || !lex_has_min(lex, w, n, L_STOP, L_STOP_STEM, common + 1))
+        if (common >= n || !lex_has_min(lex, w, n, L_STOP, L_STOP_STEM, common + 1)) {
+            if (cyr && !(lex_bits(lex, fb, *fbl) & L_FIRST_NATIVE))
+                sc->toks[i].flags |= T_FWEAK;
             return C_FIRST;
+        }
         *fbl = 0;
         return C_STOP;
     }
@@ -1733,6 +1749,8 @@ static float score_run(const struct dn_scanner *sc, const int *cls, size_t a, si
             return sstart ? 0.7f : 0.8f;
         if (weak)
             return sstart ? 0.0f : 0.6f;
+        if (sstart && cls[0] == C_FIRST && (sc->toks[a].flags & T_FWEAK))
+            return 0.45f;              /* only an English name, in Cyrillic, opening a sentence */
         return sstart ? 0.65f : 0.75f; /* first name or patronymic alone */
     }
     if (strong + weak + init + patro == 0 && unk_place(sc, a, b))
