@@ -972,6 +972,7 @@ enum {
     T_KK = 1 << 12,    /* in a block it calls Kazakh */
     T_OPEN = 1 << 13,  /* right after an opening bracket or quote */
     T_FWEAK = 1 << 14, /* a non-Latin word that only the English first names list has */
+    T_QUOTE = 1 << 15, /* right after an opening quote */
 };
 
 enum {
@@ -1226,7 +1227,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
     int soft = 0;      /* , : - — since the previous word */
     int dot_first = 0; /* the gap starts with '.' */
     int dot_only = 1;  /* the gap is '.' and blanks only */
-    int open = 0;      /* the gap ends with ( [ “ " « ' */
+    int open = 0;      /* the gap ends with ( [ (1) or “ " « „ ' (2) */
     size_t gap_len = 0;
     while (i < n) {
         unsigned char b = (unsigned char)t[i];
@@ -1246,7 +1247,10 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
             else if (c != ' ' && c != '\t' && c != 0xA0 && !(c == '-' && gap_len == 1 && dot_first))
                 dot_only = 0; /* ".-" of hyphenated initials (J.-P.) is still a dot gap */
             gap_len++;
-            open = c == '(' || c == '[' || c == 0x201C || c == '"' || c == 0xAB || c == '\'';
+            if (c != ' ' && c != 0xA0) /* « Title » as tokenised text writes it */
+                open = c == '(' || c == '['                                               ? 1
+                       : c == 0x201C || c == '"' || c == 0xAB || c == 0x201E || c == '\'' ? 2
+                                                                                          : 0;
             if (c == '\n')
                 breaks++;
             else if (c == '.' || c == '!' || c == '?' || c == 0x2026) {
@@ -1365,7 +1369,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
         if (sc->nt > 1 && !hard && breaks <= 1)
             tk->flags |= T_SOFT;
         if (open)
-            tk->flags |= T_OPEN;
+            tk->flags |= open == 2 ? (T_OPEN | T_QUOTE) : T_OPEN;
         if (sc->nt > 1 && dot_first && dot_only && gap_len <= 3 && breaks == 0)
             tk->flags |= T_DOTB;
         sent = hard = soft = breaks = dot_first = open = 0;
@@ -1409,6 +1413,18 @@ static int is_title(const char *w, size_t n)
 static int common_skel(const struct dn_lexicon *lex, const char *w, size_t n, int script);
 static int tok_script(const struct dn_scanner *sc, const char *t, size_t i);
 
+/* Whether the Cyrillic word \p w has a Kazakh dative after с or ш
+ * (Облысқа, Алғашқы, Кеңеске, Өкінішке): its "ск" is no -ский surname. */
+static int kk_dative(const char *w, size_t n)
+{
+    static const char *const pat[] = {"сқ", "шқ"};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i + 4 <= n; i++)
+            if (memcmp(w + i, pat[k], 4) == 0)
+                return 1;
+    return n > 6 && (memcmp(w + n - 6, "ске", 6) == 0 || memcmp(w + n - 6, "шке", 6) == 0);
+}
+
 /* Class of a capitalised token (or initial); \p fb/\p fbl: first-name base. */
 static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *t, size_t i,
                     char *fb, size_t *fbl)
@@ -1451,6 +1467,9 @@ static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
      * words are not checked: Волков and Соколов are common nouns' plurals */
     if (s == 2 && st >= 2 && w[st - 1] == 'k' && (w[st - 2] == 's' || w[st - 2] == 'c') &&
         tok_script(sc, t, i) == D_RU && common_skel(lex, w, n, D_RU))
+        s = 0;
+    if (s == 2 && st >= 2 && w[st - 1] == 'k' && w[st - 2] == 's' &&
+        (unsigned char)t[tk->start] >= 0x80 && kk_dative(t + tk->start, tk->end - tk->start))
         s = 0;
     if (s && tok_english(sc, i)) {
         /* English -ow/-ew words (Widow, Review, Glasgow) and Polish -ów,
@@ -2252,6 +2271,15 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
                 .t0 = (uint32_t)a, .t1 = (uint32_t)b, .person = -1, .sur = UINT32_MAX};
             c.score =
                 street || common ? 0.0f : score_run(sc, cls + (a - i), a, b, role, place, &c.cues);
+            /* «Xxx yyy»: one capitalised word with no sure cue opening a
+             * quote and followed by lower-case words is the title of a work,
+             * a newspaper or a programme (Russian and Kazakh capitalise only
+             * the first word of a title) */
+            if (a == b && c.score > 0 && !role && (sc->toks[a].flags & T_QUOTE) &&
+                (cls[a - i] == C_UNK || cls[a - i] == C_SURWEAK) && b + 1 < sc->nt &&
+                (sc->toks[b + 1].flags & T_JOIN) &&
+                !(sc->toks[b + 1].flags & (T_CAP | T_UPPER | T_INIT | T_LINK)))
+                c.score = 0;
             if (a == b && c.score > 0 && c.score <= 0.65f && !role && seen_lower(sc, text, a))
                 c.score = 0; /* stays a candidate for propagation */
             if ((party || post) && !place && c.score < 0.85f) {

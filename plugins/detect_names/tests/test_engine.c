@@ -384,6 +384,14 @@ static void test_common_words(void)
     run("Жиналыс өтті . Мен келдім .\nБиыл жарыс болды .\nАйгүлдің үйі алыс .\n");
     KEPT("Биыл");
     FOUND("Айгүлдің", 0);
+    /* a title in quotes (only its first word capitalised) and a Kazakh
+     * dative after с or ш (-сқа, -шке: no -ский surname) are no names */
+    run("Біз « Таңғы жаңалықтар » бағдарламасын көрдік , ол Облысқа барды .\nӨкінішке , ол "
+        "кетті . Жұмабеков Арман келді .\n");
+    KEPT("Таңғы");
+    KEPT("Облысқа");
+    KEPT("Өкінішке");
+    FOUND("Жұмабеков Арман", 0);
 }
 
 int main(void)
