@@ -453,6 +453,8 @@ enum {
     L_PLACE_STEM = 1 << 6,
     L_GEO = 1 << 7, /* countries and cities (geo.txt): stop words, no institution */
     L_GEO_STEM = 1 << 8,
+    L_HEAD = 1 << 11, /* a head noun after an organisation's name (heads.txt) */
+    L_HEAD_STEM = 1 << 12,
     L_FIRST_EN = 1 << 9,     /* a first name of the English list */
     L_FIRST_NATIVE = 1 << 10 /* ... of another list */
 };
@@ -740,6 +742,8 @@ int dn_lexicon_create(const struct dn_settings *set, const struct dn_alloc *a,
         rc = load_list(lex, set->data_dir, "roles.txt", L_ROLE, L_ROLE_STEM, err);
     if (rc == INTAKE_OK)
         rc = load_list(lex, set->data_dir, "places.txt", L_PLACE, L_PLACE_STEM, err);
+    if (rc == INTAKE_OK)
+        rc = load_list(lex, set->data_dir, "heads.txt", L_HEAD, L_HEAD_STEM, err);
     if (rc == INTAKE_OK)
         rc =
             load_list(lex, set->data_dir, "geo.txt", L_STOP | L_GEO, L_STOP_STEM | L_GEO_STEM, err);
@@ -1806,6 +1810,28 @@ static int tok_place(const struct dn_lexicon *lex, struct dn_scanner *sc, const 
     return w && lex_has(lex, w, n, L_PLACE, L_PLACE_STEM);
 }
 
+/* Whether token \p i is a head noun of heads.txt (министрлігі, мұражайы). */
+static int tok_head(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *t, size_t i)
+{
+    size_t n;
+    const char *w = tok_skel(sc, t, i, &n);
+    return w && lex_has(lex, w, n, L_HEAD, L_HEAD_STEM);
+}
+
+/* Whether Cyrillic token \p i ends in a Turkic genitive (-ның, -дың, -тың,
+ * -нын, -дын, -тын...): a possessor before a head noun, maybe a person
+ * (Асановтың компаниясы, X атасының музейі). */
+static int kk_genitive(struct dn_scanner *sc, const char *t, size_t i)
+{
+    size_t n;
+    const char *w = tok_skel(sc, t, i, &n);
+    if (!w || n < 5 || (unsigned char)t[sc->toks[i].start] < 0x80)
+        return 0;
+    const char *e = w + n - 3;
+    return (e[0] == 'n' || e[0] == 'd' || e[0] == 't') && (e[1] == 'i' || e[1] == 'u') &&
+           e[2] == 'n';
+}
+
 /* Whether token \p i is a country or city of geo.txt. */
 static int tok_geo(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *t, size_t i)
 {
@@ -2247,8 +2273,12 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
             }
             /* "Подольский городской суд", "Abay Avenue", "Altyn Kadr LLP" */
             int street = 0;
+            int genitive = kk_genitive(sc, text, b);
             for (size_t k = b + 1; k < sc->nt && k <= b + 2 && (sc->toks[k].flags & T_JOIN); k++)
-                if (tok_place(lex, sc, text, k)) { /* also "Қабанбай батыр көшесі" */
+                if (tok_place(lex, sc, text, k) ||
+                    (!genitive && !(k > b + 1 && kk_genitive(sc, text, k - 1)) &&
+                     tok_head(lex, sc, text, k))) {
+                    /* also "Қабанбай батыр көшесі" */
                     place = 1;
                     /* a street or district noun right after: the name is the
                      * street's (Amir Temur ko'chasi, Abay Avenue) */

@@ -392,6 +392,11 @@ static void test_common_words(void)
     KEPT("Облысқа");
     KEPT("Өкінішке");
     FOUND("Жұмабеков Арман", 0);
+    /* a Kazakh head noun after capitalised words makes them an
+     * organisation's name; a genitive before it is a possessor */
+    run("Біз білеміз , ал кеше Жасыл партиясы жиналды , ал Асановтың компаниясы жабылды .\n");
+    KEPT("Жасыл");
+    FOUND("Асановтың", 0);
 }
 
 int main(void)
