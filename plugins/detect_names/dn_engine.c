@@ -455,6 +455,8 @@ enum {
     L_GEO_STEM = 1 << 8,
     L_HEAD = 1 << 11, /* a head noun after an organisation's name (heads.txt) */
     L_HEAD_STEM = 1 << 12,
+    L_LAT = 1 << 13,         /* a head noun written in Latin letters */
+    L_CYR = 1 << 14,         /* ... in Cyrillic: heads match words of their own script only */
     L_FIRST_EN = 1 << 9,     /* a first name of the English list */
     L_FIRST_NATIVE = 1 << 10 /* ... of another list */
 };
@@ -535,7 +537,8 @@ static int load_list(struct dn_lexicon *lex, const char *dir, const char *file, 
                 rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
                 break;
             }
-            int script = exact != L_FIRST                    ? 0
+            int script = exact == L_HEAD    ? ((unsigned char)w[0] < 0x80 ? L_LAT : L_CYR)
+                         : exact != L_FIRST ? 0
                          : strcmp(file, "first_en.txt") == 0 ? L_FIRST_EN
                                                              : L_FIRST_NATIVE;
             e->val |= (is_stem ? (stem | exact) : exact) | script;
@@ -1815,7 +1818,17 @@ static int tok_head(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
 {
     size_t n;
     const char *w = tok_skel(sc, t, i, &n);
-    return w && lex_has(lex, w, n, L_HEAD, L_HEAD_STEM);
+    if (!w)
+        return 0;
+    /* English "holding" is no Russian холдинг */
+    int script = (unsigned char)t[sc->toks[i].start] < 0x80 ? L_LAT : L_CYR;
+    if ((lex_bits(lex, w, n) & (L_HEAD | script)) == (L_HEAD | script))
+        return 1;
+    for (size_t k = n - 1; k >= 3 && n - k <= 7; k--)
+        if (ends_ok(w + k, n - k, k < 4 ? 1 : 0) &&
+            (lex_bits(lex, w, k) & (L_HEAD_STEM | script)) == (L_HEAD_STEM | script))
+            return 1;
+    return 0;
 }
 
 /* Whether Cyrillic token \p i ends in a Turkic genitive (-ның, -дың, -тың,
@@ -2297,6 +2310,18 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
             int common = a == b && !role && !party && !post && lex->common.n;
             for (size_t k = a; common && k <= b; k++)
                 common = cls[k - i] == C_UNK && tok_common(lex, sc, text, k);
+            /* "компании Xxx", "телеканала «Xxx»": one word with no name cue
+             * at all right after a lower-case head noun is that organisation
+             * (not two: "клуба X Фрэнк Y" goes on with a person) */
+            if (!role && !party && !post && a == i && a == b && a > 0 &&
+                ((sc->toks[a].flags & T_JOIN) || (sc->toks[a].flags & T_QUOTE)) &&
+                !(sc->toks[a - 1].flags & (T_CAP | T_UPPER)) && tok_head(lex, sc, text, a - 1)) {
+                int cue = 0;
+                for (size_t k = a; k <= b; k++)
+                    cue += cls[k - i] != C_UNK && cls[k - i] != C_PART && cls[k - i] != C_LINK;
+                if (!cue)
+                    common = 1;
+            }
             struct chain c = {
                 .t0 = (uint32_t)a, .t1 = (uint32_t)b, .person = -1, .sur = UINT32_MAX};
             c.score =

@@ -397,6 +397,14 @@ static void test_common_words(void)
     run("Біз білеміз , ал кеше Жасыл партиясы жиналды , ал Асановтың компаниясы жабылды .\n");
     KEPT("Жасыл");
     FOUND("Асановтың", 0);
+    /* a lone word with no name cue after a Russian head noun is the
+     * organisation; a surname there stays a person; heads match their own
+     * script only (English "holding" is no холдинг) */
+    run("Он работал в компании Зортекс, а сотрудник компании Иванов уволился. The court and "
+        "the state of the law: it was not so, Lord Quarnby holding that it was.");
+    KEPT("Зортекс");
+    FOUND("Иванов", 0);
+    FOUND("Quarnby", 0);
 }
 
 int main(void)
