@@ -964,8 +964,9 @@ static const struct intake_plugin extract_legacy_descriptor = {
     .flags = 0,
     .name = "extract_legacy",
     .version = EXTRACT_LEGACY_VERSION,
-    .description = "Word, Excel, PowerPoint 97-2003 through a converter process (catdoc) with "
-                   "time, memory and output limits",
+    .description = "Word, Excel, PowerPoint 97-2003 through a converter process (catdoc; "
+                   "LibreOffice for PowerPoint catppt cannot read) with time, memory and output "
+                   "limits",
     .options = extract_legacy_options,
     .config_size = sizeof(struct extract_legacy_config),
     .mime_types = extract_legacy_mime_types,

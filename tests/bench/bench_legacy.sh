@@ -12,6 +12,11 @@
 #    default) run as extract_legacy runs it, LibreOffice headless
 #    (`soffice --cat`, a fresh profile per file as an isolated converter
 #    needs) beside it, and Word documents per second through `intake batch`.
+# 3. PowerPoint 97 files LibreOffice made (BENCH_PPT, default 10; 3 in
+#    short mode): catppt's cost (it reads no text from them), the cost of
+#    extract_legacy's LibreOffice fallback per file (soffice to flat ODF,
+#    a fresh profile in a private folder, 512 MB address space, as the
+#    plugin runs it), and .ppt documents per second through `intake batch`.
 #
 # The documents are written here: RTF in windows-1251 and \uN form with
 # Russian and Kazakh paragraphs (invented text, a phone number and an ID in
@@ -141,7 +146,9 @@ if ! command -v soffice >/dev/null; then
   exit 0
 fi
 mkdir -p "$WORK/docsrc" "$WORK/doc"
-ls "$WORK"/rtf/*.rtf | head -n "$NDOC" | xargs -I{} cp {} "$WORK/docsrc/"
+# no `ls | head` here: under pipefail, ls killed by SIGPIPE ends the script
+RTFS=("$WORK"/rtf/*.rtf)
+cp "${RTFS[@]:0:$NDOC}" "$WORK/docsrc/"
 timeout 600 soffice -env:UserInstallation="file://$WORK/lo" --headless --convert-to 'doc:MS Word 97' \
   --outdir "$WORK/doc" "$WORK"/docsrc/*.rtf >/dev/null 2>&1
 NDOC=$(ls "$WORK"/doc/*.doc | wc -l)
@@ -180,3 +187,67 @@ printf 'soffice --cat, fresh profile         %8s ms a file (%d files)\n' "$(ms_p
 printf 'soffice --cat, warm profile          %8s ms a file (%d files)\n' "$(ms_per "$NS" "$sw")" "$NS"
 printf 'intake batch over .doc (whole chain) %8s docs/s  (%s ms a file)\n' "$(rate "$NDOC" "$dt")" \
   "$(ms_per "$NDOC" "$dt")"
+
+echo
+echo "== PowerPoint 97 made by LibreOffice (catppt reads no text; extract_legacy's LibreOffice fallback does)"
+NPPT=${BENCH_PPT:-10}
+if [ "${BENCH_SHORT:-0}" = 1 ]; then NPPT=3; fi
+python3 - "$WORK/pptsrc" "$NPPT" <<'PY'
+import os, sys
+out, n = sys.argv[1], int(sys.argv[2])
+os.makedirs(out)
+for i in range(n):
+    with open(os.path.join(out, "s%03d.fodp" % i), "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<office:document '
+                'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+                'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+                'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+                'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" office:version="1.3" '
+                'office:mimetype="application/vnd.oasis.opendocument.presentation"><office:body><office:presentation>'
+                + "".join('<draw:page draw:name="p%d"><draw:frame svg:x="2cm" svg:y="2cm" svg:width="22cm" '
+                          'svg:height="8cm"><draw:text-box><text:p>Слайд %d. Свидетель пояснила, что работала '
+                          'в кафе без договора.</text:p><text:p>Телефон +7 701 %03d %02d %02d.</text:p>'
+                          '</draw:text-box></draw:frame></draw:page>' % (k, k, 100 + i, k, 10 + i % 80)
+                          for k in range(1, 6))
+                + '</office:presentation></office:body></office:document>')
+PY
+mkdir -p "$WORK/ppt"
+timeout 600 soffice -env:UserInstallation="file://$WORK/lo" --headless --convert-to 'ppt:MS PowerPoint 97' \
+  --outdir "$WORK/ppt" "$WORK"/pptsrc/*.fodp >/dev/null 2>&1
+NPPT=$(ls "$WORK"/ppt/*.ppt | wc -l)
+echo "$NPPT .ppt files (5 slides each) made by LibreOffice"
+KT=() LT=() PB=()
+for ((r = 0; r < RUNS; r++)); do
+  t0=$(now)
+  for f in "$WORK"/ppt/*.ppt; do /usr/bin/catppt -d utf-8 "$f" >/dev/null; done
+  KT+=($(awk -v a="$t0" -v b="$(now)" 'BEGIN {print b - a}'))
+  # the fallback as extract_legacy runs it: a private folder, a fresh profile in it, flat ODF out
+  t0=$(now)
+  for f in "$WORK"/ppt/*.ppt; do
+    d=$(mktemp -d "$WORK/intake-legacy-XXXXXX")
+    cp "$f" "$d/input.ppt"
+    (cd "$d" && ulimit -v 524288 && HOME="$d" TMPDIR="$d" timeout 30 /usr/bin/soffice --headless \
+      --invisible --norestore --nologo --nolockcheck --nodefault \
+      -env:UserInstallation="file://$d/profile" --convert-to fodp --outdir "$d" "$d/input.ppt" \
+      >/dev/null 2>&1)
+    [ -s "$d/input.fodp" ] || { echo "the fallback wrote no fodp for $f" >&2; exit 1; }
+    rm -rf "$d"
+  done
+  LT+=($(awk -v a="$t0" -v b="$(now)" 'BEGIN {print b - a}'))
+  rm -rf "$WORK/store-ppt"
+  t0=$(now)
+  "$INTAKE" batch --config "$WORK/intake.conf" --store "$WORK/store-ppt" --jobs 1 "$WORK/ppt" \
+    >/dev/null 2>"$WORK/batch.err" || { cat "$WORK/batch.err" >&2; exit 1; }
+  PB+=($(awk -v a="$t0" -v b="$(now)" 'BEGIN {print b - a}'))
+done
+kt=$(printf '%s\n' "${KT[@]}" | median)
+lt=$(printf '%s\n' "${LT[@]}" | median)
+pb=$(printf '%s\n' "${PB[@]}" | median)
+DONE=$(ls "$WORK"/store-ppt/redacted/*.txt | wc -l)
+[ "$DONE" = "$NPPT" ] || { echo "only $DONE of $NPPT .ppt files done" >&2; exit 1; }
+grep -q "PHONE" "$WORK"/store-ppt/redacted/*.txt || { echo "no phone redacted in the .ppt text" >&2; exit 1; }
+printf 'catppt -d utf-8 (finds no text)      %8s ms a file\n' "$(ms_per "$NPPT" "$kt")"
+printf 'soffice to fodp, fresh profile       %8s ms a file (the fallback converter)\n' \
+  "$(ms_per "$NPPT" "$lt")"
+printf 'intake batch over .ppt (whole chain) %8s docs/s  (%s ms a file)\n' "$(rate "$NPPT" "$pb")" \
+  "$(ms_per "$NPPT" "$pb")"
