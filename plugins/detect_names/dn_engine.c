@@ -346,7 +346,7 @@ size_t dn_skeleton(const char *s, size_t n, char *out, size_t cap)
         const char *f = fold_cp(c, k ? tmp[k - 1] : 0);
         if (!f)
             return 0;
-        size_t fl = strlen(f);
+        size_t fl = f[0] ? (f[1] ? strlen(f) : 1) : 0;
         if (k + fl >= sizeof tmp - 1)
             return 0;
         memcpy(tmp + k, f, fl);
@@ -1133,6 +1133,8 @@ static int is_letter(UChar32 c)
 {
     if (c < 0x80)
         return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+    if ((c >= 0x410 && c <= 0x44F) || c == 0x401 || c == 0x451)
+        return 1; /* Russian letters without ICU: this runs for every character */
     return u_isalpha(c) || is_apos(c);
 }
 
@@ -1220,6 +1222,19 @@ static char place_prep(const char *w, size_t n)
     return 0;
 }
 
+/* 1 upper or title case, -1 lower case, 0 neither; ASCII and Russian
+ * without ICU. */
+static int case_of(UChar32 c)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z' ? 1 : c >= 'a' && c <= 'z' ? -1 : 0;
+    if (c >= 0x410 && c <= 0x42F)
+        return 1;
+    if (c >= 0x430 && c <= 0x44F)
+        return -1;
+    return u_isupper(c) || u_istitle(c) ? 1 : u_islower(c) ? -1 : 0;
+}
+
 /* Tokenise: words of letters, with inner apostrophes and hyphens. */
 static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
 {
@@ -1272,9 +1287,9 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
         /* a word: letters, plus apostrophes or hyphens between letters */
         size_t end = i;
         int nup = 1, nlow = 0, nlet = 1, kk = is_kk_letter(c);
-        int first_up = u_isupper(c) || u_istitle(c);
+        int first_up = case_of(c) > 0;
         if (!first_up)
-            nup = 0, nlow = u_islower(c) ? 1 : 0;
+            nup = 0, nlow = case_of(c) < 0 ? 1 : 0;
         while (end < n) {
             size_t j = end;
             UChar32 d;
@@ -1282,9 +1297,10 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
             if (d >= 0 && is_letter(d) && !is_apos(d)) {
                 nlet++;
                 kk |= d >= 0x400 && is_kk_letter(d);
-                if (u_isupper(d))
+                int cs = case_of(d);
+                if (cs > 0)
                     nup++;
-                else if (u_islower(d))
+                else if (cs < 0)
                     nlow++;
                 end = j;
                 continue;
