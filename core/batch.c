@@ -87,6 +87,15 @@ struct pending {
     int child;       /* an attachment or member of task ti's document */
     char id[65];     /* a child's own id */
     char parent[65]; /* a child's parent id */
+    char **exports;  /* files its exporters wrote, relative to the store */
+    size_t nexports;
+};
+
+/* A file a worker's exporter wrote for a document whose result has not
+ * come yet: removed if the document fails, kept with it otherwise. */
+struct export_rec {
+    char id[65];
+    char *path; /* relative to the store */
 };
 
 struct task {
@@ -112,6 +121,8 @@ struct worker {
     int64_t extra_ms;     /* inflight[0]'s deadline grows by its OCR pages */
     struct pending *kids; /* children of inflight[0] received so far */
     size_t nkids, kids_cap;
+    struct export_rec *wrote; /* exports of inflight[0] and its children, not yet claimed */
+    size_t nwrote, wrote_cap;
     char kill_reason[128];
     unsigned char *buf; /* incoming frame */
     size_t len, cap;
@@ -376,6 +387,17 @@ static void send_progress(void *user, uint32_t ocr_pages)
     json_object_put(p);
 }
 
+/* Worker: tell the supervisor which file an exporter just wrote, so that
+ * it can remove exactly that if the document fails or the worker dies. */
+static void send_wrote(void *user, const char *doc_id, const char *relpath)
+{
+    json_object *p = json_object_new_object();
+    json_object_object_add(p, "wrote", json_object_new_string(relpath));
+    json_object_object_add(p, "id", json_object_new_string(doc_id));
+    send_frame(*(int *)user, p, NULL, 0);
+    json_object_put(p);
+}
+
 static void worker_main(struct run *R, int fd)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -403,6 +425,7 @@ static void worker_main(struct run *R, int fd)
     if (rc)
         _exit(3);
     intake_engine_set_progress(R->e, send_progress, &fd);
+    intake_engine_set_wrote(R->e, send_wrote, &fd);
     for (;;) {
         char *blob = NULL;
         uint64_t bl = 0;
@@ -576,7 +599,7 @@ static void write_reason(struct run *R, const struct task *t, const char *reason
 /* Remove what exporters wrote for a document that will not be committed. */
 static void remove_exports_id(struct run *R, const char *id)
 {
-    static const char *const ext[] = {".txt", ".json", ".pdf", ".docx", ".odt"};
+    static const char *const ext[] = {".txt", ".json", ".pdf", ".docx", ".odt", ".xlsx", ".ods"};
     for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
         char p[PATH_MAX + 96];
         snprintf(p, sizeof p, "%s/redacted/%s%s", R->store_dir, id, ext[i]);
@@ -896,8 +919,99 @@ static int commit_group(struct run *R, size_t from, size_t to, struct intake_err
     return rc;
 }
 
+/* A path a worker reported: a plain file in a folder inside the store. */
+static int export_path_ok(const char *rel)
+{
+    const char *slash = rel ? strrchr(rel, '/') : NULL;
+    if (!slash || slash == rel || strlen(rel) >= 1024)
+        return 0;
+    char dir[1024];
+    memcpy(dir, rel, (size_t)(slash - rel));
+    dir[slash - rel] = '\0';
+    const char *name = slash + 1;
+    return intake_store_dir_ok(dir) && name[0] && name[0] != '.';
+}
+
+static void unlink_export(const struct run *R, const char *rel)
+{
+    char p[PATH_MAX + 1100];
+    snprintf(p, sizeof p, "%s/%s", R->store_dir, rel);
+    unlink(p);
+}
+
+/* A "wrote" frame: remember the file until its document is claimed. */
+static int note_wrote(struct worker *w, json_object *res)
+{
+    const char *id = jstr(res, "id"), *rel = jstr(res, "wrote");
+    if (!id || strlen(id) != 64 || !export_path_ok(rel))
+        return 0; /* not ours to remove: ignore */
+    if (w->nwrote == w->wrote_cap) {
+        size_t cap = w->wrote_cap ? w->wrote_cap * 2 : 8;
+        struct export_rec *r = realloc(w->wrote, cap * sizeof *r);
+        if (!r)
+            return -1;
+        w->wrote = r;
+        w->wrote_cap = cap;
+    }
+    struct export_rec *r = &w->wrote[w->nwrote];
+    if (!(r->path = strdup(rel)))
+        return -1;
+    memcpy(r->id, id, 65);
+    w->nwrote++;
+    return 0;
+}
+
+/* Move \p w's records of document \p id into \p p, which now owns them.
+ * Out of memory: the file is removed now (the document is then missing an
+ * export, never holding one of a failed document). */
+static void claim_exports(const struct run *R, struct worker *w, const char *id, struct pending *p)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < w->nwrote; i++) {
+        struct export_rec *r = &w->wrote[i];
+        if (strcmp(r->id, id) != 0) {
+            w->wrote[j++] = *r;
+            continue;
+        }
+        char **e = realloc(p->exports, (p->nexports + 1) * sizeof *e);
+        if (e) {
+            p->exports = e;
+            p->exports[p->nexports++] = r->path;
+        } else {
+            unlink_export(R, r->path);
+            free(r->path);
+        }
+    }
+    w->nwrote = j;
+}
+
+/* The worker's unclaimed exports go: their document failed or never finished. */
+static void drop_worker_exports(const struct run *R, struct worker *w)
+{
+    for (size_t i = 0; i < w->nwrote; i++) {
+        unlink_export(R, w->wrote[i].path);
+        free(w->wrote[i].path);
+    }
+    w->nwrote = 0;
+}
+
+/* Everything exported for a pending document that will not be committed. */
+static void remove_pending_exports(struct run *R, struct pending *p)
+{
+    for (size_t i = 0; i < p->nexports; i++)
+        unlink_export(R, p->exports[i]);
+    /* and what a worker may have renamed into place just before it died */
+    if (p->child)
+        remove_exports_id(R, p->id);
+    else if (p->ti >= 0)
+        remove_exports_id(R, R->tasks[p->ti].id);
+}
+
 static void pending_clear(struct pending *p)
 {
+    for (size_t i = 0; i < p->nexports; i++)
+        free(p->exports[i]);
+    free(p->exports);
     json_object_put(p->res);
     if (p->blob) {
         explicit_bzero(p->blob, p->bl);
@@ -911,7 +1025,7 @@ static void pending_clear(struct pending *p)
 static void drop_kids(struct run *R, struct worker *w)
 {
     for (size_t i = 0; i < w->nkids; i++) {
-        remove_exports_id(R, w->kids[i].id);
+        remove_pending_exports(R, &w->kids[i]);
         pending_clear(&w->kids[i]);
     }
     w->nkids = 0;
@@ -1009,13 +1123,15 @@ static void flush(struct run *R, int force)
         for (size_t i = 0; i < R->npend; i++)
             committed(R, &R->pend[i]);
     } else if (grc == INTAKE_ENOSPC) {
-        for (size_t i = 0; i < R->npend; i++)
+        for (size_t i = 0; i < R->npend; i++) {
+            remove_pending_exports(R, &R->pend[i]); /* done again later; frees room now */
             if (!R->pend[i].child)
                 store_is_full(R, R->pend[i].ti);
+        }
     } else if (src) {
         /* Not durable, so not done: each document costs an attempt. */
         for (size_t i = 0; i < R->npend; i++) {
-            remove_exports_id(R, R->pend[i].id);
+            remove_pending_exports(R, &R->pend[i]);
             if (!R->pend[i].child)
                 failed(R, R->pend[i].ti, INTAKE_EIO, err.msg);
         }
@@ -1030,8 +1146,8 @@ static void flush(struct run *R, int force)
             for (size_t k = from; rc == 0 && k <= i; k++)
                 committed(R, &R->pend[k]);
             if (rc) {
-                for (size_t k = from; k < i; k++)
-                    remove_exports_id(R, R->pend[k].id);
+                for (size_t k = from; k <= i; k++)
+                    remove_pending_exports(R, &R->pend[k]);
                 failed(R, R->pend[i].ti,
                        rc == INTAKE_ERETRY || rc == INTAKE_ENOSPC ? rc : INTAKE_EINTERNAL, err.msg);
             }
@@ -1062,12 +1178,14 @@ static void on_result(struct run *R, struct worker *w, json_object *res, const c
         struct intake_error err;
         if (R->ops->job_forget(R->store, t->id, &err))
             intake_log(INTAKE_LOG_WARN, "%s", err.msg);
+        drop_worker_exports(R, w);
         drop_kids(R, w);
         event(R, "gone", t, NULL, NULL);
         final(R, ti, INTAKE_SUP_GONE, jstr(res, "reason"));
         return;
     }
     if (!ok) {
+        drop_worker_exports(R, w);
         drop_kids(R, w);
         failed(R, ti, (int)jint(res, "code"), jstr(res, "reason") ? jstr(res, "reason") : "failed");
         return;
@@ -1075,6 +1193,7 @@ static void on_result(struct run *R, struct worker *w, json_object *res, const c
     char *copy = malloc(bl + 1);
     if (!copy || pend_reserve(R, w->nkids + 1)) {
         free(copy);
+        drop_worker_exports(R, w);
         drop_kids(R, w);
         failed(R, ti, INTAKE_ENOMEM, "out of memory in the supervisor");
         return;
@@ -1094,6 +1213,8 @@ static void on_result(struct run *R, struct worker *w, json_object *res, const c
     p->bl = bl;
     p->ms = now_ms() - started;
     p->blob = copy;
+    claim_exports(R, w, jstr(res, "id") ? jstr(res, "id") : t->id, p);
+    drop_worker_exports(R, w); /* anything left belongs to no document that commits */
     t->state = T_COMMITTING;
     flush(R, 0);
 }
@@ -1132,7 +1253,12 @@ static int pump(struct run *R, struct worker *w)
         if (!res)
             return -1;
         json_object *pg;
-        if (json_object_object_get_ex(res, "ocr_pages", &pg)) {
+        if (jstr(res, "wrote")) {
+            if (note_wrote(w, res)) {
+                json_object_put(res);
+                return -1; /* out of memory: the worker is treated as dead */
+            }
+        } else if (json_object_object_get_ex(res, "ocr_pages", &pg)) {
             /* progress of the head document (or one of its children) */
             int64_t n = json_object_get_int64(pg);
             if (n > 0 && n < 1000000)
@@ -1142,6 +1268,8 @@ static int pump(struct run *R, struct worker *w)
                 json_object_put(res);
                 return -1; /* out of memory: the worker is treated as dead */
             }
+            struct pending *kid = &w->kids[w->nkids - 1];
+            claim_exports(R, w, kid->id, kid);
         } else {
             on_result(R, w, res, (const char *)w->buf + 16 + h[1], bl);
         }
@@ -1414,6 +1542,7 @@ static void worker_died(struct run *R, struct worker *w)
     reap(R, w, why, sizeof why);
     /* The head was being processed: it takes the blame.
      * The ones queued behind it go back untouched. */
+    drop_worker_exports(R, w);
     drop_kids(R, w);
     long head = pop_inflight(w);
     while (w->nin > 0)
@@ -1554,6 +1683,10 @@ static void stop_workers(struct run *R)
             R->w[i].nin = 0;
         }
         free(R->w[i].buf);
+        drop_worker_exports(R, &R->w[i]); /* their documents stay pending */
+        free(R->w[i].wrote);
+        R->w[i].wrote = NULL;
+        R->w[i].wrote_cap = 0;
         drop_kids(R, &R->w[i]);
         free(R->w[i].kids);
         R->w[i].buf = NULL;

@@ -613,6 +613,22 @@ int intake_engine_each_child(struct intake_engine *e, struct intake_doc *parent,
     return INTAKE_OK;
 }
 
+void intake_engine_set_wrote(struct intake_engine *e, intake_engine_wrote_fn fn, void *user)
+{
+    e->wrote = fn;
+    e->wrote_user = user;
+}
+
+void intake_engine_wrote(struct intake_engine *e, const char *dir, const char *name)
+{
+    if (!e->wrote || !e->exporting)
+        return;
+    char rel[2048];
+    int n = snprintf(rel, sizeof rel, "%s/%s", dir, name);
+    if (n > 0 && (size_t)n < sizeof rel)
+        e->wrote(e->wrote_user, intake_doc_id(e->exporting), rel);
+}
+
 void intake_engine_set_progress(struct intake_engine *e, intake_engine_progress_fn fn, void *user)
 {
     e->progress = fn;
@@ -804,11 +820,12 @@ int intake_engine_finish(struct intake_engine *e, struct intake_doc *doc, const 
     snprintf(num, sizeof num, "%u", intake_doc_page_count(doc));
     if ((rc = intake_doc_meta_set(doc, "pages", num, err)))
         return rc;
-    for (size_t i = 0; i < e->ninstances; i++)
-        if (e->instances[i].plugin->desc.stage == INTAKE_STAGE_EXPORT &&
-            (rc = run_instance(&e->instances[i], doc, err)))
-            return rc;
-    return INTAKE_OK;
+    e->exporting = doc;
+    for (size_t i = 0; rc == 0 && i < e->ninstances; i++)
+        if (e->instances[i].plugin->desc.stage == INTAKE_STAGE_EXPORT)
+            rc = run_instance(&e->instances[i], doc, err);
+    e->exporting = NULL;
+    return rc;
 }
 
 int intake_engine_index(struct intake_engine *e, struct intake_doc *doc, void *db,

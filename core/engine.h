@@ -64,6 +64,14 @@ int intake_engine_each_child(struct intake_engine *e, struct intake_doc *parent,
  *  that need OCR, before OCR starts (batch: a deadline that grows with them). */
 typedef void (*intake_engine_progress_fn)(void *user, uint32_t ocr_pages);
 void intake_engine_set_progress(struct intake_engine *e, intake_engine_progress_fn fn, void *user);
+/** Called after each file an export plugin wrote into the store
+ *  (host->store_write) for document \p doc_id, with its path relative to
+ *  the store (batch: the supervisor removes exactly these if the document
+ *  fails later). */
+typedef void (*intake_engine_wrote_fn)(void *user, const char *doc_id, const char *relpath);
+void intake_engine_set_wrote(struct intake_engine *e, intake_engine_wrote_fn fn, void *user);
+/** The store write hook, for host.c. */
+void intake_engine_wrote(struct intake_engine *e, const char *dir, const char *name);
 
 /** Language of a piece of text through the LANGID instance's cb_identify
  *  (this worker's state). INTAKE_EINVAL when there is none. */

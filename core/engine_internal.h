@@ -35,6 +35,9 @@ struct intake_engine {
     int store_sync_deferred; /* see intake_engine_defer_store_sync */
     struct intake_run_settings settings;
     intake_engine_progress_fn progress; /* worker state: see intake_engine_set_progress */
+    intake_engine_wrote_fn wrote;       /* worker state: see intake_engine_set_wrote */
+    void *wrote_user;
+    const struct intake_doc *exporting; /* worker state: the document in the export stage */
     void *progress_user;
 };
 

@@ -470,6 +470,34 @@ def test_balance(tmp):
     ok(dt < 4.8, "--jobs 2 shares them: %.1f s (3.0 s balanced, 6.0 s if one worker took all)" % dt)
 
 
+def test_failed_exports(tmp):
+    """A document that fails after an exporter wrote its files (the next
+    exporter refuses it, or crashes the worker) leaves none of them in the
+    store, wherever the exporter's `dir` points; the good one keeps its."""
+    d = os.path.join(tmp, "exp-in")
+    os.makedirs(d)
+    docs = {"refused.txt": "Text then CHAOS-EFORMAT.\n", "crash.txt": "Text then CHAOS-SEGV.\n",
+            "good.txt": "Nothing odd in this one.\n"}
+    for n, t in docs.items():
+        with open(os.path.join(d, n), "w") as f:
+            f.write(t)
+    body = ("[text]\ntype = extract_text\n[export]\ntype = export_text\ndir = custom/out\n"
+            "[boom]\ntype = test_chaos_export\n[index]\ntype = index_sqlite\n")
+    c = conf(tmp, body, "exp.conf", "attempts = 1\n")
+    store = os.path.join(tmp, "store-exp")
+    rc, out, err = run(["batch", "--config", c, "--store", store, "--jobs", "1", d], timeout=120)
+    db = sqlite3.connect(os.path.join(store, "intake.db"))
+    states = dict(db.execute("select doc_id, state from jobs"))
+    db.close()
+    ok(sorted(states.values()) == ["done", "quarantined", "quarantined"],
+       "one done, two quarantined", states)
+    left = sorted(os.listdir(os.path.join(store, "custom", "out")))
+    done_ids = {i for i, st in states.items() if st == "done"}
+    ok(left and all(f.split(".")[0] in done_ids for f in left),
+       "custom/out holds exports of the done document only", left)
+    ok(len(left) == 2, "both of its exports (.txt and .json) are there", left)
+
+
 def test_case_pseudonyms(tmp):
     """pseudonym_scope = case: one person, one tag in every document of a
     case folder; another case, another tag; the key never in the store."""
@@ -575,7 +603,7 @@ def main():
         print("1..0 # SKIP intake binary or INTAKE_PLUGIN_PATH missing")
         return 0
     with tempfile.TemporaryDirectory(prefix="intake-it-") as tmp:
-        for t in (test_samples, test_terminal, test_chaos, test_canary, test_kill9, test_case_pseudonyms, test_known_names, test_review, test_page_deadline, test_balance,
+        for t in (test_samples, test_terminal, test_chaos, test_canary, test_kill9, test_case_pseudonyms, test_known_names, test_review, test_page_deadline, test_balance, test_failed_exports,
                   test_children):
             sub = os.path.join(tmp, t.__name__)
             os.makedirs(sub)

@@ -12,7 +12,9 @@
  * its bytes, so a CHILD: in it nests another; the line is not the parent's
  * text), and
  * VARIANT_SLOW_OCR "reads" each such page in `word` milliseconds (as digits):
- * a slow OCR, for the deadline that grows with the pages.
+ * a slow OCR, for the deadline that grows with the pages. VARIANT_CHAOS
+ * misbehaves on CHAOS-* markers as a detector, VARIANT_CHAOS_EXPORT as an
+ * exporter (after the exporters configured before it wrote their files).
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -71,7 +73,7 @@ __attribute__((unused)) static int cb_process(void *instance, void *worker, stru
     if (intake_test_symbol_that_does_not_exist())
         return INTAKE_EINTERNAL;
 #endif
-#ifdef VARIANT_CHAOS
+#if defined(VARIANT_CHAOS) || defined(VARIANT_CHAOS_EXPORT)
     /* Misbehave on marked documents, the way a buggy parser would. */
     size_t tn;
     const char *tt = h->doc_text(doc, &tn);
@@ -187,6 +189,8 @@ __attribute__((unused)) static const struct intake_plugin descriptor = {
     .mime_types = mimes,
 #elif defined(VARIANT_SLOW_OCR)
     .stage = INTAKE_STAGE_OCR,
+#elif defined(VARIANT_CHAOS_EXPORT)
+    .stage = INTAKE_STAGE_EXPORT, /* after the exporters before it have written */
 #else
     .stage = INTAKE_STAGE_DETECT,
 #endif
