@@ -18,12 +18,13 @@
  * core: attachments (their data, 0x3701) under their file name; embedded
  * messages (attach method 5) and OLE objects (method 6) copied out into a
  * compound file of their own; the HTML body, when there is no plain one, as
- * "body.html" (for extract_html).
+ * "body.html" (for extract_html); else the compressed RTF body,
+ * decompressed, as "body.rtf" (for extract_rtf).
  *
  * Fail closed, INTAKE_EFORMAT with a reason that quotes nothing of the
  * message: a file libgsf cannot open (truncated, damaged), a stream it
- * cannot read, a string not valid in its charset, a body only in compressed
- * RTF (not read here), limits passed. Every other property (transport
+ * cannot read, a string not valid in its charset, a compressed RTF body
+ * that does not decompress to its size, limits passed. Every other property (transport
  * headers, named properties, dates, flags) is dropped: never stored.
  *
  * Lifetimes: gsf_init() in cb_init (idempotent, never undone: other
@@ -428,6 +429,84 @@ out:
 /* body                                                               */
 /* ------------------------------------------------------------------ */
 
+static uint32_t get_le32(const guint8 *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * PR_RTF_COMPRESSED (MS-OXRTFCP): "LZFu" is LZ77 over a 4096-byte window
+ * preloaded with this common RTF (207 bytes), a control byte before every
+ * 8 tokens (bit set: a 12-bit offset and 4-bit length - 2, big-endian; a
+ * reference to the write position ends the data); "MELA" is stored as
+ * is. A new array, or NULL with the error set. The CRC is not checked: a
+ * damaged body is refused by extract_rtf or read as what it says.
+ */
+static GByteArray *lzfu(struct msg *m, const GByteArray *c)
+{
+    static const char prebuf[] =
+        "{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\froman \\fswiss "
+        "\\fmodern \\fscript \\fdecor MS Sans SerifSymbolArialTimes New RomanCourier"
+        "{\\colortbl\\red0\\green0\\blue0\r\n\\par \\pard\\plain\\f0\\fs20\\b\\i\\u\\tab\\tx";
+    _Static_assert(sizeof prebuf - 1 == 207, "the MS-OXRTFCP dictionary is 207 bytes");
+    if (c->len < 16) {
+        INTAKE_ERR(m->err, INTAKE_EFORMAT, "msg: the compressed RTF body is damaged");
+        return NULL;
+    }
+    uint32_t csize = get_le32(c->data), raw = get_le32(c->data + 4);
+    uint32_t type = get_le32(c->data + 8);
+    size_t end = (size_t)csize + 4 < c->len ? (size_t)csize + 4 : c->len;
+    if (raw > m->in->max_bytes || (type != 0x75465A4Cu && type != 0x414C454Du)) {
+        INTAKE_ERR(m->err, INTAKE_EFORMAT, "msg: the compressed RTF body is damaged");
+        return NULL;
+    }
+    GByteArray *o = g_byte_array_sized_new(raw);
+    if (type == 0x414C454Du) { /* MELA */
+        g_byte_array_append(o, c->data + 16, (guint)MIN((size_t)raw, c->len - 16));
+        return o;
+    }
+    guint8 dict[4096] = {0};
+    memcpy(dict, prebuf, sizeof prebuf - 1);
+    unsigned w = sizeof prebuf - 1;
+    size_t i = 16;
+    int ended = 0;
+    while (!ended && i < end) {
+        unsigned ctl = c->data[i++];
+        for (unsigned bit = 0; bit < 8 && !ended && i < end; bit++) {
+            if (!(ctl & 1u << bit)) {
+                guint8 ch = c->data[i++];
+                g_byte_array_append(o, &ch, 1);
+                dict[w] = ch;
+                w = (w + 1) & 4095;
+            } else if (i + 2 > end) {
+                break;
+            } else {
+                unsigned ref = (unsigned)c->data[i] << 8 | c->data[i + 1];
+                i += 2;
+                unsigned off = ref >> 4, len = (ref & 15) + 2;
+                if (off == w) {
+                    ended = 1;
+                    break;
+                }
+                for (unsigned k = 0; k < len; k++) {
+                    guint8 ch = dict[(off + k) & 4095];
+                    g_byte_array_append(o, &ch, 1);
+                    dict[w] = ch;
+                    w = (w + 1) & 4095;
+                }
+            }
+            if (o->len > raw)
+                ended = 1; /* more than it declared: refused below */
+        }
+    }
+    if (o->len != raw) { /* cut short, or more than it declared */
+        g_byte_array_unref(o);
+        INTAKE_ERR(m->err, INTAKE_EFORMAT, "msg: the compressed RTF body is damaged");
+        return NULL;
+    }
+    return o;
+}
+
 static int body(struct msg *m, GsfInfile *root)
 {
     const struct intake_host *host = m->in->host;
@@ -461,18 +540,21 @@ static int body(struct msg *m, GsfInfile *root)
         g_byte_array_unref(b);
         return rc;
     }
-    /* Only compressed RTF (or no body at all). */
+    /* Only compressed RTF (or no body at all): decompressed, as a child
+     * for extract_rtf. */
     r = prop_bytes(m, root, PID_RTF_COMPRESSED, PT_BINARY, &b);
     if (r < 0)
         return -1;
-    if (b) {
-        size_t n = b->len;
-        g_byte_array_unref(b);
-        if (n > 16) /* the 16-byte header of an empty body is no text */
-            return INTAKE_ERR(m->err, INTAKE_EFORMAT,
-                              "msg: the body is only in compressed RTF, which is not read");
-    }
-    return INTAKE_OK;
+    if (!b)
+        return INTAKE_OK;
+    GByteArray *rtf = lzfu(m, b);
+    g_byte_array_unref(b);
+    if (!rtf)
+        return -1;
+    int rc =
+        rtf->len ? host->doc_add_child(m->doc, rtf->data, rtf->len, "body.rtf", m->err) : INTAKE_OK;
+    g_byte_array_unref(rtf);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */

@@ -13,6 +13,7 @@ may reach the store, its exports or `intake redact`'s output. Every name,
 number and address here is invented.
 """
 import hashlib
+import struct
 import os
 import sqlite3
 import subprocess
@@ -32,6 +33,7 @@ def have_plugin(name):
 
 
 HTML = have_plugin("extract_html")
+RTF = have_plugin("extract_rtf")
 LEGACY = have_plugin("extract_legacy")
 
 CONF = """[pipeline]
@@ -42,7 +44,7 @@ type = extract_mail
 type = extract_msg
 [archive]
 type = extract_archive
-%s%s[text]
+%s%s%s[text]
 type = extract_text
 [ids]
 type = detect_patterns
@@ -55,6 +57,7 @@ type = export_text
 [index]
 type = index_sqlite
 """ % ("[html]\ntype = extract_html\n" if HTML else "",
+       "[rtf]\ntype = extract_rtf\n" if RTF else "",
        "[legacy]\ntype = extract_legacy\n" if LEGACY else "")
 
 
@@ -83,6 +86,52 @@ PLANTED = [
 
 def sha(b):
     return hashlib.sha256(b).hexdigest()
+
+
+# MS-OXRTFCP's dictionary preload (207 bytes).
+PREBUF = (b"{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\froman \\fswiss "
+          b"\\fmodern \\fscript \\fdecor MS Sans SerifSymbolArialTimes New RomanCourier"
+          b"{\\colortbl\\red0\\green0\\blue0\r\n\\par \\pard\\plain\\f0\\fs20\\b\\i\\u\\tab\\tx")
+assert len(PREBUF) == 207
+
+
+def lzfu(raw):
+    """PR_RTF_COMPRESSED of raw: literals, and references into the preloaded
+    dictionary (unchanged while the output stays under 3889 bytes), then the
+    end reference (offset = the write position)."""
+    assert len(raw) < 3800
+    tokens, i = [], 0
+    while i < len(raw):
+        ref = None
+        for n in range(min(17, len(raw) - i), 1, -1):
+            at = PREBUF.find(raw[i:i + n])
+            if at >= 0:
+                ref = (at, n)
+                break
+        if ref:
+            tokens.append(ref)
+            i += ref[1]
+        else:
+            tokens.append(raw[i])
+            i += 1
+    tokens.append(((207 + len(raw)) % 4096, 2))
+    body = bytearray()
+    for j in range(0, len(tokens), 8):
+        ctl, chunk = 0, bytearray()
+        for bit, t in enumerate(tokens[j:j + 8]):
+            if isinstance(t, tuple):
+                ctl |= 1 << bit
+                v = t[0] << 4 | (t[1] - 2)
+                chunk += bytes([v >> 8, v & 255])
+            else:
+                chunk.append(t)
+        body.append(ctl)
+        body += chunk
+    return struct.pack("<IIII", len(body) + 12, len(raw), 0x75465A4C, 0) + bytes(body)
+
+
+def rtf_escape(text):
+    return "".join(c if ord(c) < 128 else "\\'%02x" % c.encode("cp1251")[0] for c in text)
 
 
 def make(path, items):
@@ -153,11 +202,20 @@ def fixtures(d, tmp):
     bad[i + 116:i + 120] = (0x7FFFFFF0).to_bytes(4, "little")
     with open(os.path.join(d, "damaged.msg"), "wb") as f:
         f.write(bad)
+    # The body only as compressed RTF (Outlook in RTF mode).
+    rtf_doc = ("{\\rtf1\\ansi\\ansicpg1251\\deff0{\\fonttbl{\\f0\\fswiss Arial;}}\r\n"
+               "\\pard\\plain\\f0\\fs20 %s\\par\r\n}" % rtf_escape(
+                   "Справка по делу. Потерпевшая Омарова Динара, тел. +7 777 321 54 76."))
+    packed = lzfu(rtf_doc.encode("ascii"))
     rtf = os.path.join(tmp, "rtf.bin")
     with open(rtf, "wb") as f:
-        f.write(b"\x40\x00\x00\x00\x60\x00\x00\x00LZFu\x00\x00\x00\x00" + b"\x00" * 48)
+        f.write(packed)
     rtfmsg = make(os.path.join(d, "rtf.msg"), [
-        "S:0037001F=Жумабекова", "F:10090102=" + rtf])
+        "S:0037001F=Справка", "S:0C1A001F=Тыныбеков Руслан", "F:10090102=" + rtf])
+    broken = os.path.join(tmp, "rtfbad.bin")
+    with open(broken, "wb") as f:
+        f.write(packed[:len(packed) // 2])  # cut short: fewer bytes than it declares
+    make(os.path.join(d, "rtfbad.msg"), ["S:0037001F=Справка", "F:10090102=" + broken])
     return full, cp, html, rtfmsg
 
 
@@ -210,9 +268,17 @@ def main():
            and "damaged" in r[2] and "\n" not in r[2],
            "a .msg with a broken stream is quarantined, not read in part (%s)"
            % (r[2] if r else "?"), r)
-        r = rows.get(sha(rtfmsg))
+        if not RTF:
+            skip("a body only in compressed RTF is read", "extract_rtf not built")
+        else:
+            rk = [k for k, v in rows.items() if v[1] == sha(rtfmsg)]
+            ok(rows.get(sha(rtfmsg), ("?",))[0] == "done" and len(rk) == 1
+               and rows[rk[0]][0] == "done",
+               "a body only in compressed RTF is decompressed into a body.rtf child", rows)
+        with open(os.path.join(d, "rtfbad.msg"), "rb") as f:
+            r = rows.get(sha(f.read()))
         ok(r is not None and r[0] == "quarantined" and "compressed RTF" in (r[2] or ""),
-           "a body only in compressed RTF is quarantined (%s)" % (r[2] if r else "?"), r)
+           "a damaged compressed RTF body is quarantined (%s)" % (r[2] if r else "?"), r)
 
         leaks = leaks_in(store, PLANTED)
         ok(not leaks, "no planted value in any byte of the store or its exports (%d checked)"
@@ -233,6 +299,12 @@ def main():
 
         rc, out, err = run(["redact", "--config", conf, os.path.join(d, "full.msg")])
         leaked = [p for p in PLANTED if p in out]
+        if RTF:
+            rc3, out3, err3 = run(["redact", "--config", conf, os.path.join(d, "rtf.msg")])
+            leaked3 = [p for p in PLANTED if p in out3]
+            ok(rc3 == 0 and not leaked3 and "Справка по делу" in out3,
+               "intake redact: the compressed RTF body, decompressed and redacted",
+               (leaked3, out3[:600], err3[-300:]))
         ok(rc == 0 and not leaked and "[EMAIL]" in out and "Материалы дела" in out
            and "Ходатайство" in out and "Протокол допроса" in out and "Subject:" in out,
            "intake redact: headers, body, attachment and embedded message, redacted",
