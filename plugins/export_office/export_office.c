@@ -229,23 +229,96 @@ static void sheet_name(char *s)
     s[i] = '\0';
 }
 
+/*
+ * Renamed sheets, old name -> new. The old name is personal data and is
+ * also copied where the walk does not read (ODF settings.xml's view
+ * entries, range addresses, pivot sources): sheet_fix() replaces it in
+ * every attribute and text node of every XML part.
+ */
+struct renames {
+    char **old, **new;
+    size_t n, cap;
+    int oom;
+};
+
+static void renames_free(struct renames *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->old[i]);
+        free(r->new[i]);
+    }
+    free(r->old);
+    free(r->new);
+    memset(r, 0, sizeof *r);
+}
+
+/* Record old -> \p txt (sanitised, made unique among the new names, in
+ * place: the caller's buffer has room for 31 characters and a suffix). */
+static void renames_add(struct renames *r, const char *old, char *txt)
+{
+    sheet_name(txt);
+    for (int k = 2; k < 100; k++) {
+        int dup = 0;
+        for (size_t i = 0; i < r->n; i++)
+            dup |= !strcmp(r->new[i], txt);
+        if (!dup)
+            break;
+        /* "Name (PHONE)" twice: the second is "Name (PHONE) 2" */
+        size_t len = strlen(txt);
+        while (len > 0 && (len > 24 || txt[len - 1] == ' ' ||
+                           (k > 2 && txt[len - 1] >= '0' && txt[len - 1] <= '9')))
+            len--;
+        while (len > 0 && ((unsigned char)txt[len] & 0xC0) == 0x80)
+            len--;
+        snprintf(txt + len, 8, " %d", k);
+    }
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8;
+        char **o = realloc(r->old, cap * sizeof *o);
+        if (o)
+            r->old = o;
+        char **nw = o ? realloc(r->new, cap * sizeof *nw) : NULL;
+        if (!o || !nw) {
+            r->oom = 1;
+            return;
+        }
+        r->new = nw;
+        r->cap = cap;
+    }
+    r->old[r->n] = strdup(old);
+    r->new[r->n] = strdup(txt);
+    if (!r->old[r->n] || !r->new[r->n]) {
+        free(r->old[r->n]);
+        free(r->new[r->n]);
+        r->oom = 1;
+        return;
+    }
+    r->n++;
+}
+
 /* Before segment \p node gets its redacted text \p txt: mark what the
  * text's change means for a spreadsheet. */
-static void sheet_mark(xmlNodePtr node, char *txt)
+static void sheet_mark(xmlNodePtr node, char *txt, struct renames *rn)
 {
     xmlNodePtr p = node->parent;
     if (p && p->type == XML_ATTRIBUTE_NODE) {
         const char *a = (const char *)p->name;
         xmlNodePtr e = p->parent;
+        int cell = el(e, NS_TABLE, "table-cell") || el(e, NS_TABLE, "covered-table-cell");
         if (!strcmp(a, "name") && (el(e, NS_SML, "sheet") || el(e, NS_TABLE, "table")))
-            sheet_name(txt);
-        else if (el(e, NS_TABLE, "table-cell") || el(e, NS_TABLE, "covered-table-cell")) {
-            if (!strcmp(a, "value") || !strcmp(a, "date-value") || !strcmp(a, "time-value") ||
-                !strcmp(a, "boolean-value"))
-                mark(e, MARK_VALUE);
-            else if (!strcmp(a, "formula"))
-                mark(e, MARK_FORMULA);
-        }
+            renames_add(rn, node->content ? (const char *)node->content : "", txt);
+        else if (!strcmp(a, "name") && e && e->type == XML_ELEMENT_NODE &&
+                 strstr((const char *)e->name, "named-"))
+            mark(e, MARK_DROP); /* a named range or expression: no placeholder in a name */
+        else if (cell && (!strcmp(a, "value") || !strcmp(a, "date-value") ||
+                          !strcmp(a, "time-value") || !strcmp(a, "boolean-value")))
+            mark(e, MARK_VALUE);
+        else if (cell && !strcmp(a, "formula"))
+            mark(e, MARK_FORMULA);
+        else if (!cell && (!strcmp(a, "formula") || !strcmp(a, "condition") ||
+                           !strcmp(a, "value") || !strcmp(a, "date-value") ||
+                           !strcmp(a, "time-value") || !strcmp(a, "boolean-value")))
+            mark(e, MARK_DROP); /* conditions, validations, fields: no placeholder inside */
         return;
     }
     if (el(p, NS_SML, "v") || el(p, NS_SML, "f"))
@@ -484,11 +557,84 @@ static int drop_calc_chain(struct office_pkg *pkg)
     return INTAKE_OK;
 }
 
+/* \p s with every \p old replaced by \p new (xmlMalloc'd), or NULL. */
+static xmlChar *replace_all(const xmlChar *s, const char *old, const char *new)
+{
+    size_t ol = strlen(old), nl = strlen(new), cnt = 0;
+    if (!s || !ol)
+        return NULL;
+    for (const char *p = (const char *)s; (p = strstr(p, old)) != NULL; p += ol)
+        cnt++;
+    if (!cnt)
+        return NULL;
+    size_t len = strlen((const char *)s);
+    xmlChar *o = xmlMalloc(len + cnt * nl + 1);
+    if (!o)
+        return NULL;
+    char *w = (char *)o;
+    for (const char *p = (const char *)s;;) {
+        const char *q = strstr(p, old);
+        if (!q) {
+            strcpy(w, p);
+            break;
+        }
+        memcpy(w, p, (size_t)(q - p));
+        w += q - p;
+        memcpy(w, new, nl);
+        w += nl;
+        p = q + ol;
+    }
+    return o;
+}
+
+static int sweep_text(xmlNodePtr t, const struct renames *rn)
+{
+    for (size_t i = 0; i < rn->n; i++) {
+        xmlChar *r = replace_all(t->content, rn->old[i], rn->new[i]);
+        if (r) {
+            xmlNodeSetContent(t, r);
+            xmlFree(r);
+        }
+    }
+    return 0;
+}
+
+/* The old sheet names out of every attribute and text node under \p n. */
+static void sweep(xmlNodePtr n, const struct renames *rn)
+{
+    for (; n; n = n->next) {
+        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+            sweep_text(n, rn);
+            continue;
+        }
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        for (xmlAttrPtr a = n->properties; a; a = a->next)
+            for (xmlNodePtr v = a->children; v; v = v->next)
+                if (v->type == XML_TEXT_NODE)
+                    sweep_text(v, rn);
+        sweep(n->children, rn);
+    }
+}
+
 /* After rewrite(), before office_clean() (which empties the shared strings). */
-static int sheet_fix(struct office_pkg *pkg, struct intake_error *err)
+static int sheet_fix(struct office_pkg *pkg, const struct renames *rn, struct intake_error *err)
 {
     int rc = INTAKE_OK;
     struct sids dropped = {0};
+    /* ODF settings.xml names sheets in its view settings; not walked */
+    for (size_t i = 0; rn->n && i < pkg->n; i++) {
+        struct office_member *m = &pkg->m[i];
+        if (pkg->format == OFFICE_ODS && !m->xml && !strcmp(m->name, "settings.xml") &&
+            m->len < INT32_MAX) {
+            m->xml = xmlReadMemory((const char *)m->data, (int)m->len, NULL, NULL,
+                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+            if (!m->xml || m->xml->intSubset)
+                return INTAKE_ERR(err, INTAKE_EFORMAT, "malformed XML in settings.xml");
+        }
+        if (m->xml)
+            sweep(xmlDocGetRootElement(m->xml), rn);
+    }
     for (size_t i = 0; rc == INTAKE_OK && i < pkg->n; i++) {
         xmlNodePtr root = pkg->m[i].xml ? xmlDocGetRootElement(pkg->m[i].xml) : NULL;
         if (!root)
@@ -511,7 +657,7 @@ static int sheet_fix(struct office_pkg *pkg, struct intake_error *err)
  * segment's redacted text into its node.
  */
 static int rewrite(const struct export_office_instance *in, struct intake_doc *doc,
-                   struct office_text *t, int format, struct intake_error *err)
+                   struct office_text *t, int format, struct renames *rn, struct intake_error *err)
 {
     int sheet = format == OFFICE_XLSX || format == OFFICE_ODS;
     const struct intake_host *host = in->host;
@@ -590,8 +736,22 @@ static int rewrite(const struct export_office_instance *in, struct intake_doc *d
             changed++;
             continue;
         }
-        if (sheet)
-            sheet_mark(s->node, tmp);
+        if (sheet) {
+            if (n + 16 > tmpcap) { /* room for a sheet name's " 99" */
+                char *g = realloc(tmp, n + 16);
+                if (!g) {
+                    rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+                    break;
+                }
+                tmp = g;
+                tmpcap = n + 16;
+            }
+            sheet_mark(s->node, tmp, rn);
+            if (rn->oom) {
+                rc = INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
+                break;
+            }
+        }
         if (s->flags & OFFICE_SEG_URI) {
             char *u = uri_encode(tmp, n);
             if (!u) {
@@ -724,14 +884,16 @@ static int cb_export_office_process(void *instance, void *worker, struct intake_
     if (rc)
         return rc;
     struct office_text t;
+    struct renames rn = {0};
     memset(&t, 0, sizeof t);
     unsigned char *zip = NULL;
     size_t ziplen = 0;
     rc = office_walk(&pkg, &t, err);
     if (rc == INTAKE_OK)
-        rc = rewrite(in, doc, &t, pkg.format, err);
+        rc = rewrite(in, doc, &t, pkg.format, &rn, err);
     if (rc == INTAKE_OK && (pkg.format == OFFICE_XLSX || pkg.format == OFFICE_ODS))
-        rc = sheet_fix(&pkg, err);
+        rc = sheet_fix(&pkg, &rn, err);
+    renames_free(&rn);
     if (rc == INTAKE_OK && (rc = office_clean(&pkg)) != INTAKE_OK)
         rc = INTAKE_ERR(err, rc,
                         rc == INTAKE_EFORMAT ? "malformed XML in settings.xml" : "out of memory");

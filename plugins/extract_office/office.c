@@ -1527,9 +1527,10 @@ int office_clean(struct office_pkg *pkg)
     for (size_t i = 0; i < pkg->n; i++) {
         struct office_member *m = &pkg->m[i];
         /* ODF settings.xml: the printer's name and its setup blob go */
-        if (odf && !m->xml && !strcmp(m->name, "settings.xml") && m->len < INT32_MAX) {
-            m->xml = xmlReadMemory((const char *)m->data, (int)m->len, NULL, NULL,
-                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        if (odf && !strcmp(m->name, "settings.xml") && m->len < INT32_MAX) {
+            if (!m->xml) /* the exporter may have parsed it already (sheet names) */
+                m->xml = xmlReadMemory((const char *)m->data, (int)m->len, NULL, NULL,
+                                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
             if (!m->xml) {
                 free_styles(&w);
                 return INTAKE_EFORMAT;

@@ -394,7 +394,8 @@ def make_xlsx(path, v=XLSX_PLANTED):
         ("xl/workbook.xml",
          '<?xml version="1.0" encoding="UTF-8"?>\n<workbook xmlns="%s" xmlns:r="%s"><sheets>'
          '<sheet name="Тел %s" sheetId="1" r:id="rId1"/><sheet name="Скрыт" sheetId="2" state="hidden" r:id="rId3"/>'
-         '</sheets></workbook>' % (S, R, v["sheet_name"])),
+         '</sheets><definedNames><definedName name="Witness">\'Тел %s\'!$A$2</definedName></definedNames></workbook>'
+         % (S, R, v["sheet_name"], v["sheet_name"])),
         ("xl/_rels/workbook.xml.rels",
          '<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="%s">'
          '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
@@ -477,8 +478,29 @@ def make_ods(path, v=ODS_PLANTED):
                               '<style:table-properties table:display="false"/></style:style></office:automatic-styles>'
                               '<office:body>', 1)
     styles = '<?xml version="1.0" encoding="UTF-8"?>\n<office:document-styles %s/>' % ODF_NS
+    # the sheet's name copied where no text is read: a named range's address
+    # and settings.xml's view entries (LibreOffice writes both)
+    content = content.replace('</office:spreadsheet>',
+                              '<table:named-expressions><table:named-range table:name="Witness" '
+                              'table:base-cell-address="$\'%s\'.$A$1" '
+                              'table:cell-range-address="$\'%s\'.$A$1:.$B$1"/></table:named-expressions>'
+                              '</office:spreadsheet>' % (v["sheet_name"], v["sheet_name"]), 1)
     mt = "application/vnd.oasis.opendocument.spreadsheet"
-    _write(path, _odf_common(mt, content, styles, v), first_stored=("mimetype", mt))
+    members = _odf_common(mt, content, styles, v)
+    settings = ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document-settings %s '
+                'xmlns:config="urn:oasis:names:tc:opendocument:xmlns:config:1.0"><office:settings>'
+                '<config:config-item-set config:name="ooo:view-settings"><config:config-item-map-indexed config:name="Views">'
+                '<config:config-item-map-entry><config:config-item config:name="ActiveTable" config:type="string">%s</config:config-item>'
+                '<config:config-item-map-named config:name="Tables"><config:config-item-map-entry config:name="%s">'
+                '<config:config-item config:name="CursorPositionX" config:type="int">0</config:config-item>'
+                '</config:config-item-map-entry></config:config-item-map-named></config:config-item-map-entry>'
+                '</config:config-item-map-indexed></config:config-item-set>'
+                '<config:config-item-set config:name="ooo:configuration-settings">'
+                '<config:config-item config:name="PrinterName" config:type="string">%s</config:config-item>'
+                '</config:config-item-set></office:settings></office:document-settings>'
+                % (ODF_NS, v["sheet_name"], v["sheet_name"], PRINTER))
+    members = [(n, settings if n == "settings.xml" else d) for n, d in members]
+    _write(path, members, first_stored=("mimetype", mt))
 
 
 def make_bomb(path, size_mb=1024):
