@@ -630,12 +630,19 @@ static void add_style(struct walk *w, const xmlChar *id, const xmlChar *parent, 
     w->nsty++;
 }
 
+static int cmp_style(const void *a, const void *b)
+{
+    return strcmp(((const struct style_ent *)a)->id, ((const struct style_ent *)b)->id);
+}
+
+/* w->sty is sorted (resolve_styles): a sheet can have ten thousand
+ * automatic styles. */
 static const struct style_ent *find_style(const struct walk *w, const char *id)
 {
-    for (size_t i = 0; id && i < w->nsty; i++)
-        if (strcmp(w->sty[i].id, id) == 0)
-            return &w->sty[i];
-    return NULL;
+    if (!id || !w->nsty)
+        return NULL;
+    struct style_ent key = {(char *)(uintptr_t)id, NULL, 0};
+    return bsearch(&key, w->sty, w->nsty, sizeof *w->sty, cmp_style);
 }
 
 /* Deeper chains than this (or a cycle without a decision) count as hidden:
@@ -650,6 +657,8 @@ static const struct style_ent *find_style(const struct walk *w, const char *id)
  */
 static void resolve_styles(struct walk *w)
 {
+    if (w->nsty)
+        qsort(w->sty, w->nsty, sizeof *w->sty, cmp_style);
     for (size_t i = 0; i < w->nsty; i++) {
         const struct style_ent *e = &w->sty[i];
         int hidden = 0, depth = 0;
