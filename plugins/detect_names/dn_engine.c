@@ -1436,6 +1436,31 @@ static int is_title(const char *w, size_t n)
 static int common_skel(const struct dn_lexicon *lex, const char *w, size_t n, int script);
 static int tok_script(const struct dn_scanner *sc, const char *t, size_t i);
 
+/* Whether the token is an English function word as written (The, This,
+ * When...): after initials it opens the next sentence ("to W.K. The"). */
+static int en_function_word(const char *t, const struct tok *tk)
+{
+    static const char *const fw[] = {
+        "the",   "a",      "an",   "this",  "that",  "these", "those",   "when", "where", "while",
+        "with",  "from",   "then", "there", "their", "they",  "he",      "she",  "it",    "his",
+        "her",   "its",    "our",  "we",    "you",   "in",    "on",      "at",   "by",    "for",
+        "of",    "to",     "and",  "or",    "but",   "as",    "if",      "so",   "no",    "not",
+        "after", "before", "on",   "upon",  "under", "since", "however", "more", "most",  "also"};
+    size_t n = tk->end - tk->start;
+    if (n > 7)
+        return 0;
+    for (size_t k = 0; k < sizeof fw / sizeof fw[0]; k++) {
+        if (strlen(fw[k]) != n)
+            continue;
+        size_t j = 0;
+        while (j < n && (t[tk->start + j] | 0x20) == fw[k][j])
+            j++;
+        if (j == n)
+            return 1;
+    }
+    return 0;
+}
+
 /* Whether the Cyrillic word \p w has a Kazakh dative after с or ш
  * (Облысқа, Алғашқы, Кеңеске, Өкінішке): its "ск" is no -ский surname. */
 static int kk_dative(const char *w, size_t n)
@@ -1822,11 +1847,21 @@ static float score_run(const struct dn_scanner *sc, const int *cls, size_t a, si
 }
 
 /* Whether token \p i (a neighbour of a name) is a place noun or abbreviation. */
+/* A short lower-case Latin word with no dot after it is no abbreviation:
+ * "to" is not the company form TOO, nor "st" a street. */
+static int short_latin(const struct dn_scanner *sc, const char *t, size_t i)
+{
+    const struct tok *tk = &sc->toks[i];
+    return tk->end - tk->start <= 3 && (unsigned char)t[tk->start] < 0x80 &&
+           !(tk->flags & (T_CAP | T_UPPER)) &&
+           !(i + 1 < sc->nt && (sc->toks[i + 1].flags & T_DOTB));
+}
+
 static int tok_place(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *t, size_t i)
 {
     size_t n;
     const char *w = tok_skel(sc, t, i, &n);
-    return w && lex_has(lex, w, n, L_PLACE, L_PLACE_STEM);
+    return w && !short_latin(sc, t, i) && lex_has(lex, w, n, L_PLACE, L_PLACE_STEM);
 }
 
 /* Whether token \p i is a head noun of heads.txt (министрлігі, мұражайы). */
@@ -1834,7 +1869,7 @@ static int tok_head(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
 {
     size_t n;
     const char *w = tok_skel(sc, t, i, &n);
-    if (!w)
+    if (!w || short_latin(sc, t, i))
         return 0;
     /* English "holding" is no Russian холдинг */
     int script = (unsigned char)t[sc->toks[i].start] < 0x80 ? L_LAT : L_CYR;
@@ -2196,6 +2231,17 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
             else
                 cls[k - i] = C_PART;
         }
+        /* A capitalised stop word right after an initial, or after a title
+         * and a first name, is the surname ("Mr G. Antal", "Mr Jonathan
+         * Moore": skeletons fold them onto a city and a function word),
+         * unless it is a place or institution noun (A. Court, J. Street). */
+        for (size_t k = i + 1; k <= j; k++)
+            if (cls[k - i] == C_STOP && (sc->toks[k].flags & T_CAP) &&
+                (cls[k - 1 - i] == C_INIT ||
+                 (cls[k - 1 - i] == C_FIRST && k >= i + 2 &&
+                  (cls[k - 2 - i] == C_TITLE || cls[k - 2 - i] == C_ROLE))) &&
+                !tok_place(lex, sc, text, k) && !en_function_word(text, &sc->toks[k]))
+                cls[k - i] = C_UNK;
         size_t a = i;
         while (a <= j) {
             int c0 = cls[a - i];

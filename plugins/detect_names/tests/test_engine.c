@@ -405,6 +405,13 @@ static void test_common_words(void)
     KEPT("Зортекс");
     FOUND("Иванов", 0);
     FOUND("Quarnby", 0);
+    /* a surname that folds onto a stop word or a city after an initial or
+     * a title and first name; "to" is not the company form TOO */
+    run("The court and the state of the law. It was represented by Mr G. Antal, and the first "
+        "applicant, Mr Jonathan Moore, asked Mr Robert Brown to leave.");
+    FOUND("G. Antal", 0);
+    FOUND("Jonathan Moore", 0);
+    FOUND("Robert Brown", 0);
 }
 
 int main(void)
