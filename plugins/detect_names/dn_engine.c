@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <unicode/uchar.h>
+#include <unicode/unorm2.h>
 #include <unicode/utf8.h>
 
 #define DN_SKEL_MAX  48 /* longer words are never names */
@@ -226,6 +227,25 @@ static int is_vowel(char c)
     return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
 }
 
+/* Other Latin letters with diacritics (Polish ą ę, Czech ř ů, Romanian
+ * ș ț, Latvian ā ē ķ, Hungarian ő ű...): the base letter of their canonical
+ * decomposition, so that a European name is a word and not a gap. */
+static const char *latin_base(UChar32 c)
+{
+    static const char *const ascii[26] = {"a", "b", "c", "d", "e", "f", "g", "h", "i",
+                                          "z", "k", "l", "m", "n", "o", "p", "k", "r",
+                                          "s", "t", "u", "v", "v", "h", "i", "z"};
+    if (!((c >= 0xC0 && c <= 0x24F) || (c >= 0x1E00 && c <= 0x1EFF)))
+        return NULL;
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *nfd = unorm2_getNFDInstance(&e);
+    UChar buf[8];
+    if (U_FAILURE(e) || unorm2_getDecomposition(nfd, c, buf, 8, &e) < 1 || U_FAILURE(e))
+        return NULL;
+    UChar b = (UChar)(buf[0] | 0x20);
+    return b >= 'a' && b <= 'z' ? ascii[b - 'a'] : NULL;
+}
+
 /* ASCII spelling of one lower-case code point; NULL when it is not a
  * letter we fold (the word is then not a name candidate), "" to drop. */
 static const char *fold_cp(UChar32 c, char prev)
@@ -317,8 +337,14 @@ static const char *fold_cp(UChar32 c, char prev)
     case 0x2019:
     case 0xB4:
     case 0x2BF:
-    case 0x2BE: return ""; /* Uzbek o‘ g‘ and apostrophes */
-    default: return NULL;
+    case 0x2BE: return "";   /* Uzbek o‘ g‘ and apostrophes */
+    case 0xE6: return "ae";  /* æ */
+    case 0x153: return "oe"; /* œ */
+    case 0xDF: return "s";   /* ß */
+    case 0xF0: return "d";   /* ð */
+    case 0xFE: return "t";   /* þ */
+    case 0x111: return "d";  /* đ */
+    default: return latin_base(c);
     }
 }
 
@@ -1286,7 +1312,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
         }
         /* a word: letters, plus apostrophes or hyphens between letters */
         size_t end = i;
-        int nup = 1, nlow = 0, nlet = 1, kk = is_kk_letter(c);
+        int nup = 1, nlow = 0, nlet = 1, kk = is_kk_letter(c), part_caps = 0;
         int first_up = case_of(c) > 0;
         if (!first_up)
             nup = 0, nlow = case_of(c) < 0 ? 1 : 0;
@@ -1312,6 +1338,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
                     U8_NEXT(t, k, n, e);
                     if (e >= 0 && is_letter(e) && !is_apos(e)) {
                         end = j;
+                        part_caps += case_of(e) > 0; /* Gębarska-Piątek, O'Brien */
                         continue;
                     }
                 }
@@ -1346,7 +1373,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
                 tk->flags |= T_UPPER;
             else if (nlet > 1 || nup == nlet)
                 tk->flags |= T_CAP;
-            if (nup >= 2 && nlow > 0)
+            if (nup - part_caps >= 2 && nlow > 0)
                 tk->flags = (uint16_t)((tk->flags & ~T_CAP) | T_UPPER); /* AQSh, McDonald */
             if (nlet == 1 && !(tk->flags & T_INIT))
                 tk->flags |= T_LETTER;
@@ -2408,6 +2435,14 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
              * name (Resul Sadak after Sadak) */
             if (c.score > 0 || (!place && a < b)) {
                 c.start = sc->toks[a].start; /* "Mr" itself identifies no one */
+                /* ...but "Justice" in "Lord Justice X", "Mr Justice X" is
+                 * part of the judge's name */
+                if (a >= i + 2 &&
+                    (cls[a - 1 - i] == C_TITLE || cls[a - 1 - i] == C_ROLE ||
+                     (cls[a - 1 - i] == C_STOP && tok_role(lex, sc, text, a - 1))) &&
+                    cls[a - 2 - i] == C_TITLE && (sc->toks[a - 1].flags & T_CAP) &&
+                    (sc->toks[a - 1].flags & T_JOIN))
+                    c.start = sc->toks[a - 1].start;
                 c.end = sc->toks[post ? post : b].end;
                 if ((sc->toks[b].flags & T_INIT) && c.end < len && text[c.end] == '.')
                     c.end++;

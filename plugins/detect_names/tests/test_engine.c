@@ -412,6 +412,14 @@ static void test_common_words(void)
     FOUND("G. Antal", 0);
     FOUND("Jonathan Moore", 0);
     FOUND("Robert Brown", 0);
+    /* Latin letters with diacritics of any European language; a judge's
+     * "Justice" after a title is part of the name */
+    run("The court and the state of the law. The Agent, Mr J. Wołąsiewicz, met Ms Dorota "
+        "Gębarska-Piątek and Mr Tomáš Dvořák; Lord Justice Quarnby gave judgment.");
+    FOUND("J. Wołąsiewicz", 0);
+    FOUND("Dorota Gębarska-Piątek", 0);
+    FOUND("Tomáš Dvořák", 0);
+    FOUND("Justice Quarnby", 0);
 }
 
 int main(void)
