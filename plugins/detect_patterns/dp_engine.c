@@ -64,10 +64,13 @@ static const struct {
     [FAM_IPV6] = {"[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}", 0,
                   LBIT(INTAKE_LABEL_IP_ADDRESS)},
     /* 8+ digits joined by up to 3 separators (space, NBSP, - ( ) +), then
-     * the first character that cannot continue the number: fires once per
-     * number, however many digit groups it has */
-    [FAM_NUM] = {"(?:[0-9](?:[ ()+\\-\\n]|\\xC2\\xA0){0,3}){7}[0-9](?:[ ()+\\-\\n]|\\xC2\\xA0){0,3}"
-                 "(?:[^0-9 ()+\\-\\n\\xC2]|\\xC2[^\\xA0]|\\z)",
+     * the first character that cannot continue the number, or a fourth
+     * separator (a longer run ends the number too: without this branch a
+     * number followed by four spaces or blank lines was never seen): fires
+     * once per number, however many digit groups it has */
+    [FAM_NUM] = {"(?:[0-9](?:[ ()+\\-\\n]|\\xC2\\xA0){0,3}){7}[0-9]"
+                 "(?:(?:[ ()+\\-\\n]|\\xC2\\xA0){0,3}(?:[^0-9 ()+\\-\\n\\xC2]|\\xC2[^\\xA0]|\\z)"
+                 "|(?:[ ()+\\-\\n]|\\xC2\\xA0){4})",
                  0,
                  LBIT(INTAKE_LABEL_PHONE) | LBIT(INTAKE_LABEL_NATIONAL_ID) |
                      LBIT(INTAKE_LABEL_PASSPORT) | LBIT(INTAKE_LABEL_CARD) |

@@ -62,12 +62,29 @@ static void dump(const struct intake_doc *d, const char *text)
                   (int)(sp[i].end - sp[i].start), text + sp[i].start, (double)sp[i].score);
 }
 
+/* \p s with its line breaks written as \\n (a TAP line is one line). */
+static const char *shown(const char *s)
+{
+    static char buf[512];
+    size_t o = 0;
+    for (; *s && o + 3 < sizeof buf; s++) {
+        if (*s == '\n') {
+            buf[o++] = '\\';
+            buf[o++] = 'n';
+        } else {
+            buf[o++] = *s;
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 static void pos(uint32_t label, const char *text, const char *surface, float min_score)
 {
     struct intake_doc *d = run(text);
     const struct intake_span *sp = span_of(d, text, surface, label);
     if (!TEST_OK(sp && sp->score >= min_score, "%s: \"%s\" in \"%s\" (score %.2f >= %.2f)",
-                 intake_label_name(label), surface, text, sp ? (double)sp->score : -1.0,
+                 intake_label_name(label), surface, shown(text), sp ? (double)sp->score : -1.0,
                  (double)min_score))
         dump(d, text);
     harness_doc_destroy(d);
@@ -190,6 +207,15 @@ static void test_phone(void)
     /* a phone and an IIN separated by a space only */
     pos(INTAKE_LABEL_PHONE, "87012345678 880315300123", "87012345678", 0.85f);
     pos(INTAKE_LABEL_NATIONAL_ID, "87012345678 880315300123", "880315300123", 0.9f);
+    /* A number followed by four or more separators (an indented next line,
+     * blank lines, spaces to the end of a table cell) ends there: the
+     * trigger once needed a non-separator within three and missed these. */
+    pos(INTAKE_LABEL_PHONE, "Звонить +7 701 642 09 85\n   Следующая строка.", "+7 701 642 09 85",
+        0.85f);
+    pos(INTAKE_LABEL_PHONE, "тел. +7 701 642 09 85          | далее", "+7 701 642 09 85", 0.85f);
+    pos(INTAKE_LABEL_NATIONAL_ID, "ИИН 880315300123\n\n\n\nСледующий абзац", "880315300123", 0.9f);
+    pos(INTAKE_LABEL_NATIONAL_ID, "ИИН 880315300123    ", "880315300123", 0.9f);
+    pos(INTAKE_LABEL_NATIONAL_ID, "ИИН 880315300123\n    (подпись)", "880315300123", 0.9f);
     /* a phone at the end of a long run of numbers (more groups than one
      * parsing chunk holds), and one across the chunk boundary */
     {
