@@ -1072,6 +1072,8 @@ struct dn_scanner {
     size_t n_en;       /* lower-case "the", "of", "and" in the document */
     int english;       /* English text: capitals alone mark no name */
     size_t n_kk;       /* words with a Kazakh letter (ә ғ қ ң ө ұ ү һ і) */
+    const char *text;  /* the text of the current dn_scan (borrowed) */
+    size_t n_cyr;      /* words that start with a Cyrillic letter */
     struct smap lower; /* the document's lower-case words (built on first use) */
     int lower_built;
     int kazakh; /* Kazakh text */
@@ -1268,6 +1270,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
     sc->skl = 0;
     sc->n_en = 0;
     sc->n_kk = 0;
+    sc->n_cyr = 0;
     size_t i = 0;
     int sent = 1;      /* a sentence starts at the next word */
     int breaks = 0;    /* line breaks since the previous word */
@@ -1349,6 +1352,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
             return -1;
         struct tok *tk = &sc->toks[sc->nt++];
         sc->n_kk += kk ? 1 : 0;
+        sc->n_cyr += c >= 0x400 && c <= 0x4FF;
         tk->start = (uint32_t)s;
         tk->end = (uint32_t)end;
         tk->sk_off = 0;
@@ -1822,8 +1826,12 @@ static float score_run(const struct dn_scanner *sc, const int *cls, size_t a, si
     if (upper) { /* headings: a clear full name, or one word shaped as a name */
         if (strong >= 2 || (strong >= 1 && (role || init)))
             return 0.9f;
-        if (role)
-            return 0.85f;
+        if (role) /* "Президент РФ", "министр МВД": an abbreviation of 2-3 letters */
+            return words == 1 && !init && a == b &&
+                           sc->toks[a].end - sc->toks[a].start <=
+                               ((unsigned char)sc->text[sc->toks[a].start] < 0x80 ? 3u : 6u)
+                       ? 0.45f
+                       : 0.85f;
         for (size_t i = a; i <= b; i++)
             if (cls[i - a] == C_SURNAME || cls[i - a] == C_PATRO ||
                 (cls[i - a] == C_FIRST && words >= 2))
@@ -1849,6 +1857,16 @@ static float score_run(const struct dn_scanner *sc, const int *cls, size_t a, si
     }
     if (strong + weak + init + patro == 0 && unk_place(sc, a, b))
         return 0.0f;
+    if (strong + weak + init + patro == 0 && sc->n_cyr * 2 > sc->nt) {
+        /* Latin words with no name cue in a Cyrillic text are mostly
+         * brands, media and software (Facebook, Linux): a doubt */
+        /* ...but not a gloss in brackets after a Cyrillic name */
+        int latin = (sc->toks[a].flags & (T_OPEN | T_QUOTE)) != T_OPEN;
+        for (size_t i = a; i <= b && latin; i++)
+            latin = (unsigned char)sc->text[sc->toks[i].start] < 0x80;
+        if (latin)
+            return 0.45f;
+    }
     if (strong + weak + init + patro == 0 && tok_english(sc, b)) {
         /* English capitalises institutions and documents too, so such a
          * word is a weak cue; but a victim's given name in no list looks
@@ -2186,6 +2204,7 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
         return INTAKE_OK;
     if (len >= UINT32_MAX)
         return INTAKE_ERR(err, INTAKE_EINVAL, "detect_names: text of %zu bytes too large", len);
+    sc->text = text;
     if (tokenize(sc, text, len))
         return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory");
     /* English capitalises institutions, documents and titles as well as
