@@ -940,7 +940,8 @@ static size_t put_joined(char *dst, const char *a, size_t an, const char *b)
 }
 
 /* First name in any inflection: \p base gets the list form. */
-static int first_name(const struct dn_lexicon *lex, const char *w, size_t n, char *base, size_t *bl)
+static int first_name(const struct dn_lexicon *lex, const char *w, size_t n, int kk_end, char *base,
+                      size_t *bl)
 {
     if (lex_bits(lex, w, n) & L_FIRST) {
         memcpy(base, w, n);
@@ -948,11 +949,15 @@ static int first_name(const struct dn_lexicon *lex, const char *w, size_t n, cha
         return 1;
     }
     static const char *const add[] = {"", "a", "ia", "i", "ii"};
+    /* Turkic suffixes keep the name whole (Сона-ның); only Russian endings
+     * replace its last vowel (Сон-ы): a word ending in a Kazakh letter
+     * gets no vowel back (Соның is no Сона) */
+    size_t nadd = kk_end ? 1 : sizeof add / sizeof add[0];
     char buf[DN_SKEL_MAX + 8];
     for (size_t k = n - 1; k >= 3 && n - k <= 6; k--) {
         if (!ends_ok(w + k, n - k, 0))
             continue;
-        for (size_t j = 0; j < sizeof add / sizeof add[0]; j++) {
+        for (size_t j = 0; j < nadd; j++) {
             size_t l = put_joined(buf, w, k, add[j]);
             int hit = lex_bits(lex, buf, l) & L_FIRST;
             if (!hit && j == 0 && (buf[l - 1] == 'd' || buf[l - 1] == 'g' || buf[l - 1] == 'b')) {
@@ -1492,6 +1497,20 @@ static int en_function_word(const char *t, const struct tok *tk)
     return 0;
 }
 
+/* Whether one of the last two letters of token \p tk is a letter of the
+ * Kazakh alphabet that Russian lacks (a Turkic suffix: -ның, -ға, -ге). */
+static int kk_tail(const char *t, const struct tok *tk)
+{
+    int32_t i = (int32_t)tk->end;
+    for (int k = 0; k < 2 && i > (int32_t)tk->start; k++) {
+        UChar32 c;
+        U8_PREV(t, (int32_t)tk->start, i, c);
+        if (c >= 0 && is_kk_letter(c))
+            return 1;
+    }
+    return 0;
+}
+
 /* Whether the Cyrillic word \p w has a Kazakh dative after с or ш
  * (Облысқа, Алғашқы, Кеңеске, Өкінішке): its "ск" is no -ский surname. */
 static int kk_dative(const char *w, size_t n)
@@ -1566,7 +1585,7 @@ static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
     }
     /* an inflected first name beats a stop stem: Юлии is not июль + -ии,
      * and Russian months are not capitalised */
-    if (s != 2 && first_name(lex, w, n, fb, fbl)) {
+    if (s != 2 && first_name(lex, w, n, kk_tail(t, tk), fb, fbl)) {
         /* ...but a longer stop stem is the better reading: Россия is
          * росси- + -я, not Ross + -ия */
         size_t common = 0;
@@ -2541,7 +2560,7 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
             if (p == -1) {
                 char fb[DN_SKEL_MAX + 8];
                 size_t fbl;
-                if (first_name(lex, w, wl, fb, &fbl))
+                if (first_name(lex, w, wl, kk_tail(text, tk), fb, &fbl))
                     p = smap_get(&sc->firsts, fb, fbl, -1);
                 if (p == -1) /* a word of a confident full name, in no list */
                     p = smap_get(&sc->firsts, w, wl, -1);

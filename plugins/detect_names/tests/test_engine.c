@@ -384,6 +384,10 @@ static void test_common_words(void)
     run("Жиналыс өтті . Мен келдім .\nБиыл жарыс болды .\nАйгүлдің үйі алыс .\n");
     KEPT("Биыл");
     FOUND("Айгүлдің", 0);
+    /* a Turkic suffix keeps a name whole: Соның (сол + -ның) is no Сона */
+    run("Жиналыс өтті .\nСоның арқасында жол салынды .\nСонаның үйі алыс .\n");
+    KEPT("Соның");
+    FOUND("Сонаның", 0);
     /* a title in quotes (only its first word capitalised) and a Kazakh
      * dative after с or ш (-сқа, -шке: no -ский surname) are no names */
     run("Біз « Таңғы жаңалықтар » бағдарламасын көрдік , ол Облысқа барды .\nӨкінішке , ол "
