@@ -388,6 +388,9 @@ static void test_common_words(void)
     run("Жиналыс өтті .\nСоның арқасында жол салынды .\nСонаның үйі алыс .\n");
     KEPT("Соның");
     FOUND("Сонаның", 0);
+    run("Бұл туралы кеше Үкімет отырысында айтылды , ал Мемлекеттік бағдарлама бекітілді .\n");
+    KEPT("Үкімет");
+    KEPT("Мемлекеттік");
     /* a title in quotes (only its first word capitalised) and a Kazakh
      * dative after с or ш (-сқа, -шке: no -ский surname) are no names */
     run("Біз « Таңғы жаңалықтар » бағдарламасын көрдік , ол Облысқа барды .\nӨкінішке , ол "
