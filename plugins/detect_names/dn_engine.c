@@ -732,7 +732,7 @@ static int load_dict(struct dn_lexicon *lex, const char *dir, const char *file, 
         /* adjectives (большой, европейский) also by their stem: the
          * lookup accepts only adjective endings after it */
         /* (skeletons: -ый and -ий are "i" once doubled letters merge, -ой "oi") */
-        size_t adj = !stem_bit || sl < 6 || sk[sl - 1] != 'i' ? 0
+        size_t adj = !stem_bit || sl < 5 || sk[sl - 1] != 'i' ? 0
                      : sk[sl - 2] == 'o'                      ? 2
                      : !is_vowel(sk[sl - 2])                  ? 1
                                                               : 0;
@@ -1566,6 +1566,10 @@ static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
     if (s == 2 && st >= 2 && w[st - 1] == 'k' && (w[st - 2] == 's' || w[st - 2] == 'c') &&
         tok_script(sc, t, i) == D_RU && common_skel(lex, w, n, D_RU))
         s = 0;
+    /* -овь/-евь (Церковь, Морковь): no -ов surname ends in a soft sign */
+    if (s && st == n && tk->end - tk->start >= 2 && (unsigned char)t[tk->end - 2] == 0xD1 &&
+        (unsigned char)t[tk->end - 1] == 0x8C)
+        s = 0;
     if (s == 2 && st >= 2 && w[st - 1] == 'k' && w[st - 2] == 's' &&
         (unsigned char)t[tk->start] >= 0x80 && kk_dative(t + tk->start, tk->end - tk->start))
         s = 0;
@@ -1708,9 +1712,9 @@ static int seen_lower(struct dn_scanner *sc, const char *t, size_t i)
     return smap_get(&sc->lower, buf, k + n - j, 0) != 0;
 }
 
-/* Whether skeleton \p w of a word in \p script (D_EN or D_RU) is a common word of the dictionaries:
- * as written, or a dictionary word plus endings (English -s/-es/-ed/-ing; the Russian and Turkic
- * case endings of dn_ends for Cyrillic). */
+/* Whether (1; 2 for a Russian adjective by its stem) skeleton \p w of a word in \p script (D_EN or
+ * D_RU) is a common word of the dictionaries: as written, or a dictionary word plus endings
+ * (English -s/-es/-ed/-ing; the Russian and Turkic case endings of dn_ends for Cyrillic). */
 static int common_skel(const struct dn_lexicon *lex, const char *w, size_t n, int script)
 {
     if (!lex->common.n || n < 3)
@@ -1755,6 +1759,24 @@ static int tok_script(const struct dn_scanner *sc, const char *t, size_t i)
         return D_EN;
     if (c >= 0xD0 && c <= 0xD3)
         return D_RU;
+    return 0;
+}
+
+/* Whether Cyrillic token \p i ends like a Russian full adjective
+ * (-ая, -ого, -ому, -ую, -ых, -ыми, -ое, -ые and soft pairs). */
+static int ru_adjective(struct dn_scanner *sc, const char *t, size_t i)
+{
+    static const char *const e[] = {"aia", "iaia", "ogo", "ego", "omu", "emu",
+                                    "uiu", "iuiu", "ih",  "imi", "oe",  "ie"};
+    size_t n;
+    const char *w = tok_skel(sc, t, i, &n);
+    if (!w || n < 5 || (unsigned char)t[sc->toks[i].start] < 0x80)
+        return 0;
+    for (size_t k = 0; k < sizeof e / sizeof e[0]; k++) {
+        size_t l = strlen(e[k]);
+        if (n > l + 2 && memcmp(w + n - l, e[k], l) == 0)
+            return 1;
+    }
     return 0;
 }
 
@@ -2434,9 +2456,16 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
             /* Words with no name cue that the language writes in lower
              * case (Appeal, Union, Союз, Совета) are headings,
              * institutions and sentence words, not names. */
-            int common = a == b && !role && !party && !post && lex->common.n;
-            for (size_t k = a; common && k <= b; k++)
+            int common = !role && !party && !post && lex->common.n, adjs = 0;
+            for (size_t k = a; common && k <= b; k++) {
                 common = cls[k - i] == C_UNK && tok_common(lex, sc, text, k);
+                adjs += common && ru_adjective(sc, text, k);
+            }
+            /* several words: only with a Russian adjective among them
+             * (Православная Церковь, Советского Союза); two common nouns
+             * can be a foreign name (a herald and a campsite) */
+            if (a < b && !adjs)
+                common = 0;
             /* "компании Xxx", "телеканала «Xxx»": one word with no name cue
              * at all right after a lower-case head noun is that organisation
              * (not two: "клуба X Фрэнк Y" goes on with a person) */
