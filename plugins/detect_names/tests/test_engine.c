@@ -434,12 +434,12 @@ static void test_common_words(void)
         "(Garret Kwarmen), сообщили в агентстве.");
     KEPT("РФ");
     KEPT("Zorblex");
+    FOUND("Garret Kwarmen", 0);
     /* several common words with a Russian adjective among them are an
      * institution; Церковь is no -ов surname; Волков (a noun's plural) is */
     run("Об этом заявила Русская Православная Церковь, а свидетель Волков пояснил.");
     KEPT("Русская Православная Церковь");
     FOUND("Волков", 0);
-    FOUND("Garret Kwarmen", 0);
 }
 
 int main(void)
