@@ -194,6 +194,12 @@ def locate(ocr, surface):
     idx = [i for i, c in enumerate(ocr) if not re.match(r"[\s()\-]", c)]
     flat = "".join(ocr[i] for i in idx).translate(CONFUSABLE)
     pos = flat.find(key)
+    if pos < 0 and key.startswith("+") and flat.find(key[1:]) >= 0:
+        # OCR reads "+7" as "--7": the number is its digits. Without this the
+        # one-wrong-character search below aligned the lost '+' with the
+        # last letter of the word before, and a caught phone counted as missed.
+        key = key[1:]
+        pos = flat.find(key)
     if pos < 0:
         best = None
         for s in range(0, max(0, len(flat) - len(key)) + 1):
