@@ -1064,6 +1064,8 @@ static int sevenzip_or_refuse(struct walk *w, struct intake_error *err)
                           "sevenzip_command %s, is not installed)",
                           sz_label[kind], in->sevenzip_named);
     w->total = w->entries = w->skipped = 0;
+    if (err)
+        intake_error_clear(err); /* libarchive's refusal is no longer the answer */
     return sevenzip_read(w, kind, err);
 }
 
