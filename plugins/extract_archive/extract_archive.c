@@ -23,6 +23,12 @@
  * encrypted archive or member without a configured password, a damaged or
  * truncated archive, a ZIP without its central directory, a limit passed.
  *
+ * Encryption: libarchive decrypts ZIP only. An encrypted 7z (RAR, if the
+ * installed 7-Zip has the codec) with a password set is read by 7-Zip in a
+ * limited child process instead (the section "7-Zip" below): the only
+ * case where the archive's bytes are written to disk, in a private folder
+ * removed afterwards; the password goes on 7-Zip's stdin, never in argv.
+ *
  * Lifetimes: the instance (limits, password, name charset) is read-only
  * after cb_init; there is no worker state (one libarchive reader per call).
  */
@@ -1296,7 +1302,8 @@ static const struct intake_plugin extract_archive_plugin = {
     .name = "extract_archive",
     .version = EXTRACT_ARCHIVE_VERSION,
     .description = "ZIP, 7z, TAR (gz, bz2, xz), RAR: members as child documents, in memory "
-                   "(libarchive); bomb limits enforced while inflating",
+                   "(libarchive; encrypted 7z through 7-Zip in a limited process); bomb limits "
+                   "enforced while inflating",
     .options = extract_archive_options,
     .config_size = sizeof(struct extract_archive_config),
     .mime_types = extract_archive_mimes,
