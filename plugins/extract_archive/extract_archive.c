@@ -904,6 +904,7 @@ static int sevenzip_read(struct walk *w, enum sz_kind kind, struct intake_error 
     unsigned char *list = NULL;
     size_t list_cap = 0;
     struct sz_entry *ents = NULL;
+    size_t nents = 0;
     int rc = INTAKE_OK;
 
     if (strlen(in->password) > SZ_PW_MAX || strpbrk(in->password, "\r\n"))
@@ -953,9 +954,14 @@ static int sevenzip_read(struct walk *w, enum sz_kind kind, struct intake_error 
         }
         uint64_t declared = 0;
         size_t n = sz_parse((char *)list, r.len, ents, cap, &declared);
-        if (n > in->max_members || n >= cap) {
+        if (n > in->max_members) {
             rc = INTAKE_ERR(err, INTAKE_EFORMAT, "archive: more than max_members %llu entries",
                             (unsigned long long)in->max_members);
+            goto done;
+        }
+        if (n >= cap) {
+            rc = INTAKE_ERR(err, INTAKE_EFORMAT,
+                            "archive: more than %zu entries: too many for 7-Zip's path", cap - 1);
             goto done;
         }
         if (n == 0) {
@@ -977,12 +983,13 @@ static int sevenzip_read(struct walk *w, enum sz_kind kind, struct intake_error 
                             in->max_ratio, (unsigned long long)declared, w->feed.n);
             goto done;
         }
-        w->entries = n;
+        nents = n;
     }
 
     /* The members, one 7-Zip run each: the whole archive has been read. */
     w->feed.read = w->feed.n;
-    for (size_t i = 0; i < w->entries; i++) {
+    for (size_t i = 0; i < nents; i++) {
+        w->entries = i + 1; /* for check_limits' reasons */
         const struct sz_entry *e = &ents[i];
         snprintf(name, sizeof name, "%s", e->path);
         tidy_name(name, sizeof name, i + 1);
