@@ -14,8 +14,10 @@
  *            merged: over the whole text they cost more than all the
  *            triggers together (Cyrillic literals are low-entropy bytes).
  *
- * A scan: main pass; validation of the hits; context pass over the
- * candidate windows; scoring; overlap resolution.
+ * A scan: main pass; validation of the hits; on pages read by OCR, the
+ * IBANs whose country code came out as a digit (dp_v_iban_ocr: no trigger
+ * can fire on them) and the folded second look (fold_regions); context
+ * pass over the candidate windows; scoring; overlap resolution.
  */
 #include "dp_engine.h"
 #include "dp_fold.h"
@@ -290,10 +292,12 @@ struct dp_scanner {
     size_t nfanch, capfanch;
     struct dp_ctxhit *fctx; /* context words in folded copies, original offsets */
     size_t nfctx, capfctx;
-    struct dp_cands fcands; /* candidates in the folded copy */
-    int folding;            /* on_match fills the f* arrays */
-    const char *ftext;      /* the region in the original text */
-    uint64_t fbase;         /* its offset */
+    struct dp_cands fcands;     /* candidates in the folded copy */
+    int folding;                /* on_match fills the f* arrays */
+    const char *ftext;          /* the region in the original text */
+    uint64_t fbase;             /* its offset */
+    const struct dp_range *ocr; /* the pages read by OCR, during dp_scan */
+    size_t nocr;
 };
 
 uint32_t dp_labels_supported(void)
@@ -978,10 +982,22 @@ static int collect_context(const struct dp_engine *e, struct dp_scanner *s, cons
     return HS_SUCCESS;
 }
 
+/* Is byte \p off of the text on a page read by OCR? (A few ranges, one per
+ * page, looked up per passport word only.) */
+static int in_ocr(const struct dp_scanner *s, uint64_t off)
+{
+    for (size_t i = 0; i < s->nocr; i++)
+        if (s->ocr[i].start <= off && off < s->ocr[i].end)
+            return 1;
+    return 0;
+}
+
 /* Run the validators over the main-database hits \p hits (and the passport
- * words \p anch) of \p text, appending candidates to \p out. */
-static void validate(const struct dp_engine *e, const char *text, size_t len, struct dp_hit *hits,
-                     size_t nhits, struct dp_ctxhit *anch, size_t nanch, struct dp_cands *out)
+ * words \p anch) of \p text, appending candidates to \p out. \p map (NULL:
+ * none) and \p base give the original offset of a byte of a folded copy. */
+static void validate(const struct dp_engine *e, const struct dp_scanner *s, const char *text,
+                     size_t len, struct dp_hit *hits, size_t nhits, struct dp_ctxhit *anch,
+                     size_t nanch, const uint32_t *map, uint64_t base, struct dp_cands *out)
 {
     sort_if_needed(hits, nhits, sizeof *hits, cmp_hit);
     size_t floor[FAM_COUNT] = {0};
@@ -1018,8 +1034,11 @@ static void validate(const struct dp_engine *e, const char *text, size_t len, st
     }
     /* Passport series and number written apart: only after a passport word. */
     if (e->set.labels & LBIT(INTAKE_LABEL_PASSPORT))
-        for (size_t i = 0; i < nanch; i++)
-            dp_v_passport_near(text, len, anch[i].end, e->set.window_before, out);
+        for (size_t i = 0; i < nanch; i++) {
+            uint64_t w = anch[i].end - 1; /* the word's last byte */
+            int ocr = s->nocr && in_ocr(s, map ? base + map[w] : w);
+            dp_v_passport_near(text, len, anch[i].end, e->set.window_before, ocr, out);
+        }
 }
 
 /* Append to s->mix the ends of the mixed-script boundaries in [a, b): a
@@ -1115,7 +1134,8 @@ static hs_error_t fold_regions(const struct dp_engine *e, struct dp_scanner *s, 
         if (s->oom || hr != HS_SUCCESS)
             return hr;
         s->nfanch = filter_words(s->fanch, s->nfanch, s->fbuf, fn);
-        validate(e, s->fbuf, fn, s->fhits, s->nfhits, s->fanch, s->nfanch, &s->fcands);
+        validate(e, s, s->fbuf, fn, s->fhits, s->nfhits, s->fanch, s->nfanch, s->fmap, rs,
+                 &s->fcands);
         if (s->fcands.oom)
             return HS_SUCCESS;
         /* Also the candidates with no folded byte: a passport number after
@@ -1160,12 +1180,18 @@ int dp_scan(const struct dp_engine *e, struct dp_scanner *s, const char *text, s
         return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory while scanning");
     if (hr != HS_SUCCESS)
         return INTAKE_ERR(err, INTAKE_EINTERNAL, "vectorscan scan failed (%d)", (int)hr);
-    validate(e, text, len, s->hits, s->nhits, s->anchors, s->nanchors, &s->cands);
+    s->ocr = ocr;
+    s->nocr = nocr;
+    validate(e, s, text, len, s->hits, s->nhits, s->anchors, s->nanchors, NULL, 0, &s->cands);
     for (size_t i = 0; i < nocr; i++) {
         size_t a = ocr[i].start < len ? (size_t)ocr[i].start : len;
         size_t b = ocr[i].end < len ? (size_t)ocr[i].end : len;
         if (!mixed_tokens(e, s, text, a, b))
             return INTAKE_ERR(err, INTAKE_ENOMEM, "out of memory while scanning");
+        /* IBANs whose country code OCR read with a digit ("К7..." for KZ):
+         * no trigger fires on them, and only OCR pages have them */
+        if (e->set.labels & LBIT(INTAKE_LABEL_IBAN))
+            dp_v_iban_ocr(text, len, a, b, &s->cands);
     }
     if (nocr)
         sort_if_needed(s->mix, s->nmix, sizeof *s->mix, cmp_u64);

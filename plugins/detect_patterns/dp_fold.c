@@ -186,6 +186,11 @@ size_t dp_fold(const char *t, size_t len, char *out, uint32_t *map, int *changed
     return o;
 }
 
+char dp_fold_latin(uint32_t cp)
+{
+    return cyr_to_latin(cp);
+}
+
 size_t dp_fold_src_end(const char *t, const uint32_t *map, size_t i)
 {
     size_t p = map[i];

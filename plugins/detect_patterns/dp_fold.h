@@ -39,6 +39,10 @@
  */
 DP_INTERNAL size_t dp_fold(const char *t, size_t len, char *out, uint32_t *map, int *changed);
 
+/** The Latin letter (or digit: З is 3) Cyrillic code point \p cp looks
+ *  like, or 0: the table dp_fold() folds identifiers with. */
+DP_INTERNAL char dp_fold_latin(uint32_t cp);
+
 /** End offset in \p t of the source of output byte \p i (exclusive). */
 DP_INTERNAL size_t dp_fold_src_end(const char *t, const uint32_t *map, size_t i);
 

@@ -2,6 +2,7 @@
  * detect_patterns: per-hit validation (see dp_validate.h).
  */
 #include "dp_validate.h"
+#include "dp_fold.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -1066,6 +1067,128 @@ void dp_v_iban(const char *t, size_t len, size_t hit_end, struct dp_cands *out)
     dp_cands_push(out, start, p, DP_K_IBAN_BAD, fl);
 }
 
+/* ------------------------------------------------------------ iban (OCR) */
+
+/* Latin capitals that OCR reads as the ASCII digit \p d in a country code
+ * (Z as 7 or 2, O and D as 0...); "" when none. */
+static const char *cc_digit_letters(char d)
+{
+    switch (d) {
+    case '7':
+    case '2': return "Z";
+    case '0': return "OD";
+    case '1': return "IL";
+    case '5': return "S";
+    case '6': return "G";
+    case '8': return "B";
+    default: return "";
+    }
+}
+
+/* A Cyrillic capital (U+0400-U+042F) at t[i] that looks like a Latin capital
+ * or digit: that character (З is 3), its width in *w; else 0. */
+static char cyr_capital_at(const char *t, size_t len, size_t i, size_t *w)
+{
+    uint32_t cp;
+    if (i >= len || (unsigned char)t[i] != 0xD0 || utf8_decode(t, i, len, &cp) != 2 || cp > 0x42F)
+        return 0;
+    char l = dp_fold_latin(cp);
+    *w = 2;
+    return IS_UPPER(l) || IS_DIGIT(l) ? l : 0;
+}
+
+/* One character of a country code read by OCR at t[i]: the letters it may
+ * stand for into \p opt (NUL-terminated), *letter / *damaged raised when it
+ * is a letter / not the plain Latin letter. Its width, or 0. */
+static size_t cc_char(const char *t, size_t len, size_t i, char opt[3], int *letter, int *damaged)
+{
+    if (i >= len)
+        return 0;
+    if (IS_UPPER(t[i])) {
+        opt[0] = t[i], opt[1] = '\0';
+        *letter = 1;
+        return 1;
+    }
+    if (IS_DIGIT(t[i])) {
+        const char *l = cc_digit_letters(t[i]);
+        memcpy(opt, l, strlen(l) + 1);
+        *damaged = 1;
+        return *l ? 1 : 0;
+    }
+    size_t w;
+    char c = cyr_capital_at(t, len, i, &w);
+    if (c == '3')
+        c = 'Z'; /* З for Z */
+    if (!IS_UPPER(c))
+        return 0;
+    opt[0] = c, opt[1] = '\0';
+    *letter = *damaged = 1;
+    return w;
+}
+
+/* The rest of an IBAN read by OCR from \p p: IBAN characters (Cyrillic
+ * look-alikes folded) into buf[n..L), groups joined by one or two spaces
+ * or line breaks. The end offset when exactly \p L characters end at a
+ * token boundary, else 0. */
+static size_t iban_rest_ocr(const char *t, size_t len, size_t p, char *buf, size_t n, size_t L)
+{
+    while (n < L && p < len) {
+        size_t w = 1;
+        char c = iban_char(t[p]) ? t[p] : cyr_capital_at(t, len, p, &w);
+        if (c) {
+            buf[n++] = c;
+            p += w;
+            continue;
+        }
+        size_t sp = 0;
+        while (p + sp < len && sp < 3 &&
+               (t[p + sp] == ' ' || t[p + sp] == '\n' || t[p + sp] == '\r'))
+            sp++;
+        if (sp == 0 || sp > 2 || p + sp >= len || !iban_char(t[p + sp]))
+            return 0;
+        p += sp;
+    }
+    if (n != L || (p < len && (IS_ALNUM(t[p]) || dp_letter_at(t, len, p))))
+        return 0;
+    return p;
+}
+
+void dp_v_iban_ocr(const char *t, size_t len, size_t a, size_t b, struct dp_cands *out)
+{
+    if (b > len)
+        b = len;
+    for (size_t i = a; i + 4 < b; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (!IS_UPPER(c) && !IS_DIGIT(c) && c != 0xD0)
+            continue;
+        if (i > 0 && (IS_DIGIT(t[i - 1]) || dp_letter_before(t, i)))
+            continue; /* not the start of a token */
+        char o0[3], o1[3];
+        int letter = 0, damaged = 0;
+        size_t w0 = cc_char(t, b, i, o0, &letter, &damaged);
+        size_t w1 = w0 ? cc_char(t, b, i + w0, o1, &letter, &damaged) : 0;
+        /* one letter at least (two digits are any number), one damaged
+         * (the plain and the Cyrillic-folded forms have their own passes) */
+        if (!w1 || !letter || !damaged)
+            continue;
+        size_t p = i + w0 + w1;
+        if (p + 2 > b || !IS_DIGIT(t[p]) || !IS_DIGIT(t[p + 1]))
+            continue;
+        for (const char *x = o0; *x; x++)
+            for (const char *y = o1; *y; y++) {
+                int L = dp_iban_country_length(*x, *y);
+                char buf[40] = {*x, *y, t[p], t[p + 1]};
+                size_t e = L ? iban_rest_ocr(t, b, p + 2, buf, 4, (size_t)L) : 0;
+                if (e && dp_iban_mod97(buf, (size_t)L)) {
+                    dp_cands_push(out, i, e, DP_K_IBAN, DP_CF_DAMAGED);
+                    i = e - 1;
+                    goto next;
+                }
+            }
+    next:;
+    }
+}
+
 /* --------------------------------------------------------------- passport */
 
 /* Passport series of two capitals at \p p: Kyrgyz AC/AN/ID, Uzbek AA..AE,
@@ -1148,12 +1271,184 @@ static size_t marker_fwd(const char *t, size_t len, size_t p)
     return p;
 }
 
-void dp_v_passport_near(const char *t, size_t len, size_t from, size_t window, struct dp_cands *out)
+/* A digit of a passport number at t[i] as OCR may have read it: O/О/o/о
+ * for 0, З/з for 3, I/l/І for 1, B/В for 8, S/Ѕ for 5 (*conf raised). The
+ * digit and its width in *w, or 0. */
+static char pass_digit_ocr(const char *t, size_t len, size_t i, size_t *w, int *conf)
+{
+    *w = 1;
+    if (i >= len)
+        return 0;
+    switch (t[i]) {
+    case 'O':
+    case 'o': *conf = 1; return '0';
+    case 'I':
+    case 'l': *conf = 1; return '1';
+    case 'B': *conf = 1; return '8';
+    case 'S': *conf = 1; return '5';
+    default: break;
+    }
+    if (IS_DIGIT(t[i]))
+        return t[i];
+    uint32_t cp;
+    if (utf8_decode(t, i, len, &cp) != 2)
+        return 0;
+    *w = 2;
+    *conf = 1;
+    switch (cp) {
+    case 0x41E:
+    case 0x43E: return '0';
+    case 0x417:
+    case 0x437: return '3';
+    case 0x406: return '1';
+    case 0x412: return '8';
+    case 0x405: return '5';
+    default: return 0;
+    }
+}
+
+/* A Latin capital at t[i], or a Cyrillic one that looks like it: the Latin
+ * letter, its width in *w; else 0. */
+static char latin_capital_at(const char *t, size_t len, size_t i, size_t *w)
+{
+    if (i < len && IS_UPPER(t[i])) {
+        *w = 1;
+        return t[i];
+    }
+    char c = cyr_capital_at(t, len, i, w);
+    return IS_UPPER(c) ? c : 0;
+}
+
+/* Nothing that continues a number at \p e: no letter or digit, no
+ * '.', ',' or '-' before a digit. */
+static int number_ends(const char *t, size_t len, size_t e)
+{
+    if (e >= len)
+        return 1;
+    if (IS_DIGIT(t[e]) || dp_letter_at(t, len, e))
+        return 0;
+    return !((t[e] == '.' || t[e] == ',' || t[e] == '-') && e + 1 < len && IS_DIGIT(t[e + 1]));
+}
+
+/* After a series at q: [space [№] space]. The start of the number. */
+static size_t series_gap(const char *t, size_t len, size_t q)
+{
+    if (q < len && t[q] == ' ') {
+        size_t r = marker_fwd(t, len, q + 1);
+        return r < len && t[r] == ' ' ? r + 1 : r;
+    }
+    return q;
+}
+
+/* \p n digits of a passport number at p, some of which OCR read as letters:
+ * the end, or SIZE_MAX when a character is no digit, none was misread, or
+ * fewer than n - 3 are plain digits. */
+static size_t digits_ocr(const char *t, size_t len, size_t p, size_t n)
+{
+    int conf = 0;
+    size_t plain = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t w;
+        char d = pass_digit_ocr(t, len, p, &w, &conf);
+        if (!d)
+            return (size_t)-1;
+        plain += w == 1 && IS_DIGIT(t[p]);
+        p += w;
+    }
+    return conf && plain + 3 >= n && number_ends(t, len, p) ? p : (size_t)-1;
+}
+
+/* OCR page: a passport series (two capitals, Latin or Cyrillic look-alikes;
+ * N or Cyrillic М for Kazakhstan) at p, then its 7 (8) digits with some read
+ * as letters: "АСОЗ91060" for AC0391060. The end, or SIZE_MAX. */
+static size_t series_ocr(const char *t, size_t len, size_t p, unsigned *kind)
+{
+    size_t w0, w1, e;
+    char c0 = latin_capital_at(t, len, p, &w0);
+    if (!c0)
+        return (size_t)-1;
+    char c1 = latin_capital_at(t, len, p + w0, &w1);
+    if (c1) {
+        char ser[2] = {c0, c1};
+        e = digits_ocr(t, len, series_gap(t, len, p + w0 + w1), 7);
+        if (e != (size_t)-1) {
+            *kind = series_kind(ser, 0);
+            return e;
+        }
+    }
+    if (c0 == 'N' || (c0 == 'M' && w0 == 2)) {
+        *kind = DP_K_PASS_KZ;
+        return digits_ocr(t, len, series_gap(t, len, p + w0), 8);
+    }
+    return (size_t)-1;
+}
+
+/* OCR page: the Kyrgyz series ID read as "10", "1D", "I0" (I also as l or
+ * Cyrillic І, D also as O) before its 7 digits. The end, or SIZE_MAX. */
+static size_t id_series_ocr(const char *t, size_t len, size_t p)
+{
+    size_t w0 = 0, w1 = 0;
+    if (p < len && (t[p] == '1' || t[p] == 'I' || t[p] == 'l'))
+        w0 = 1;
+    else if (p + 1 < len && (unsigned char)t[p] == 0xD0 && (unsigned char)t[p + 1] == 0x86)
+        w0 = 2;
+    if (!w0)
+        return (size_t)-1;
+    size_t q = p + w0;
+    if (q < len && (t[q] == '0' || t[q] == 'D' || t[q] == 'O'))
+        w1 = 1;
+    else if (q + 1 < len && (unsigned char)t[q] == 0xD0 && (unsigned char)t[q + 1] == 0x9E)
+        w1 = 2;
+    if (!w1 || (t[p] == 'I' && t[q] == 'D'))
+        return (size_t)-1; /* plain ID: dp_v_passport */
+    size_t e = digits_fwd(t, len, q + w1, 7);
+    return e != (size_t)-1 && number_ends(t, len, e) ? e : (size_t)-1;
+}
+
+/* Right after a passport word ending at \p from: the rest of the word, then
+ * [':'] [№] spaces. The start of what follows. */
+static size_t after_word(const char *t, size_t len, size_t from)
+{
+    size_t p = from, lim = from + 32 < len ? from + 32 : len;
+    uint32_t cp;
+    while (p < lim && dp_letter_at(t, len, p)) {
+        size_t w = utf8_decode(t, p, len, &cp);
+        p += w ? w : 1;
+    }
+    if (p < len && t[p] == ':')
+        p++;
+    while (p < len && t[p] == ' ')
+        p++;
+    size_t r = marker_fwd(t, len, p);
+    while (r < len && t[r] == ' ')
+        r++;
+    return r;
+}
+
+void dp_v_passport_near(const char *t, size_t len, size_t from, size_t window, int ocr,
+                        struct dp_cands *out)
 {
     const size_t NO = (size_t)-1;
     size_t lim = from + window < len ? from + window : len;
+    if (ocr) {
+        /* only right after the word: "10" + 7 digits is common otherwise */
+        size_t q = after_word(t, len, from), e = q < lim ? id_series_ocr(t, len, q) : NO;
+        if (e != NO) {
+            dp_cands_push(out, q, e, DP_K_PASS_SERIES, DP_CF_DAMAGED);
+            return;
+        }
+    }
     for (size_t p = from; p < lim; p++) {
         char c = t[p];
+        if (ocr && ((unsigned char)c == 0xD0 || IS_UPPER(c)) && !dp_letter_before(t, p) &&
+            !(p > 0 && IS_DIGIT(t[p - 1]))) {
+            unsigned kind;
+            size_t e = series_ocr(t, len, p, &kind);
+            if (e != NO) {
+                dp_cands_push(out, p, e, kind, DP_CF_DAMAGED);
+                return;
+            }
+        }
         if (!IS_DIGIT(c) && !IS_UPPER(c))
             continue;
         if (p > 0 && (IS_ALNUM(t[p - 1]) || t[p - 1] == '.' || t[p - 1] == '/'))

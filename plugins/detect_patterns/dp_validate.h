@@ -146,10 +146,19 @@ DP_INTERNAL void dp_v_passport(const char *t, size_t len, size_t hit_end, struct
  * in other numbers to scan for everywhere): "AN 1234567", "AC № 1234567",
  * Russian "45 12 № 345678", "4512 номер 345678", the Turkmen and older
  * Soviet-style "I-AŞ 654321", and the 9-digit number of a Kazakh identity
- * card.
+ * card. On a page read by OCR (\p ocr): also the digits of a series
+ * and number read partly as letters ("АСОЗ91060"), and the Kyrgyz series
+ * ID read as "10", "1D" or "I0" right after the word (DP_CF_DAMAGED).
  */
-DP_INTERNAL void dp_v_passport_near(const char *t, size_t len, size_t from, size_t window,
+DP_INTERNAL void dp_v_passport_near(const char *t, size_t len, size_t from, size_t window, int ocr,
                                     struct dp_cands *out);
+/**
+ * IBANs in [\p a, \p b) of a page read by OCR whose country code came out
+ * with a digit for a letter, or a Cyrillic look-alike ("К729 9146 ...",
+ * "К2..." for KZ...): each reading of the code is tried, and one is kept
+ * only when its country's length and mod 97 hold. DP_CF_DAMAGED.
+ */
+DP_INTERNAL void dp_v_iban_ocr(const char *t, size_t len, size_t a, size_t b, struct dp_cands *out);
 
 /** 1 when the code point ending just before \p i is a letter (Latin, Cyrillic, ...). */
 DP_INTERNAL int dp_letter_before(const char *t, size_t i);

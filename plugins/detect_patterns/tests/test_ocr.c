@@ -277,6 +277,86 @@ int main(void)
         "a\xD1\x81\xD0\xBFo\xD1\x80\xD1\x82 \xD0\xB2\xD1\x8B\xD0\xB4\xD0\xB0\xD0\xBD \xD0\xB2 2021 "
         "\xD0\xB3. \xD0\x9E\xD0\x9E\xD0\x9E \xC2\xAB\xD0\x9C\xD0\xB8\xD1\x80\xC2\xBB",
         "2021", 1);
+    /* KZ read by a Cyrillic model as К + 7 (or 2): the country code with
+     * Z restored must pass mod 97 and the country's length (OCR pages) */
+    pos(INTAKE_LABEL_IBAN,
+        "\xD1\x81\xD1\x87\xD1\x91\xD1\x82 \xD0\x9A"
+        "745 8560 3002 1587 4123 \xD0\xB1\xD0\xB0\xD0\xBD\xD0\xBA",
+        "\xD0\x9A"
+        "745 8560 3002 1587 4123",
+        0.97f, 1);
+    pos(INTAKE_LABEL_IBAN,
+        "\xD0\xBD\xD0\xB0 \xD0\x9A"
+        "7199650340021876543.",
+        "\xD0\x9A"
+        "7199650340021876543",
+        0.97f, 1);
+    /* ... split over a line break, a letter in the BBAN, no context word */
+    pos(INTAKE_LABEL_IBAN,
+        "transfer \xD0\x9A"
+        "743\n601A 8710 0325 9441 today",
+        "\xD0\x9A"
+        "743\n601A 8710 0325 9441",
+        0.97f, 1);
+    /* ... Latin K with Z read as 2 */
+    pos(INTAKE_LABEL_IBAN, "IBAN K2199650340021876543", "K2199650340021876543", 0.97f, 1);
+    /* Kyrgyz series AC in Cyrillic, digits 0 and 3 read as Cyrillic О and З */
+    pos(INTAKE_LABEL_PASSPORT,
+        "\xD0\xBF\xD0\xB0\xD1\x81\xD0\xBF\xD0\xBE\xD1\x80\xD1\x82 Ne "
+        "\xD0\x90\xD0\xA1\xD0\x9E\xD0\x97"
+        "72418, \xD0\xB1\xD0\xB5\xD1\x80\xD0\xB8\xD0\xBB\xD0\xB3\xD0\xB5\xD0\xBD",
+        "\xD0\x90\xD0\xA1\xD0\x9E\xD0\x97"
+        "72418",
+        0.95f, 1);
+    /* ... Latin series, B for 8 and l for 1 in the number */
+    pos(INTAKE_LABEL_PASSPORT, "passport No. AN 4B5l902 issued", "AN 4B5l902", 0.95f, 1);
+    /* Kyrgyz ID card series ID read as 10, 1D, I0 right after a passport word */
+    pos(INTAKE_LABEL_PASSPORT,
+        "\xD0\xBF\xD0\xB0\xD1\x81\xD0\xBF\xD0\xBE\xD1\x80\xD1\x82 \xE2\x84\x96 "
+        "105837216 \xD0\xB1\xD0\xB5\xD1\x80\xD0\xB8\xD0\xBB\xD0\xB3\xD0\xB5\xD0\xBD",
+        "105837216", 0.95f, 1);
+    pos(INTAKE_LABEL_PASSPORT,
+        "\xD0\xBF\xD0\xB0\xD1\x81\xD0\xBF\xD0\xBE\xD1\x80\xD1\x82\xD1\x83 Ne "
+        "1D5837216.",
+        "1D5837216", 0.95f, 1);
+    pos(INTAKE_LABEL_PASSPORT, "ID-\xD0\xBA\xD0\xB0\xD1\x80\xD1\x82\xD0\xB0: I05837216",
+        "I05837216", 0.95f, 1);
+    /* a K7 IBAN failing mod 97 */
+    neg("\xD1\x81\xD1\x87\xD1\x91\xD1\x82 \xD0\x9A"
+        "7199650340021876544",
+        "\xD0\x9A"
+        "7199650340021876544",
+        1);
+    /* ... or one digit short of the Kazakh length */
+    neg("IBAN \xD0\x9A"
+        "745 8560 3002 1587 412",
+        "\xD0\x9A"
+        "745 8560 3002 1587 412",
+        1);
+    /* ... and not on a page that was not OCRed */
+    neg("IBAN \xD0\x9A"
+        "7199650340021876543",
+        "\xD0\x9A"
+        "7199650340021876543",
+        0);
+    /* two digits for the country code: a plain number, not an IBAN */
+    neg("\xD0\xBA\xD0\xBE\xD0\xB4 77199650340021876543", "77199650340021876543", 1);
+    /* 9 digits starting with 10, no passport word */
+    neg("\xD0\xB7\xD0\xB0\xD0\xBA\xD0\xB0\xD0\xB7 \xE2\x84\x96 105837216", "105837216", 1);
+    /* 1D + 7 digits not right after the passport word, or not on an OCR page */
+    neg("\xD0\xBF\xD0\xB0\xD1\x81\xD0\xBF\xD0\xBE\xD1\x80\xD1\x82 "
+        "\xD0\xB2\xD1\x8B\xD0\xB4\xD0\xB0\xD0\xBD \xD1\x80\xD0\xB0\xD0\xBD\xD0\xB5\xD0\xB5, "
+        "\xD0\xBA\xD0\xBE\xD0\xB4 1D5837216",
+        "1D5837216", 1);
+    neg("\xD0\xBF\xD0\xB0\xD1\x81\xD0\xBF\xD0\xBE\xD1\x80\xD1\x82 Ne 1D5837216", "1D5837216", 0);
+    /* look-alike digits with no passport word */
+    neg("\xD0\xBA\xD0\xBE\xD0\xB4 \xD0\x90\xD0\xA1\xD0\x9E\xD0\x97"
+        "72418",
+        "\xD0\x90\xD0\xA1\xD0\x9E\xD0\x97"
+        "72418",
+        1);
+    /* a passport word, then a word of capitals, not a number */
+    neg("passport AB SOBOLEV", "AB SOBOLEV", 1);
     test_offsets();
     test_hostile();
     dp_scanner_destroy(S);
