@@ -852,7 +852,7 @@ static int is_patronymic(const char *w, size_t n)
     for (size_t m = 0; m < sizeof mk / sizeof mk[0]; m++) {
         size_t ml = strlen(mk[m]);
         for (size_t p = 3; p + ml <= n && n - (p + ml) <= 7; p++) {
-            if (memcmp(w + p, mk[m], ml) != 0)
+            if (w[p] != mk[m][0] || memcmp(w + p, mk[m], ml) != 0)
                 continue;
             const char *r = w + p + ml;
             size_t rl = n - p - ml;
@@ -919,8 +919,8 @@ static int surname_stem(const char *w, size_t n, size_t *stem)
         for (size_t p = n >= ml ? n - ml : 0;; p--) {
             if (p < 3 || n - (p + ml) > 7)
                 break;
-            if (memcmp(w + p, mk[m].m, ml) == 0 && (!mk[m].need_end || p + ml < n) &&
-                ends_ok(w + p + ml, n - p - ml, 0)) {
+            if (w[p] == mk[m].m[0] && memcmp(w + p, mk[m].m, ml) == 0 &&
+                (!mk[m].need_end || p + ml < n) && ends_ok(w + p + ml, n - p - ml, 0)) {
                 *stem = p + ml;
                 return mk[m].strength;
             }
@@ -1198,10 +1198,11 @@ static int link_word(const char *w, size_t n)
                     return 2;
             }
         }
-    if (n > 10)
+    if (n > 8 || n < 2) /* "дель" is the longest, 8 bytes */
         return 0;
     for (size_t i = 0; i < sizeof solo / sizeof solo[0]; i++)
-        if (solo[i][0] == w[0] && strlen(solo[i]) == n && memcmp(w, solo[i], n) == 0)
+        if (solo[i][0] == w[0] && solo[i][1] == w[1] && strlen(solo[i]) == n &&
+            memcmp(w, solo[i], n) == 0)
             return 1;
     return 0;
 }
