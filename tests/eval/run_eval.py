@@ -354,6 +354,7 @@ def run_set(docs, args, env, tmp, setname):
         groups.append((p, text, members))
     for doc in docs:
         doc["pred"] = []
+        doc["pred_score"] = []
     failures = []
     misaligned = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
@@ -385,6 +386,7 @@ def run_set(docs, args, env, tmp, setname):
                     n = len(docs[i]["text"])
                     if s < off + n and e > off:
                         docs[i]["pred"].append((max(s, off) - off, min(e, off + n) - off, sp["type"]))
+                        docs[i]["pred_score"].append(float(sp.get("score", 1.0)))
     return failures, misaligned
 
 
@@ -434,6 +436,35 @@ def score_person(docs, key, show, misses_out):
         "cue_total": dict(cue_tot),
         "cue_missed": dict(cue_miss),
     }
+
+
+SCORE_BANDS = ((0.0, 0.6), (0.6, 0.7), (0.7, 0.85), (0.85, 0.95), (0.95, 1.01))
+
+
+def person_bands(docs, show, fp_out):
+    """intake's PERSON letters by span score band and the share of them inside
+    a gold mention, so a precision gap can be traced to a kind of cue (the
+    scores stand for cues: 0.5-0.6 capitalised words only, 0.95+ role words).
+    fp_out gets up to show wholly false span strings, most frequent first."""
+    tot = collections.Counter()
+    bad = collections.Counter()
+    surf = collections.Counter()
+    for doc in docs:
+        t = doc["text"]
+        gold = positions(t, [p for m in doc["mentions"] for p in m["parts"]], is_letter)
+        for (s, e, ty), sc in zip(doc["pred"], doc.get("pred_score", [])):
+            if ty != "PERSON":
+                continue
+            band = next(b for b in SCORE_BANDS if b[0] <= sc < b[1])
+            letters = positions(t, [(s, e)], is_letter)
+            tot[band] += len(letters)
+            bad[band] += len(letters - gold)
+            if show and letters and not (letters & gold):
+                surf[t[s:e]] += 1
+    fp_out.extend(surf.most_common(show))
+    return [{"band": f"{b[0]:.2f}-{min(b[1], 1.0):.2f}", "letters": tot[b],
+             "outside_gold": bad[b], "precision": (tot[b] - bad[b]) / tot[b] if tot[b] else None}
+            for b in SCORE_BANDS]
 
 
 def score_types(docs):
@@ -546,6 +577,9 @@ def main():
     ap.add_argument("--show-misses", type=int, default=0, metavar="N",
                     help="print up to N missed mention strings per set (DEVELOPER EYES ONLY: "
                          "prints names from the data; never paste into notes)")
+    ap.add_argument("--show-fp", type=int, default=0, metavar="N",
+                    help="print up to N most frequent wholly false PERSON span strings per set "
+                         "(DEVELOPER EYES ONLY: text from the data; never paste into notes)")
     ap.add_argument("--json", help="write all figures to this file")
     ap.add_argument("--keep-tmp", action="store_true", help="keep the temp dir (holds eval text!)")
     args = ap.parse_args()
@@ -633,10 +667,18 @@ def main():
                   f"{args.jobs} jobs, {math.ceil(len(docs) / max(1, args.batch))} processes)")
             print_person_table(s, rows)
             print_cues(rows, args.top_cues)
+            fps = []
+            bands = person_bands(docs, args.show_fp, fps)
+            print("  intake PERSON letters by score  letters  outside gold  precision")
+            for b in bands:
+                if b["letters"]:
+                    print(f"  {b['band']:<30} {b['letters']:>8} {b['outside_gold']:>13} "
+                          f"{fmt(b['precision']):>10}")
             r_set = {"documents": len(docs), "chars": chars, "bytes": nbytes,
                      "intake_seconds": tr - tl, "failures": len(failures),
                      "misaligned_offsets": misaligned,
-                     "person": {sys_: r for sys_, r in rows}}
+                     "person": {sys_: r for sys_, r in rows},
+                     "person_score_bands": bands}
             if s == "synthetic":
                 ty = score_types(docs)
                 r_set["types"] = ty
@@ -656,6 +698,10 @@ def main():
                       f"{failures[0][0]}: {failures[0][1]}")
             if misaligned:
                 print(f"  !! {misaligned} span offsets not on a UTF-8 character boundary or out of range")
+            if fps:
+                print(f"  -- up to {args.show_fp} false PERSON strings (DEVELOPER EYES ONLY, not for notes):")
+                for surf, cnt in fps:
+                    print(f"     {cnt:4d} {surf!r}")
             if misses:
                 print(f"  -- up to {args.show_misses} missed mentions (DEVELOPER EYES ONLY, not for notes):")
                 for did, surf, cues in misses:
