@@ -1880,7 +1880,7 @@ static float score_run(const struct dn_scanner *sc, const int *cls, size_t a, si
                 return 0.7f;
         return 0.0f;
     }
-    if (place && cues2 < 2)
+    if (place && cues2 < 2 && !role)
         return 0;
     if (cues2 >= 2 || (strong && words >= 2))
         return (patro || role) ? 0.97f : 0.92f;
@@ -1981,6 +1981,64 @@ static int kk_genitive(struct dn_scanner *sc, const char *t, size_t i)
     const char *e = w + n - 3;
     return (e[0] == 'n' || e[0] == 'd' || e[0] == 't') && (e[1] == 'i' || e[1] == 'u') &&
            e[2] == 'n';
+}
+
+/* Whether Cyrillic token \p i is Kazakh or Kyrgyz (a letter Russian
+ * lacks, or in a Kazakh block). */
+static int turkic_word(struct dn_scanner *sc, const char *t, size_t i)
+{
+    const struct tok *tk = &sc->toks[i];
+    if ((unsigned char)t[tk->start] < 0x80)
+        return 0;
+    if (tok_kazakh(sc, i))
+        return 1;
+    for (uint32_t k = tk->start; k + 1 < tk->end; k++) {
+        UChar32 c;
+        int32_t j = (int32_t)k;
+        U8_NEXT(t, j, (int32_t)tk->end, c);
+        if (c >= 0 && is_kk_letter(c))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the Turkic place noun at \p i has the possessive that ties it to
+ * the name before it (Шымкент қаласы, Абай көшесінде), not bare (X жол,
+ * X қала тұрғыны: a road, a city of someone else's sentence). */
+static int kk_possessive(struct dn_scanner *sc, const char *t, size_t i)
+{
+    static const char *const cs[] = {"ndagi", "nda", "nde", "nin", "nan", "nen", "na", "ne", "n"};
+    size_t n;
+    const char *w = tok_skel(sc, t, i, &n);
+    if (!w || n < 3)
+        return 0;
+    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+        size_t l = strlen(cs[k]);
+        if (n > l + 2 && memcmp(w + n - l, cs[k], l) == 0) {
+            n -= l;
+            break;
+        }
+    }
+    return w[n - 1] == 'i' || w[n - 1] == 'u';
+}
+
+/* Whether lower-case token \p i is a Turkic word that follows a person's
+ * name: named (есімді, атты), Mr/Mrs (мырза, ханым), kin and honorifics
+ * (ата, апа, әже, аға, апай, ағай, қажы), with their endings. */
+static int post_role(struct dn_scanner *sc, const char *t, size_t i)
+{
+    static const char *const pr[] = {"esimdi", "esimi", "atti", "mirza", "hanim", "ata",
+                                     "apa",    "aze",   "aga",  "apai",  "agai",  "kazi"};
+    size_t n;
+    const char *w = tok_skel(sc, t, i, &n);
+    if (!w || (unsigned char)t[sc->toks[i].start] < 0x80)
+        return 0;
+    for (size_t k = 0; k < sizeof pr / sizeof pr[0]; k++) {
+        size_t l = strlen(pr[k]);
+        if (n >= l && memcmp(w, pr[k], l) == 0 && ends_ok(w + l, n - l, 0))
+            return 1;
+    }
+    return 0;
 }
 
 /* Whether token \p i is a country or city of geo.txt. */
@@ -2434,11 +2492,18 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
                     !(pv->flags & T_CAP) && tok_place(lex, sc, text, a - 1))
                     place = 1;
             }
+            /* Turkic words after a name that announce a person: "X есімді"
+             * (named X), "X мырза", "X ханым", "X ата", "X апамыз" */
+            if (!role && b + 1 < sc->nt && (sc->toks[b + 1].flags & T_JOIN) &&
+                !(sc->toks[b + 1].flags & (T_CAP | T_UPPER | T_INIT)) && post_role(sc, text, b + 1))
+                role = 1;
             /* "Подольский городской суд", "Abay Avenue", "Altyn Kadr LLP" */
             int street = 0;
             int genitive = kk_genitive(sc, text, b);
             for (size_t k = b + 1; k < sc->nt && k <= b + 2 && (sc->toks[k].flags & T_JOIN); k++)
-                if (tok_place(lex, sc, text, k) ||
+                if ((tok_place(lex, sc, text, k) &&
+                     (k == b + 1 || tok_place(lex, sc, text, b + 1)) &&
+                     (!turkic_word(sc, text, k) || kk_possessive(sc, text, k))) ||
                     (!genitive && !(k > b + 1 && kk_genitive(sc, text, k - 1)) &&
                      tok_head(lex, sc, text, k))) {
                     /* also "Қабанбай батыр көшесі" */
