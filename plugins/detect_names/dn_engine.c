@@ -2502,8 +2502,10 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
             int genitive = kk_genitive(sc, text, b);
             for (size_t k = b + 1; k < sc->nt && k <= b + 2 && (sc->toks[k].flags & T_JOIN); k++)
                 if ((tok_place(lex, sc, text, k) &&
-                     (k == b + 1 || tok_place(lex, sc, text, b + 1)) &&
-                     (!turkic_word(sc, text, k) || kk_possessive(sc, text, k))) ||
+                     (k == b + 1 || tok_place(lex, sc, text, b + 1) ||
+                      (sc->toks[b + 1].flags & (T_CAP | T_UPPER))) &&
+                     (!turkic_word(sc, text, k) || kk_possessive(sc, text, k) ||
+                      (k + 1 < sc->nt && (sc->toks[k + 1].flags & T_DOTB)))) ||
                     (!genitive && !(k > b + 1 && kk_genitive(sc, text, k - 1)) &&
                      tok_head(lex, sc, text, k))) {
                     /* also "Қабанбай батыр көшесі" */

@@ -399,6 +399,9 @@ static void test_common_words(void)
     FOUND("Досжановтан", 0);
     KEPT("Шымкент");
     FOUND("Тарвек", 0);
+    run("Дареги: Талас ш., Жашылсуу кичи району, 12-үй. Иш берүүчү Temirkazyk Sauda LLP.");
+    KEPT("Жашылсуу");
+    KEPT("Temirkazyk");
     /* a title in quotes (only its first word capitalised) and a Kazakh
      * dative after с or ш (-сқа, -шке: no -ский surname) are no names */
     run("Біз « Таңғы жаңалықтар » бағдарламасын көрдік , ол Облысқа барды .\nӨкінішке , ол "
