@@ -1153,40 +1153,82 @@ static size_t iban_rest_ocr(const char *t, size_t len, size_t p, char *buf, size
     return p;
 }
 
+/* An IBAN read by OCR with a damaged country code starting at t[i], i < b:
+ * pushed, and its end returned; else 0. */
+static size_t iban_ocr_at(const char *t, size_t b, size_t i, struct dp_cands *out)
+{
+    if (i > 0 && (IS_DIGIT(t[i - 1]) || dp_letter_before(t, i)))
+        return 0; /* not the start of a token */
+    char o0[3], o1[3];
+    int letter = 0, damaged = 0;
+    size_t w0 = cc_char(t, b, i, o0, &letter, &damaged);
+    size_t w1 = w0 ? cc_char(t, b, i + w0, o1, &letter, &damaged) : 0;
+    /* one letter at least (two digits are any number), one damaged (the
+     * plain and the Cyrillic-folded forms have their own passes) */
+    if (!w1 || !letter || !damaged)
+        return 0;
+    size_t p = i + w0 + w1;
+    if (p + 2 > b || !IS_DIGIT(t[p]) || !IS_DIGIT(t[p + 1]))
+        return 0;
+    for (const char *x = o0; *x; x++)
+        for (const char *y = o1; *y; y++) {
+            int L = dp_iban_country_length(*x, *y);
+            char buf[40] = {*x, *y, t[p], t[p + 1]};
+            size_t e = L ? iban_rest_ocr(t, b, p + 2, buf, 4, (size_t)L) : 0;
+            if (e && dp_iban_mod97(buf, (size_t)L)) {
+                dp_cands_push(out, i, e, DP_K_IBAN, DP_CF_DAMAGED);
+                return e;
+            }
+        }
+    return 0;
+}
+
+/* Is one of the 8 bytes at \p p an ASCII digit? (Exact: a byte is a digit
+ * iff it XOR '0' is below 10.) Lets the loop below skip prose 8 bytes at a
+ * time. */
+static int digit_in8(const char *p)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    uint64_t x;
+    memcpy(&x, p, sizeof x);
+    x ^= ones * '0';
+    return ((x - ones * 10) & ~x & ones * 0x80) != 0;
+}
+
 void dp_v_iban_ocr(const char *t, size_t len, size_t a, size_t b, struct dp_cands *out)
 {
     if (b > len)
         b = len;
-    for (size_t i = a; i + 4 < b; i++) {
-        unsigned char c = (unsigned char)t[i];
-        if (!IS_UPPER(c) && !IS_DIGIT(c) && c != 0xD0)
+/* A capital before t[x] (x > a): its width, Latin or Cyrillic; else 0. */
+#define CAP_BEFORE(x)                                                                              \
+    ((x) > a && IS_UPPER(t[(x)-1])                                                       ? 1u      \
+     : (x) >= a + 2 && (unsigned char)t[(x)-2] == 0xD0 && (unsigned char)t[(x)-1] < 0xB0 ? 2u      \
+                                                                                         : 0u)
+    /* Only the runs of digits are looked at (prose has few), with the
+     * country code around their start: "КZ|29..." (the code before the
+     * run), "К|729..." (its second letter read as the run's first digit),
+     * "7|К29..." (its first letter read as a digit). */
+    for (size_t d = a; d < b; d++) {
+        if (!IS_DIGIT(t[d])) {
+            while (d + 9 <= b && !digit_in8(t + d + 1))
+                d += 8;
             continue;
-        if (i > 0 && (IS_DIGIT(t[i - 1]) || dp_letter_before(t, i)))
-            continue; /* not the start of a token */
-        char o0[3], o1[3];
-        int letter = 0, damaged = 0;
-        size_t w0 = cc_char(t, b, i, o0, &letter, &damaged);
-        size_t w1 = w0 ? cc_char(t, b, i + w0, o1, &letter, &damaged) : 0;
-        /* one letter at least (two digits are any number), one damaged
-         * (the plain and the Cyrillic-folded forms have their own passes) */
-        if (!w1 || !letter || !damaged)
+        }
+        if (d > a && IS_DIGIT(t[d - 1]))
             continue;
-        size_t p = i + w0 + w1;
-        if (p + 2 > b || !IS_DIGIT(t[p]) || !IS_DIGIT(t[p + 1]))
-            continue;
-        for (const char *x = o0; *x; x++)
-            for (const char *y = o1; *y; y++) {
-                int L = dp_iban_country_length(*x, *y);
-                char buf[40] = {*x, *y, t[p], t[p + 1]};
-                size_t e = L ? iban_rest_ocr(t, b, p + 2, buf, 4, (size_t)L) : 0;
-                if (e && dp_iban_mod97(buf, (size_t)L)) {
-                    dp_cands_push(out, i, e, DP_K_IBAN, DP_CF_DAMAGED);
-                    i = e - 1;
-                    goto next;
-                }
-            }
-    next:;
+        size_t e = 0, w = CAP_BEFORE(d);
+        if (d + 2 < b && (IS_UPPER(t[d + 1]) || (unsigned char)t[d + 1] == 0xD0))
+            e = iban_ocr_at(t, b, d, out);
+        if (!e && w) {
+            e = iban_ocr_at(t, b, d - w, out);
+            size_t w2 = CAP_BEFORE(d - w);
+            if (!e && w2)
+                e = iban_ocr_at(t, b, d - w - w2, out);
+        }
+        if (e)
+            d = e - 1;
     }
+#undef CAP_BEFORE
 }
 
 /* --------------------------------------------------------------- passport */

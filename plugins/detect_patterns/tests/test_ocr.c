@@ -298,6 +298,13 @@ int main(void)
         "\xD0\x9A"
         "743\n601A 8710 0325 9441",
         0.97f, 1);
+    /* ... at the very start of the page */
+    pos(INTAKE_LABEL_IBAN,
+        "\xD0\x9A"
+        "7199650340021876543",
+        "\xD0\x9A"
+        "7199650340021876543",
+        0.97f, 1);
     /* ... Latin K with Z read as 2 */
     pos(INTAKE_LABEL_IBAN, "IBAN K2199650340021876543", "K2199650340021876543", 0.97f, 1);
     /* Kyrgyz series AC in Cyrillic, digits 0 and 3 read as Cyrillic О and З */
