@@ -126,6 +126,13 @@ static json_object *entity_json(const struct intake_engine *e, const struct inta
     json_object_object_add(o, "score", score_json(en->score));
     json_object_object_add(o, "detector",
                            json_object_new_string(intake_engine_instance_name(e, en->source)));
+    if (en->cues) { /* what made the detector say so, for the reviewer and the eval harness */
+        json_object *c = json_object_new_array();
+        for (unsigned i = 0; i < INTAKE_CUE_COUNT; i++)
+            if (en->cues & (1u << i))
+                json_object_array_add(c, json_object_new_string(intake_cue_name(i)));
+        json_object_object_add(o, "cues", c);
+    }
     return o;
 }
 

@@ -70,9 +70,14 @@ def main():
         rc, out, err = run(["redact", "--format", "spans", path], conf)
         raw = open(path, "rb").read()
         lines = [json.loads(l) for l in out.decode().splitlines() if l.strip()]
-        keys_ok = all(set(s) == {"start", "end", "type", "score", "detector"} for s in lines)
+        cue_names = {"list", "morphology", "initials", "role", "capital", "propagated", "known",
+                     "pattern", "checksum", "context"}
+        keys_ok = all(set(s) - {"cues"} == {"start", "end", "type", "score", "detector"}
+                      and set(s.get("cues", [])) <= cue_names for s in lines)
         ok(rc == 0 and lines and keys_ok, "%s: --format spans is one contract object per line" % b, out[:300])
         ok(any(s["type"] == "PERSON" and s["detector"] == "names" for s in lines), "%s: names found by [names]" % b)
+        ok(all(s.get("cues") for s in lines if s["detector"] in ("names", "ids")),
+           "%s: every span of [names] and [ids] says its cues" % b, lines[:3])
         in_file = all(0 <= s["start"] < s["end"] <= len(raw) for s in lines)
         decodes = True
         for s in lines:
