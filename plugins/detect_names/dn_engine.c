@@ -1899,9 +1899,12 @@ static float score_run(const struct dn_scanner *sc, const int *cls, size_t a, si
     }
     if (strong + weak + init + patro == 0 && unk_place(sc, a, b))
         return 0.0f;
-    if (strong + weak + init + patro == 0 && sc->n_cyr * 2 > sc->nt) {
+    if (strong + weak + init + patro == 0 && sc->n_cyr * 2 > sc->nt &&
+        !(sc->nranges && tok_english(sc, b))) {
         /* Latin words with no name cue in a Cyrillic text are mostly
-         * brands, media and software (Facebook, Linux): a doubt */
+         * brands, media and software (Facebook, Linux): a doubt. Not in a
+         * block langid calls English (a statement in English inside a
+         * Russian file): there the English rule below decides. */
         /* ...but not a gloss in brackets after a Cyrillic name */
         int latin = (sc->toks[a].flags & (T_OPEN | T_QUOTE)) != T_OPEN;
         for (size_t i = a; i <= b && latin; i++)

@@ -148,7 +148,8 @@ def main():
 
         # The detect stage uses the blocks: an English paragraph inside a
         # Russian document gets the English rule for a lone capitalised
-        # word (a weak cue, 0.5), which the document-level guess misses.
+        # word (a weak cue, 0.5, redacted); without blocks it is a Latin
+        # word in a Cyrillic text (mostly brands: a doubt, not redacted).
         doc = "\n\n".join([RU] * 8) + "\n\nIn the morning the clerk spoke with Tarvek near the station.\n"
         path = os.path.join(tmp, "mostly-ru.txt")
         write(path, doc)
@@ -163,7 +164,7 @@ def main():
             rc, out, err = run(["redact", "--config", conf, "--format", "spans", path])
             spans = [json.loads(l) for l in out.splitlines() if l.strip()]
             scores.append([sp["score"] for sp in spans if sp["start"] == off])
-        ok(scores[0] == [0.5] and scores[1] and scores[1][0] > 0.5,
+        ok(scores[0] == [0.5] and scores[1] == [],
            "detect_names scores by block language (with langid %s, without %s)" % tuple(scores), err)
 
         # The OCR stage asks langid which model to read a page with: a Kyrgyz
