@@ -5,6 +5,8 @@
 #include "engine.h"
 
 #include <fnmatch.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <magic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "engine_internal.h"
 #include "log.h"
 #include "plugin_loader.h"
+#include "store_files.h"
 
 #ifndef INTAKE_PLUGIN_DIR
 #define INTAKE_PLUGIN_DIR "/usr/local/lib/intake/plugins-1"
@@ -123,6 +126,8 @@ static int apply_overrides(struct intake_cfg_section *sec, const struct intake_o
     }
     return INTAKE_OK;
 }
+
+static void dirfds_clear(struct intake_engine *e);
 
 int intake_engine_create_with(const char *config_path, const char *config_text,
                               const char *const *overrides, struct intake_engine **out,
@@ -289,6 +294,8 @@ void intake_engine_destroy(struct intake_engine *e)
     }
     free(e->instances);
     free(e->names);
+    if (e->dirfds_pid == getpid())
+        dirfds_clear(e);
     free(e->store_dir);
     if (e->magic)
         magic_close(e->magic);
@@ -645,8 +652,52 @@ void intake_engine_settings(const struct intake_engine *e, struct intake_run_set
     *out = e->settings;
 }
 
+/* Forget the open export folders (another store, another process). */
+static void dirfds_clear(struct intake_engine *e)
+{
+    for (int i = 0; i < e->ndirfds; i++)
+        close(e->dirfds[i].fd);
+    e->ndirfds = 0;
+    e->dirfds_pid = getpid();
+}
+
+int intake_engine_store_write(struct intake_engine *e, const char *dir, const char *name,
+                              const void *data, size_t len, unsigned flags,
+                              struct intake_error *err)
+{
+    if (!e->store_dir || !intake_store_dir_ok(dir) || strlen(dir) >= sizeof e->dirfds[0].dir)
+        return intake_store_write(e->store_dir, dir, name, data, len, flags, err);
+    if (e->dirfds_pid != getpid())
+        dirfds_clear(e);
+    int k = 0;
+    while (k < e->ndirfds && strcmp(e->dirfds[k].dir, dir) != 0)
+        k++;
+    if (k < e->ndirfds) {
+        int rc = intake_store_write_at(e->dirfds[k].fd, name, data, len, flags, err);
+        if (rc == INTAKE_OK || rc == INTAKE_EINVAL)
+            return rc;
+        /* The folder may have been removed or replaced: once more, afresh. */
+        close(e->dirfds[k].fd);
+        e->dirfds[k] = e->dirfds[--e->ndirfds];
+        intake_error_clear(err);
+    }
+    int dfd = -1;
+    int rc = intake_store_open_dir(e->store_dir, dir, &dfd, err);
+    if (rc)
+        return rc;
+    rc = intake_store_write_at(dfd, name, data, len, flags, err);
+    if (rc == INTAKE_OK && e->ndirfds < (int)(sizeof e->dirfds / sizeof e->dirfds[0])) {
+        snprintf(e->dirfds[e->ndirfds].dir, sizeof e->dirfds[0].dir, "%s", dir);
+        e->dirfds[e->ndirfds++].fd = dfd;
+    } else {
+        close(dfd);
+    }
+    return rc;
+}
+
 void intake_engine_set_store(struct intake_engine *e, const char *store_dir)
 {
+    dirfds_clear(e);
     free(e->store_dir);
     e->store_dir = store_dir ? strdup(store_dir) : NULL;
     for (size_t i = 0; i < e->ninstances; i++)

@@ -89,6 +89,11 @@ int intake_engine_worker_init_stages(struct intake_engine *e, unsigned stage_mas
 
 /** Tell store-stage plugins where the store is (NULL: no store). */
 void intake_engine_set_store(struct intake_engine *e, const char *store_dir);
+/** host->store_write for this engine's store: like intake_store_write, with
+ *  the export folders kept open in this process. */
+int intake_engine_store_write(struct intake_engine *e, const char *dir, const char *name,
+                              const void *data, size_t len, unsigned flags,
+                              struct intake_error *err);
 /** With \p on, host->store_write does not fsync: the caller promises an
  *  intake_store_sync before it records any document written this way as
  *  done (the batch supervisor does, once per commit group). */

@@ -2,6 +2,8 @@
 #ifndef INTAKE_CORE_ENGINE_INTERNAL_H
 #define INTAKE_CORE_ENGINE_INTERNAL_H
 
+#include <sys/types.h>
+
 #include "anonymise.h"
 #include "config.h"
 #include "engine.h"
@@ -33,6 +35,14 @@ struct intake_engine {
     const char **names;           /* instance names by id - 1, for documents */
     char *store_dir;
     int store_sync_deferred; /* see intake_engine_defer_store_sync */
+    /* worker state: export folders kept open (a store write opened the
+     * store and each path component anew: half its system calls) */
+    struct {
+        char dir[256];
+        int fd;
+    } dirfds[4];
+    int ndirfds;
+    pid_t dirfds_pid;
     struct intake_run_settings settings;
     intake_engine_progress_fn progress; /* worker state: see intake_engine_set_progress */
     intake_engine_wrote_fn wrote;       /* worker state: see intake_engine_set_wrote */

@@ -37,7 +37,10 @@ static int ctx_store_write(const struct intake_context *ctx, const char *dir, co
     unsigned flags = ctx && ctx->engine && intake_engine_store_sync_deferred(ctx->engine)
                          ? INTAKE_STORE_WRITE_NOSYNC
                          : 0;
-    int rc = intake_store_write(ctx ? ctx->store_dir : NULL, dir, name, data, len, flags, err);
+    int rc =
+        ctx && ctx->engine
+            ? intake_engine_store_write(ctx->engine, dir, name, data, len, flags, err)
+            : intake_store_write(ctx ? ctx->store_dir : NULL, dir, name, data, len, flags, err);
     if (rc == INTAKE_OK && ctx && ctx->engine)
         intake_engine_wrote(ctx->engine, dir, name);
     return rc;

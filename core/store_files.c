@@ -41,7 +41,7 @@ static int space_err(int e)
 /* Open (creating with mode 0750 where missing) <store>/<dir>. A folder we
  * create is made durable by syncing its parent, so that files renamed into
  * it cannot vanish with it on power loss. */
-static int open_dir(const char *store, const char *dir, int *out, struct intake_error *err)
+int intake_store_open_dir(const char *store, const char *dir, int *out, struct intake_error *err)
 {
     int fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -101,20 +101,36 @@ static int write_all(int fd, const unsigned char *p, size_t n)
  * apart; a temp file of our own pid can only be left over from an earlier process that had it, and
  * the supervisor removes those of a worker that died (intake_store_remove_temps).
  */
+static int name_ok(const char *name)
+{
+    return name && *name && name[0] != '.' && !strchr(name, '/') && strlen(name) <= 200;
+}
+
 int intake_store_write(const char *store, const char *dir, const char *name, const void *data,
                        size_t len, unsigned flags, struct intake_error *err)
 {
-    const int sync = !(flags & INTAKE_STORE_WRITE_NOSYNC);
     if (!store)
         return INTAKE_ERR(err, INTAKE_EINVAL, "this run has no store to write into");
     if (!intake_store_dir_ok(dir))
         return INTAKE_ERR(err, INTAKE_EINVAL, "not a folder inside the store");
-    if (!name || !*name || name[0] == '.' || strchr(name, '/') || strlen(name) > 200)
+    if (!name_ok(name))
         return INTAKE_ERR(err, INTAKE_EINVAL, "not a plain file name");
     int dfd = -1;
-    int rc = open_dir(store, dir, &dfd, err);
+    int rc = intake_store_open_dir(store, dir, &dfd, err);
     if (rc)
         return rc;
+    rc = intake_store_write_at(dfd, name, data, len, flags, err);
+    close(dfd);
+    return rc;
+}
+
+int intake_store_write_at(int dfd, const char *name, const void *data, size_t len, unsigned flags,
+                          struct intake_error *err)
+{
+    const int sync = !(flags & INTAKE_STORE_WRITE_NOSYNC);
+    int rc = INTAKE_OK;
+    if (!name_ok(name))
+        return INTAKE_ERR(err, INTAKE_EINVAL, "not a plain file name");
     char tmp[256];
     snprintf(tmp, sizeof tmp, ".%s.%ld.tmp", name, (long)getpid());
     int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
@@ -122,7 +138,6 @@ int intake_store_write(const char *store, const char *dir, const char *name, con
         fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0) {
         int e = errno;
-        close(dfd);
         return INTAKE_ERR(err, space_err(e), "cannot create a temp file for %s: %s", name,
                           strerror(e));
     }
@@ -143,7 +158,6 @@ int intake_store_write(const char *store, const char *dir, const char *name, con
         rc =
             INTAKE_ERR(err, INTAKE_EIO, "cannot fsync the folder of %s: %s", name, strerror(errno));
     }
-    close(dfd);
     return rc;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "anonymise.h"
@@ -121,6 +122,59 @@ static void test_engine(void)
     }
 }
 
+/* host->store_write through the engine keeps export folders open; a folder
+ * removed under it is made again, and a forked worker opens its own. */
+static void test_store_write(void)
+{
+    char cfgtext[1024];
+    snprintf(cfgtext, sizeof cfgtext, "[pipeline]\nplugin_dir = %s\n\n[in]\ntype = test_extract\n",
+             dir);
+    unsetenv("INTAKE_PLUGIN_PATH");
+    struct intake_engine *e = NULL;
+    struct intake_error err;
+    intake_error_clear(&err);
+    if (intake_engine_create("test.conf", cfgtext, &e, &err) != 0) {
+        TEST_OK(0, "engine for store writes: %s", err.msg);
+        return;
+    }
+    char tmpl[] = "/tmp/intake-storew-XXXXXX";
+    char *store = mkdtemp(tmpl);
+    intake_engine_set_store(e, store);
+    char p[1200], cmd[1300];
+    struct stat st;
+    TEST_EQ_INT(intake_engine_store_write(e, "out/a", "one.txt", "1", 1, 0, &err), 0,
+                "first write creates out/a: %s", err.msg);
+    snprintf(p, sizeof p, "%s/out/a/one.txt", store);
+    TEST_OK(stat(p, &st) == 0 && st.st_size == 1, "one.txt is there");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/out'", store);
+    TEST_EQ_INT(system(cmd), 0, "the folder is removed under the open fd");
+    TEST_EQ_INT(intake_engine_store_write(e, "out/a", "two.txt", "22", 2, 0, &err), 0,
+                "a write after that makes the folder again: %s", err.msg);
+    snprintf(p, sizeof p, "%s/out/a/two.txt", store);
+    TEST_OK(stat(p, &st) == 0 && st.st_size == 2, "two.txt is there, not in a removed folder");
+    TEST_EQ_INT(intake_engine_store_write(e, "out/a", "../x", "3", 1, 0, &err), INTAKE_EINVAL,
+                "a name with a slash is refused");
+    TEST_EQ_INT(intake_engine_store_write(e, "../a", "x.txt", "3", 1, 0, &err), INTAKE_EINVAL,
+                "a folder outside the store is refused");
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct intake_error e2;
+        intake_error_clear(&e2);
+        _exit(intake_engine_store_write(e, "out/a", "child.txt", "c", 1, 0, &e2) == 0 ? 0 : 1);
+    }
+    int status = -1;
+    waitpid(pid, &status, 0);
+    snprintf(p, sizeof p, "%s/out/a/child.txt", store);
+    TEST_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0 && stat(p, &st) == 0,
+            "a forked process writes through folders of its own");
+    TEST_EQ_INT(intake_engine_store_write(e, "out/a", "three.txt", "333", 3, 0, &err), 0,
+                "the parent still writes after the child closed its copies");
+    intake_engine_destroy(e);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", store);
+    TEST_EQ_INT(system(cmd), 0, "clean up");
+}
+
 int main(void)
 {
     dir = getenv("TEST_PLUGIN_DIR");
@@ -183,5 +237,6 @@ int main(void)
     TEST_EQ_INT(rc, INTAKE_ECONFIG, "path characters in a plugin name refused");
 
     test_engine();
+    test_store_write();
     return test_done();
 }
