@@ -78,6 +78,11 @@ struct dc_lexicon {
     /* prefixes sorted by bucket (first two bytes hashed): bucket b holds
      * pre[bstart[b] .. bstart[b + 1]) */
     uint32_t bstart[257];
+    /* per code point below U+0800 (ASCII, Latin, Cyrillic): its CC_* class
+     * and to_lower(); built once from the functions below so the
+     * tokenizer's fast path answers exactly as they do */
+    uint8_t cc[0x800];
+    uint16_t low[0x800];
 };
 
 static unsigned pbucket(const unsigned char *s)
@@ -243,6 +248,30 @@ static uint32_t to_lower(uint32_t c)
     return c;
 }
 
+/* character classes of the tokenizer (bits) */
+#define CC_LET   0x1u
+#define CC_UP    0x2u /* an upper-case letter */
+#define CC_DIG   0x4u
+#define CC_HYPH  0x8u
+#define CC_APOS  0x10u
+#define CC_SPACE 0x20u
+
+static unsigned char_class(uint32_t c)
+{
+    unsigned k = 0;
+    if (is_letter(c))
+        k |= CC_LET | (is_upper(c) ? CC_UP : 0u);
+    if (is_digit(c))
+        k |= CC_DIG;
+    if (is_hyph(c))
+        k |= CC_HYPH;
+    if (is_apos(c))
+        k |= CC_APOS;
+    if (is_space(c))
+        k |= CC_SPACE;
+    return k;
+}
+
 /* Lower-case, apostrophes dropped; returns the folded length (0 if too long). */
 static size_t fold(const unsigned char *p, size_t n, unsigned char *out)
 {
@@ -279,17 +308,6 @@ static uint32_t latin_lookalike(uint32_t c)
         if ((uint32_t)(unsigned char)lo[i] == c)
             return loc[i];
     return 0;
-}
-
-/* A word with both Cyrillic (U+0400-U+052F) and ASCII letters. */
-static int mixed_script(const unsigned char *p, size_t n)
-{
-    int cyr = 0, lat = 0;
-    for (size_t i = 0; i < n; i++) {
-        cyr |= p[i] >= 0xD0 && p[i] <= 0xD4;
-        lat |= ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z');
-    }
-    return cyr && lat;
 }
 
 /* fold() of a mixed-script word with its Latin look-alikes made Cyrillic. */
@@ -425,6 +443,10 @@ int dc_lexicon_create(const struct dc_settings *set, const struct dc_alloc *a,
     lx->a = *a;
     lx->set = *set;
     lx->set.data_dir = NULL; /* not kept: the config owns it */
+    for (uint32_t cp = 0; cp < 0x800; cp++) {
+        lx->cc[cp] = (uint8_t)char_class(cp);
+        lx->low[cp] = (uint16_t)to_lower(cp);
+    }
     char line[512];
     int rc = INTAKE_OK, lineno = 0;
     size_t capre = 0;
@@ -579,7 +601,30 @@ static int grow(const struct dc_alloc *a, void **arr, size_t *cap, size_t need, 
     return INTAKE_OK;
 }
 
-/* Cut \p t[0..n) into tokens. */
+/* Decode the character at p (n bytes left) and its CC_* class: a table for
+ * code points below U+0800, u8dec() and char_class() above. */
+static inline size_t cdec(const struct dc_lexicon *lx, const unsigned char *p, size_t n,
+                          uint32_t *cp, unsigned *cc)
+{
+    unsigned b = p[0];
+    if (b < 0x80) {
+        *cp = b;
+        *cc = lx->cc[b];
+        return 1;
+    }
+    if (b >= 0xC2 && b < 0xE0 && n >= 2 && (p[1] & 0xC0) == 0x80) {
+        uint32_t c = ((b & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+        *cp = c;
+        *cc = lx->cc[c];
+        return 2;
+    }
+    size_t l = u8dec(p, n, cp);
+    *cc = char_class(*cp);
+    return l;
+}
+
+/* Cut \p t[0..n) into tokens. Each word is folded (as fold() does) while it
+ * is read, so its characters are decoded once. */
 static int tokenize(struct dc_scanner *sc, const unsigned char *t, size_t n)
 {
     const struct dc_lexicon *lx = sc->lex;
@@ -589,14 +634,9 @@ static int tokenize(struct dc_scanner *sc, const unsigned char *t, size_t n)
     size_t i = 0;
     while (i < n) {
         uint32_t c;
-        size_t l;
-        if (t[i] < 0x80) {
-            c = t[i];
-            l = 1;
-        } else {
-            l = u8dec(t + i, n - i, &c);
-        }
-        if (is_space(c)) {
+        unsigned cc;
+        size_t l = cdec(lx, t + i, n - i, &c, &cc);
+        if (cc & CC_SPACE) {
             pending |= F_SP;
             if (c == '\n') {
                 nls++;
@@ -618,7 +658,7 @@ static int tokenize(struct dc_scanner *sc, const unsigned char *t, size_t n)
         tk->ch = 0;
         tk->ndig = 0;
         pending = 0;
-        if (!is_letter(c) && !is_digit(c)) {
+        if (!(cc & (CC_LET | CC_DIG))) {
             tk->kind = TK_PUNCT;
             tk->ch = c;
             tk->e = (uint32_t)(i + l);
@@ -627,49 +667,80 @@ static int tokenize(struct dc_scanner *sc, const unsigned char *t, size_t n)
         }
         tk->kind = TK_WORD;
         uint16_t fl = F_ASCII | F_ALLDIG | F_UPPER;
-        if (is_digit(c))
+        if (cc & CC_DIG)
             fl |= F_DIG0;
-        else if (is_upper(c))
+        else if (cc & CC_UP)
             fl |= F_CAP;
         size_t last_hyph = 0; /* offset after the last hyphen */
-        int lead = 1, ndig = 0;
+        int lead = 1, ndig = 0, lat = 0, cyr = 0;
+        unsigned char fw[FOLD_MAX];
+        size_t fo = 0; /* folded length; SIZE_MAX once too long */
         size_t j = i;
+        uint32_t d = c;
+        unsigned dc = cc;
+        size_t dl = l;
         for (;;) {
-            uint32_t d;
-            size_t dl = t[j] < 0x80 ? (d = t[j], 1) : u8dec(t + j, n - j, &d);
-            if (is_letter(d)) {
+            if (dc & CC_LET) {
                 fl &= (uint16_t)~F_ALLDIG;
                 fl |= F_HASLET;
-                if (!is_upper(d))
+                if (!(dc & CC_UP))
                     fl &= (uint16_t)~F_UPPER;
-                if (d >= 0x80)
+                if (d >= 0x80) {
                     fl &= (uint16_t)~F_ASCII;
+                    cyr |= d >= 0x400 && d <= 0x52F;
+                } else {
+                    lat = 1;
+                }
                 lead = 0;
-            } else if (is_digit(d)) {
+            } else if (dc & CC_DIG) {
                 if (lead && ndig < 255)
                     ndig++;
             } else {
                 break;
+            }
+            /* fold(): lower-case (a letter or a digit here) */
+            if (fo != SIZE_MAX) {
+                if (fo + 4 > FOLD_MAX) {
+                    fo = SIZE_MAX;
+                } else if (d < 0x80) {
+                    fw[fo++] = (unsigned char)lx->low[d];
+                } else if (d < 0x800) {
+                    fo += u8enc(lx->low[d], fw + fo);
+                } else {
+                    fo += u8enc(to_lower(d), fw + fo);
+                }
             }
             j += dl;
             if (j >= n)
                 break;
             /* a joiner between two alphanumerics */
             uint32_t jn;
-            size_t jl = t[j] < 0x80 ? (jn = t[j], 1) : u8dec(t + j, n - j, &jn);
-            if ((is_hyph(jn) || is_apos(jn)) && j + jl < n) {
-                uint32_t nx;
-                u8dec(t + j + jl, n - j - jl, &nx);
-                if (is_letter(nx) || is_digit(nx)) {
-                    if (is_hyph(jn)) {
+            unsigned jc;
+            size_t jl = cdec(lx, t + j, n - j, &jn, &jc);
+            if ((jc & (CC_HYPH | CC_APOS)) && j + jl < n) {
+                dl = cdec(lx, t + j + jl, n - j - jl, &d, &dc);
+                if (dc & (CC_LET | CC_DIG)) {
+                    if (jc & CC_HYPH) {
                         fl |= F_HYPH;
                         fl &= (uint16_t)~F_ALLDIG;
                         last_hyph = j + jl;
                     }
                     lead = 0;
                     j += jl;
+                    /* fold(): apostrophes dropped, hyphens made '-' (no
+                     * character is both) */
+                    if (!(jc & CC_APOS) && fo != SIZE_MAX) {
+                        if (fo + 4 > FOLD_MAX)
+                            fo = SIZE_MAX;
+                        else
+                            fw[fo++] = '-';
+                    }
+                    continue;
                 }
             }
+            d = jn;
+            dc = jc;
+            dl = jl;
         }
         if (!(fl & F_HASLET))
             fl &= (uint16_t)~F_UPPER;
@@ -677,12 +748,11 @@ static int tokenize(struct dc_scanner *sc, const unsigned char *t, size_t n)
         tk->flags |= fl;
         tk->ndig = (uint8_t)ndig;
         /* keyword classes */
-        unsigned char fw[FOLD_MAX];
         if (fl & F_HASLET) {
-            size_t wl = fold(t + i, j - i, fw);
+            size_t wl = fo == SIZE_MAX ? 0 : fo;
             if (wl)
                 tk->cls = lex_get(lx, fw, wl);
-            if (!tk->cls && mixed_script(t + i, j - i)) { /* OCR: "poдилась" */
+            if (!tk->cls && lat && cyr) { /* mixed script, OCR: "poдилась" */
                 wl = fold_cyr(t + i, j - i, fw);
                 if (wl)
                     tk->cls = lex_get(lx, fw, wl);
