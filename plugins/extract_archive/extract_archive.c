@@ -57,6 +57,8 @@
 
 #include <intake/intake.h>
 
+static void sweep_stale(const char *tmp_dir, const char *prefix);
+
 #define EXTRACT_ARCHIVE_VERSION "0.2.0"
 #define FEED_BLOCK              (64u << 10) /* archive bytes handed to libarchive per read */
 #define DATA_BLOCK              (64u << 10) /* inflated bytes read per call */
@@ -587,6 +589,40 @@ static void remove_tree(int parent, const char *name, int depth)
     unlinkat(parent, name, AT_REMOVEDIR);
 }
 
+/*
+ * Private folders of processes that are gone. A worker killed while its
+ * converter ran (deadline, crash, kill -9 of the whole run) leaves its
+ * folder behind, holding the document's bytes: personal data outside the
+ * store. Folder names carry the pid that made them; at start the folders
+ * of PREFIX whose process no longer exists, owned by us, are removed.
+ */
+static void sweep_stale(const char *tmp_dir, const char *prefix)
+{
+    int dfd = open(tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        if (dfd >= 0)
+            close(dfd);
+        return;
+    }
+    size_t pl = strlen(prefix);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, pl) != 0)
+            continue;
+        char *end = NULL;
+        long pid = strtol(e->d_name + pl, &end, 10);
+        struct stat st;
+        if (pid <= 0 || !end || *end != '-' || fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+            !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive (or not ours to ask): keep */
+        remove_tree(dfd, e->d_name, 0);
+    }
+    closedir(d);
+}
+
 /* One run of 7-Zip: its stdout (at most max bytes) and the head of its
  * stderr. */
 struct sz_run {
@@ -899,7 +935,7 @@ static int sevenzip_read(struct walk *w, enum sz_kind kind, struct intake_error 
 {
     const struct extract_archive_instance *in = w->in;
     const struct intake_host *host = in->host;
-    char dir[PATH_MAX + 32], file[PATH_MAX + 64], name[4096];
+    char dir[PATH_MAX + 64], file[PATH_MAX + 96], name[4096];
     int64_t deadline = now_ms() + in->sz_timeout_ms;
     unsigned char *list = NULL;
     size_t list_cap = 0;
@@ -912,7 +948,7 @@ static int sevenzip_read(struct walk *w, enum sz_kind kind, struct intake_error 
                           "archive: encrypted (%s); the configured password is longer than %d "
                           "bytes or has a line break: 7-Zip cannot take it on stdin",
                           sz_label[kind], SZ_PW_MAX);
-    snprintf(dir, sizeof dir, "%s/intake-7z-XXXXXX", in->tmp_dir);
+    snprintf(dir, sizeof dir, "%s/intake-7z-%ld-XXXXXX", in->tmp_dir, (long)getpid());
     if (!mkdtemp(dir)) /* mode 0700 */
         return INTAKE_ERR(err, INTAKE_EIO,
                           "archive: cannot make a private temporary folder (errno %d)", errno);
@@ -1176,6 +1212,7 @@ static int cb_extract_archive_init(const struct intake_host *host, const struct 
     if (!tmp || !tmp[0] || strlen(tmp) + 32 >= sizeof in->tmp_dir)
         tmp = "/tmp";
     snprintf(in->tmp_dir, sizeof in->tmp_dir, "%s", tmp);
+    sweep_stale(in->tmp_dir, "intake-7z-");
     find_program(cfg->sevenzip_command, in->sevenzip, sizeof in->sevenzip);
     snprintf(in->sevenzip_named, sizeof in->sevenzip_named, "%s",
              cfg->sevenzip_command && cfg->sevenzip_command[0] ? cfg->sevenzip_command : "unset");

@@ -53,6 +53,8 @@
 
 #include <intake/intake.h>
 
+static void sweep_stale(const char *tmp_dir, const char *prefix);
+
 #ifdef LEGACY_HAVE_XML
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -230,6 +232,7 @@ static int cb_extract_legacy_init(const struct intake_host *host, const struct i
         return INTAKE_ERR(err, INTAKE_ECONFIG, "extract_legacy: tmp_dir path too long");
     }
     snprintf(in->tmp_dir, sizeof in->tmp_dir, "%s", tmp);
+    sweep_stale(in->tmp_dir, "intake-legacy-");
     for (int k = 0; k < K_COUNT; k++) {
         const char *const *a = in->argv[k];
         size_t n = 0, f = 0;
@@ -323,6 +326,40 @@ static void remove_tree(int parent, const char *name, int depth)
         }
     }
     unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+/*
+ * Private folders of processes that are gone. A worker killed while its
+ * converter ran (deadline, crash, kill -9 of the whole run) leaves its
+ * folder behind, holding the document's bytes: personal data outside the
+ * store. Folder names carry the pid that made them; at start the folders
+ * of PREFIX whose process no longer exists, owned by us, are removed.
+ */
+static void sweep_stale(const char *tmp_dir, const char *prefix)
+{
+    int dfd = open(tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        if (dfd >= 0)
+            close(dfd);
+        return;
+    }
+    size_t pl = strlen(prefix);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, pl) != 0)
+            continue;
+        char *end = NULL;
+        long pid = strtol(e->d_name + pl, &end, 10);
+        struct stat st;
+        if (pid <= 0 || !end || *end != '-' || fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+            !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive (or not ours to ask): keep */
+        remove_tree(dfd, e->d_name, 0);
+    }
+    closedir(d);
 }
 
 static int write_all(int fd, const unsigned char *p, size_t n)
@@ -516,7 +553,7 @@ static void convert(const struct extract_legacy_instance *in, int k, const char 
                     const char *label, const char *outname, const unsigned char *src, size_t n,
                     struct out *o, struct result *r)
 {
-    char dir[PATH_MAX + 32], file[PATH_MAX + 64], home[PATH_MAX + 40], tmpenv[PATH_MAX + 40];
+    char dir[PATH_MAX + 64], file[PATH_MAX + 96], home[PATH_MAX + 72], tmpenv[PATH_MAX + 72];
     char *argv[MAX_ARGS + 1];
     char *owned[MAX_ARGS + 1] = {0};
     char *envp[8];
@@ -526,7 +563,7 @@ static void convert(const struct extract_legacy_instance *in, int k, const char 
     pid_t pid;
 
     r->rc = INTAKE_OK;
-    snprintf(dir, sizeof dir, "%s/intake-legacy-XXXXXX", in->tmp_dir);
+    snprintf(dir, sizeof dir, "%s/intake-legacy-%ld-XXXXXX", in->tmp_dir, (long)getpid());
     if (!mkdtemp(dir)) { /* mode 0700 */
         set_why(r, INTAKE_EIO, "cannot make a private temporary folder in %s (errno %d)",
                 in->tmp_dir, errno);

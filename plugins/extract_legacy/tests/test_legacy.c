@@ -518,6 +518,39 @@ static void test_real(void)
     TEST_EQ_INT(leftovers(), 0, "no private folder left");
 }
 
+/* A worker killed while its converter ran leaves its private folder (the
+ * document's bytes) behind: the next start removes the folders of dead
+ * processes, and keeps those of live ones and anything else. */
+static void test_sweep(void)
+{
+    pid_t dead = fork();
+    if (dead == 0)
+        _exit(0);
+    waitpid(dead, NULL, 0);
+    char a[600], b[600], c[600], f[700];
+    snprintf(a, sizeof a, "%s/intake-legacy-%ld-AbCdEf", work, (long)dead);
+    snprintf(b, sizeof b, "%s/intake-legacy-%ld-GhIjKl", work, (long)getpid());
+    snprintf(c, sizeof c, "%s/intake-legacy-notapid", work);
+    mkdir(a, 0700);
+    mkdir(b, 0700);
+    mkdir(c, 0700);
+    snprintf(f, sizeof f, "%s/input.doc", a);
+    write_file(f, "left by a killed worker", 0600);
+    struct cfg cf = defaults();
+    void *in = NULL;
+    struct intake_error err;
+    intake_error_clear(&err);
+    TEST_EQ_INT(P->cb_init(xhost(), NULL, &cf, &in, &err), INTAKE_OK, "init sweeps: %s", err.msg);
+    struct stat st;
+    TEST_OK(stat(a, &st) != 0, "the folder of a dead process is removed with its file");
+    TEST_OK(stat(b, &st) == 0, "the folder of a live process is kept");
+    TEST_OK(stat(c, &st) == 0, "a folder without a pid is kept");
+    if (in)
+        P->cb_exit(in);
+    rmdir(b);
+    rmdir(c);
+}
+
 int main(void)
 {
     struct intake_host bad = *xhost();
@@ -532,6 +565,7 @@ int main(void)
         TEST_OK(0, "mkdtemp");
         return test_done();
     }
+    test_sweep();
     test_fakes();
     test_ppt_fallback();
     test_real();
