@@ -22,6 +22,16 @@
 #define DN_SKEL_MAX  48 /* longer words are never names */
 #define DN_CHAIN_MAX 6  /* words in one name */
 
+/* A word of a fixed list with its length: the lists are scanned for
+ * every token, and a strlen per entry was a good part of the scan. */
+struct lit {
+    const char *s;
+    size_t n;
+};
+/* clang-format off */
+#define LIT(x) {x, sizeof(x) - 1}
+/* clang-format on */
+
 /* ------------------------------------------------------------------ */
 /* hash map: skeleton string -> int value                              */
 
@@ -435,23 +445,75 @@ static const uint8_t dn_end_first[27] = {0,  3,  4,  4,  14, 21, 21, 24, 24, 33,
                                          52, 60, 61, 61, 61, 62, 71, 73, 73, 73, 73, 73, 73};
 #define DN_NENDS (sizeof dn_ends / sizeof dn_ends[0])
 
+/* The fewest endings (at most three) that spell each suffix of a word,
+ * by its length, worked out on first use: every test "stem + endings"
+ * cuts the same word at several points, and a recursive search per cut
+ * was the hottest code of the scan. */
+#define DN_END_NONE    4    /* no spelling in endings */
+#define DN_END_UNKNOWN 0xFF /* not worked out yet */
+struct wends {
+    const char *w;
+    size_t n;
+    uint8_t *m; /* m[rl]: endings in the last rl letters (8 entries) */
+    uint8_t own[8];
+};
+
+/* \p memo: 8 bytes kept with a token (reset by wends_reset), or NULL. */
+static void wends_reset(uint8_t *m)
+{
+    memset(m, DN_END_UNKNOWN, 8);
+    m[0] = 0;
+}
+
+static void wends_init(struct wends *e, const char *w, size_t n, uint8_t *memo)
+{
+    e->w = w;
+    e->n = n;
+    e->m = memo ? memo : e->own;
+    if (!memo)
+        wends_reset(e->own);
+}
+
+static unsigned wends_min(struct wends *e, size_t rl)
+{
+    if (e->m[rl] != DN_END_UNKNOWN)
+        return e->m[rl];
+    unsigned best = DN_END_NONE;
+    const char *r = rl <= e->n ? e->w + e->n - rl : "";
+    if (r[0] >= 'a' && r[0] <= 'z')
+        for (size_t i = dn_end_first[r[0] - 'a']; i < dn_end_first[r[0] - 'a' + 1] && best > 1;
+             i++) {
+            const struct dn_end *d = &dn_ends[i];
+            if (d->n > rl)
+                continue;
+            size_t k = 1; /* r[0] matches: the table is by first letter */
+            while (k < d->n && d->s[k] == r[k])
+                k++;
+            if (k < d->n)
+                continue;
+            unsigned rest = wends_min(e, rl - d->n);
+            if (rest + 1 < best)
+                best = rest + 1;
+        }
+    e->m[rl] = (uint8_t)best;
+    return best;
+}
+
+/* Whether the last \p rl letters are endings, \p depth of the three
+ * allowed already used. */
+static int wends_ok(struct wends *e, size_t rl, int depth)
+{
+    return rl == 0 || (rl < 8 && wends_min(e, rl) + (unsigned)depth <= 3);
+}
+
+/* Whether \p r (the end of a word) is up to three endings less \p depth. */
 static int ends_ok(const char *r, size_t n, int depth)
 {
-    if (n == 0)
-        return 1;
-    if (depth == 3 || n > 7 || r[0] < 'a' || r[0] > 'z')
-        return 0;
-    for (size_t i = dn_end_first[r[0] - 'a']; i < dn_end_first[r[0] - 'a' + 1]; i++) {
-        const struct dn_end *e = &dn_ends[i];
-        if (e->n > n)
-            continue;
-        size_t k = 1;
-        while (k < e->n && e->s[k] == r[k])
-            k++;
-        if (k == e->n && ends_ok(r + k, n - k, depth + 1))
-            return 1;
-    }
-    return 0;
+    if (n == 0 || n > 7)
+        return n == 0;
+    struct wends e;
+    wends_init(&e, r, n, NULL);
+    return wends_ok(&e, n, depth);
 }
 
 /* Longest single ending of \p w leaving at least \p keep letters; its length. */
@@ -828,8 +890,10 @@ static int lex_has_min(const struct dn_lexicon *lex, const char *w, size_t n, in
 {
     if (lex_bits(lex, w, n) & exact)
         return 1;
+    struct wends e;
+    wends_init(&e, w, n, NULL);
     for (size_t k = n - 1; k >= 3 && k >= min_stem && n - k <= 7; k--)
-        if (ends_ok(w + k, n - k, k < 4 ? 1 : 0) && (lex_bits(lex, w, k) & stem))
+        if (wends_ok(&e, n - k, k < 4 ? 1 : 0) && (lex_bits(lex, w, k) & stem))
             return 1;
     return 0;
 }
@@ -847,12 +911,12 @@ static int lex_has(const struct dn_lexicon *lex, const char *w, size_t n, int ex
  * each plus endings. */
 static int is_patronymic(const char *w, size_t n)
 {
-    static const char *const mk[] = {"ovic", "evic", "ovn", "evn", "icn",
-                                     "kizi", "uli",  "ulu", "ogli"};
+    static const struct lit mk[] = {LIT("ovic"), LIT("evic"), LIT("ovn"), LIT("evn"), LIT("icn"),
+                                    LIT("kizi"), LIT("uli"),  LIT("ulu"), LIT("ogli")};
     for (size_t m = 0; m < sizeof mk / sizeof mk[0]; m++) {
-        size_t ml = strlen(mk[m]);
+        size_t ml = mk[m].n;
         for (size_t p = 3; p + ml <= n && n - (p + ml) <= 7; p++) {
-            if (w[p] != mk[m][0] || memcmp(w + p, mk[m], ml) != 0)
+            if (w[p] != mk[m].s[0] || memcmp(w + p, mk[m].s, ml) != 0)
                 continue;
             const char *r = w + p + ml;
             size_t rl = n - p - ml;
@@ -873,10 +937,11 @@ static int is_patronymic(const char *w, size_t n)
 /* Detached Turkic patronymic particle (ұлы, қызы, уулу, o‘g‘li, qizi). */
 static int is_particle(const char *w, size_t n)
 {
-    static const char *const pt[] = {"uli", "ulu", "kizi", "ogli", "oglu", "uuli"};
+    static const struct lit pt[] = {LIT("uli"),  LIT("ulu"),  LIT("kizi"),
+                                    LIT("ogli"), LIT("oglu"), LIT("uuli")};
     for (size_t i = 0; i < sizeof pt / sizeof pt[0]; i++) {
-        size_t pl = strlen(pt[i]);
-        if (n >= pl && memcmp(w, pt[i], pl) == 0 &&
+        size_t pl = pt[i].n;
+        if (n >= pl && memcmp(w, pt[i].s, pl) == 0 &&
             (ends_ok(w + pl, n - pl, 0) || (n == pl + 1 && w[pl] == 'n')))
             return 1;
     }
@@ -890,32 +955,33 @@ static int surname_stem(const char *w, size_t n, size_t *stem)
 {
     static const struct {
         const char *m;
+        size_t ml;
         int strength;
         int need_end; /* -ский: the bare stem is a place (Подольск) */
-    } mk[] = {{"ov", 2, 0},
-              {"ev", 2, 0},
-              {"sk", 2, 1},
-              {"ck", 2, 1},
-              {"enk", 2, 0},
-              {"zod", 2, 1},
-              {"zad", 2, 1},
-              {"ian", 2, 0},
+    } mk[] = {{"ov", sizeof "ov" - 1, 2, 0},
+              {"ev", sizeof "ev" - 1, 2, 0},
+              {"sk", sizeof "sk" - 1, 2, 1},
+              {"ck", sizeof "ck" - 1, 2, 1},
+              {"enk", sizeof "enk" - 1, 2, 0},
+              {"zod", sizeof "zod" - 1, 2, 1},
+              {"zad", sizeof "zad" - 1, 2, 1},
+              {"ian", sizeof "ian" - 1, 2, 0},
               /* Georgian -швили/-дзе, Ukrainian -чук/-юк, Greek -пулос/-акис/-идис,
                * Lithuanian -аускас, Spanish -ez (Fernández), Turkish -oğlu */
-              {"svili", 2, 0},
-              {"aze", 2, 0},
-              {"ize", 2, 0},
-              {"cuk", 2, 0},
-              {"iuk", 2, 0},
-              {"pulos", 2, 0},
-              {"poulos", 2, 0},
-              {"akis", 2, 0},
-              {"idis", 2, 0},
-              {"auskas", 2, 0},
-              {"oglu", 2, 0},
-              {"in", 1, 0}};
+              {"svili", sizeof "svili" - 1, 2, 0},
+              {"aze", sizeof "aze" - 1, 2, 0},
+              {"ize", sizeof "ize" - 1, 2, 0},
+              {"cuk", sizeof "cuk" - 1, 2, 0},
+              {"iuk", sizeof "iuk" - 1, 2, 0},
+              {"pulos", sizeof "pulos" - 1, 2, 0},
+              {"poulos", sizeof "poulos" - 1, 2, 0},
+              {"akis", sizeof "akis" - 1, 2, 0},
+              {"idis", sizeof "idis" - 1, 2, 0},
+              {"auskas", sizeof "auskas" - 1, 2, 0},
+              {"oglu", sizeof "oglu" - 1, 2, 0},
+              {"in", sizeof "in" - 1, 1, 0}};
     for (size_t m = 0; m < sizeof mk / sizeof mk[0]; m++) {
-        size_t ml = strlen(mk[m].m);
+        size_t ml = mk[m].ml;
         for (size_t p = n >= ml ? n - ml : 0;; p--) {
             if (p < 3 || n - (p + ml) > 7)
                 break;
@@ -954,8 +1020,10 @@ static int first_name(const struct dn_lexicon *lex, const char *w, size_t n, int
      * gets no vowel back (Соның is no Сона) */
     size_t nadd = kk_end ? 1 : sizeof add / sizeof add[0];
     char buf[DN_SKEL_MAX + 8];
+    struct wends e;
+    wends_init(&e, w, n, NULL);
     for (size_t k = n - 1; k >= 3 && n - k <= 6; k--) {
-        if (!ends_ok(w + k, n - k, 0))
+        if (!wends_ok(&e, n - k, 0))
             continue;
         for (size_t j = 0; j < nadd; j++) {
             size_t l = put_joined(buf, w, k, add[j]);
@@ -980,12 +1048,13 @@ static int first_name(const struct dn_lexicon *lex, const char *w, size_t n, int
  * + endings. */
 static int name_element(const char *w, size_t n)
 {
-    static const char *const el[] = {"bek", "bai", "gul",  "zan",   "han",   "nur", "bol",
-                                     "tai", "kul", "gali", "murat", "zamal", "bibi"};
+    static const struct lit el[] = {LIT("bek"),   LIT("bai"),   LIT("gul"), LIT("zan"), LIT("han"),
+                                    LIT("nur"),   LIT("bol"),   LIT("tai"), LIT("kul"), LIT("gali"),
+                                    LIT("murat"), LIT("zamal"), LIT("bibi")};
     for (size_t i = 0; i < sizeof el / sizeof el[0]; i++) {
-        size_t el_n = strlen(el[i]);
+        size_t el_n = el[i].n;
         for (size_t p = 3; p + el_n <= n && n - (p + el_n) <= 5; p++)
-            if (memcmp(w + p, el[i], el_n) == 0 && ends_ok(w + p + el_n, n - p - el_n, 1))
+            if (memcmp(w + p, el[i].s, el_n) == 0 && ends_ok(w + p + el_n, n - p - el_n, 1))
                 return 1;
     }
     return 0;
@@ -1175,22 +1244,25 @@ static int is_letter(UChar32 c)
  * bin), 2 for a hyphenated prefix before a capital (al-Hassan, аль-Хадж). */
 static int link_word(const char *w, size_t n)
 {
-    static const char *const solo[] = {
-        "van", "von", "der", "den", "de",  "del",  "della", "di",  "da",  "das", "dos",
-        "du",  "le",  "la",  "bin", "ibn", "ben",  "al",    "el",  "ter", "ten", "zu",
-        "ван", "фон", "дер", "де",  "ди",  "дель", "ибн",   "бин", "бен", "аль", "эль"};
-    static const char *const pre[] = {"al-", "el-",  "ad-",  "an-",  "ar-", "as-", "at-",
-                                      "az-", "ash-", "ibn-", "bin-", "d'",  "o'",  "аль-",
-                                      "ал-", "әл-",  "эль-", "ад-",  "ан-", "ар-", "ас-",
-                                      "ат-", "аз-",  "аш-",  "ибн-", "д'"};
+    static const struct lit solo[] = {
+        LIT("van"), LIT("von"), LIT("der"), LIT("den"), LIT("de"), LIT("del"), LIT("della"),
+        LIT("di"),  LIT("da"),  LIT("das"), LIT("dos"), LIT("du"), LIT("le"),  LIT("la"),
+        LIT("bin"), LIT("ibn"), LIT("ben"), LIT("al"),  LIT("el"), LIT("ter"), LIT("ten"),
+        LIT("zu"),  LIT("ван"), LIT("фон"), LIT("дер"), LIT("де"), LIT("ди"),  LIT("дель"),
+        LIT("ибн"), LIT("бин"), LIT("бен"), LIT("аль"), LIT("эль")};
+    static const struct lit pre[] = {
+        LIT("al-"), LIT("el-"),  LIT("ad-"),  LIT("an-"),  LIT("ar-"), LIT("as-"), LIT("at-"),
+        LIT("az-"), LIT("ash-"), LIT("ibn-"), LIT("bin-"), LIT("d'"),  LIT("o'"),  LIT("аль-"),
+        LIT("ал-"), LIT("әл-"),  LIT("эль-"), LIT("ад-"),  LIT("ан-"), LIT("ар-"), LIT("ас-"),
+        LIT("ат-"), LIT("аз-"),  LIT("аш-"),  LIT("ибн-"), LIT("д'")};
     /* this runs for every word: most have no hyphen or apostrophe near
      * the start and are longer than any particle */
     if (n > 2 && (memchr(w, '-', n < 6 ? n : 6) || memchr(w, '\'', n < 6 ? n : 6)))
         for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
-            if (pre[i][0] != w[0])
+            if (pre[i].s[0] != w[0])
                 continue;
-            size_t pl = strlen(pre[i]);
-            if (n > pl + 1 && memcmp(w, pre[i], pl) == 0) {
+            size_t pl = pre[i].n;
+            if (n > pl + 1 && memcmp(w, pre[i].s, pl) == 0) {
                 UChar32 c;
                 size_t k = pl;
                 U8_NEXT(w, k, n, c);
@@ -1201,8 +1273,8 @@ static int link_word(const char *w, size_t n)
     if (n > 8 || n < 2) /* "дель" is the longest, 8 bytes */
         return 0;
     for (size_t i = 0; i < sizeof solo / sizeof solo[0]; i++)
-        if (solo[i][0] == w[0] && solo[i][1] == w[1] && strlen(solo[i]) == n &&
-            memcmp(w, solo[i], n) == 0)
+        if (solo[i].s[0] == w[0] && solo[i].s[1] == w[1] && solo[i].n == n &&
+            memcmp(w, solo[i].s, n) == 0)
             return 1;
     return 0;
 }
@@ -1237,21 +1309,23 @@ static int is_kk_letter(UChar32 c)
  * organisation rather than a person (в Москве, из Газпрома, на Кипре). */
 static char place_prep(const char *w, size_t n)
 {
-    static const char *const pp[] = {"в",     "во",     "из",    "на",   "под",  "над",
-                                     "из-за", "из-под", "около", "близ", "через"};
+    static const struct lit pp[] = {LIT("в"),     LIT("во"),   LIT("из"),    LIT("на"),
+                                    LIT("под"),   LIT("над"),  LIT("из-за"), LIT("из-под"),
+                                    LIT("около"), LIT("близ"), LIT("через")};
     if (n > 12 || n < 2)
         return 0;
     for (size_t i = 0; i < sizeof pp / sizeof pp[0]; i++)
-        if (pp[i][1] == w[1] && strlen(pp[i]) == n && memcmp(w, pp[i], n) == 0)
+        if (pp[i].s[1] == w[1] && pp[i].n == n && memcmp(w, pp[i].s, n) == 0)
             return 1;
     /* English words before places, institutions and documents (in Lyon,
      * of Appeal, the Registry): 2, a weaker hint than the Russian ones */
-    static const char *const en[] = {"the",    "of",   "in",     "at",      "from",
-                                     "to",     "into", "for",    "on",      "under",
-                                     "within", "near", "across", "against", "throughout"};
+    static const struct lit en[] = {LIT("the"),    LIT("of"),      LIT("in"),        LIT("at"),
+                                    LIT("from"),   LIT("to"),      LIT("into"),      LIT("for"),
+                                    LIT("on"),     LIT("under"),   LIT("within"),    LIT("near"),
+                                    LIT("across"), LIT("against"), LIT("throughout")};
     if ((unsigned char)w[0] < 0x80 && n <= 10)
         for (size_t i = 0; i < sizeof en / sizeof en[0]; i++)
-            if (en[i][0] == w[0] && strlen(en[i]) == n && memcmp(w, en[i], n) == 0)
+            if (en[i].s[0] == w[0] && en[i].n == n && memcmp(w, en[i].s, n) == 0)
                 return 2;
     return 0;
 }
@@ -1461,11 +1535,13 @@ static const char *tok_skel(struct dn_scanner *sc, const char *t, size_t i, size
 
 static int is_title(const char *w, size_t n)
 {
-    static const char *const ti[] = {
-        "mr",  "mrs",  "ms",     "miss", "dr",   "gr",    "mister",  "madam",     "sir", "dame",
-        "mme", "mlle", "doctor", "lord", "lady", "judge", "justice", "professor", "prof"};
+    static const struct lit ti[] = {LIT("mr"),      LIT("mrs"),       LIT("ms"),     LIT("miss"),
+                                    LIT("dr"),      LIT("gr"),        LIT("mister"), LIT("madam"),
+                                    LIT("sir"),     LIT("dame"),      LIT("mme"),    LIT("mlle"),
+                                    LIT("doctor"),  LIT("lord"),      LIT("lady"),   LIT("judge"),
+                                    LIT("justice"), LIT("professor"), LIT("prof")};
     for (size_t i = 0; i < sizeof ti / sizeof ti[0]; i++)
-        if (strlen(ti[i]) == n && memcmp(ti[i], w, n) == 0)
+        if (ti[i].n == n && memcmp(ti[i].s, w, n) == 0)
             return 1;
     return 0;
 }
@@ -1477,20 +1553,24 @@ static int tok_script(const struct dn_scanner *sc, const char *t, size_t i);
  * When...): after initials it opens the next sentence ("to W.K. The"). */
 static int en_function_word(const char *t, const struct tok *tk)
 {
-    static const char *const fw[] = {
-        "the",   "a",      "an",   "this",  "that",  "these", "those",   "when", "where", "while",
-        "with",  "from",   "then", "there", "their", "they",  "he",      "she",  "it",    "his",
-        "her",   "its",    "our",  "we",    "you",   "in",    "on",      "at",   "by",    "for",
-        "of",    "to",     "and",  "or",    "but",   "as",    "if",      "so",   "no",    "not",
-        "after", "before", "on",   "upon",  "under", "since", "however", "more", "most",  "also"};
+    static const struct lit fw[] = {
+        LIT("the"),   LIT("a"),     LIT("an"),    LIT("this"),  LIT("that"),    LIT("these"),
+        LIT("those"), LIT("when"),  LIT("where"), LIT("while"), LIT("with"),    LIT("from"),
+        LIT("then"),  LIT("there"), LIT("their"), LIT("they"),  LIT("he"),      LIT("she"),
+        LIT("it"),    LIT("his"),   LIT("her"),   LIT("its"),   LIT("our"),     LIT("we"),
+        LIT("you"),   LIT("in"),    LIT("on"),    LIT("at"),    LIT("by"),      LIT("for"),
+        LIT("of"),    LIT("to"),    LIT("and"),   LIT("or"),    LIT("but"),     LIT("as"),
+        LIT("if"),    LIT("so"),    LIT("no"),    LIT("not"),   LIT("after"),   LIT("before"),
+        LIT("on"),    LIT("upon"),  LIT("under"), LIT("since"), LIT("however"), LIT("more"),
+        LIT("most"),  LIT("also")};
     size_t n = tk->end - tk->start;
     if (n > 7)
         return 0;
     for (size_t k = 0; k < sizeof fw / sizeof fw[0]; k++) {
-        if (strlen(fw[k]) != n)
+        if (fw[k].n != n)
             continue;
         size_t j = 0;
-        while (j < n && (t[tk->start + j] | 0x20) == fw[k][j])
+        while (j < n && (t[tk->start + j] | 0x20) == fw[k].s[j])
             j++;
         if (j == n)
             return 1;
@@ -1659,9 +1739,11 @@ static size_t sur_stem(struct dn_scanner *sc, const char *t, size_t i, const cha
 /* Whether the initials [a, b] spell a common abbreviation (U.S., E.U., P.M.). */
 static int initials_abbr(const struct dn_scanner *sc, size_t a, size_t b)
 {
-    static const char *const ab[] = {"us", "usa", "uk", "eu", "un", "ussr", "nb",   "ps", "am",
-                                     "pm", "ad",  "bc", "sa", "nv", "bv",   "ag",   "dc", "ok",
-                                     "ie", "eg",  "rf", "rk", "kr", "ssr",  "sssr", "ssa"};
+    static const struct lit ab[] = {
+        LIT("us"), LIT("usa"), LIT("uk"),  LIT("eu"),   LIT("un"), LIT("ussr"), LIT("nb"),
+        LIT("ps"), LIT("am"),  LIT("pm"),  LIT("ad"),   LIT("bc"), LIT("sa"),   LIT("nv"),
+        LIT("bv"), LIT("ag"),  LIT("dc"),  LIT("ok"),   LIT("ie"), LIT("eg"),   LIT("rf"),
+        LIT("rk"), LIT("kr"),  LIT("ssr"), LIT("sssr"), LIT("ssa")};
     char buf[8];
     size_t k = 0;
     for (size_t i = a; i <= b; i++) {
@@ -1672,7 +1754,7 @@ static int initials_abbr(const struct dn_scanner *sc, size_t a, size_t b)
         buf[k++] = sc->toks[i].ini;
     }
     for (size_t i = 0; i < sizeof ab / sizeof ab[0]; i++)
-        if (strlen(ab[i]) == k && memcmp(ab[i], buf, k) == 0)
+        if (ab[i].n == k && memcmp(ab[i].s, buf, k) == 0)
             return 1;
     return 0;
 }
@@ -1723,10 +1805,10 @@ static int common_skel(const struct dn_lexicon *lex, const char *w, size_t n, in
     if (hset_get(&lex->common, w, n) & script)
         return 1;
     if (script & D_EN) {
-        static const char *const suf[] = {"s", "es", "d", "ed", "ing"};
+        static const struct lit suf[] = {LIT("s"), LIT("es"), LIT("d"), LIT("ed"), LIT("ing")};
         for (size_t k = 0; k < sizeof suf / sizeof suf[0]; k++) {
-            size_t sl = strlen(suf[k]);
-            if (n >= sl + 3 && memcmp(w + n - sl, suf[k], sl) == 0 &&
+            size_t sl = suf[k].n;
+            if (n >= sl + 3 && memcmp(w + n - sl, suf[k].s, sl) == 0 &&
                 (hset_get(&lex->common, w, n - sl) & D_EN))
                 return 1;
         }
@@ -1734,8 +1816,10 @@ static int common_skel(const struct dn_lexicon *lex, const char *w, size_t n, in
     }
     /* Cyrillic: a dictionary word plus one Russian ending (союза); an adjective stem
      * plus an adjective ending (Большого, Европейской) */
-    static const char *const adj[] = {"ogo", "ego",  "omu", "emu",  "oi", "i",  "ei", "oe", "ie",
-                                      "aia", "iaia", "uiu", "iuiu", "om", "em", "im", "ih", "imi"};
+    static const struct lit adj[] = {LIT("ogo"),  LIT("ego"), LIT("omu"),  LIT("emu"), LIT("oi"),
+                                     LIT("i"),    LIT("ei"),  LIT("oe"),   LIT("ie"),  LIT("aia"),
+                                     LIT("iaia"), LIT("uiu"), LIT("iuiu"), LIT("om"),  LIT("em"),
+                                     LIT("im"),   LIT("ih"),  LIT("imi")};
     for (size_t k = n - 1; k >= 4 && n - k <= 7; k--) {
         int v = hset_get(&lex->common, w, k);
         if (!v)
@@ -1744,7 +1828,7 @@ static int common_skel(const struct dn_lexicon *lex, const char *w, size_t n, in
             return 1;
         if ((v & D_RU_STEM) && (script & D_RU))
             for (size_t j = 0; j < sizeof adj / sizeof adj[0]; j++)
-                if (strlen(adj[j]) == n - k && memcmp(adj[j], w + k, n - k) == 0)
+                if (adj[j].n == n - k && memcmp(adj[j].s, w + k, n - k) == 0)
                     return 1;
     }
     return 0;
@@ -1767,15 +1851,16 @@ static int tok_script(const struct dn_scanner *sc, const char *t, size_t i)
  * (-ая, -ого, -ому, -ую, -ых, -ыми, -ое, -ые and soft pairs). */
 static int ru_adjective(struct dn_scanner *sc, const char *t, size_t i)
 {
-    static const char *const e[] = {"aia", "iaia", "ogo", "ego", "omu", "emu",
-                                    "uiu", "iuiu", "ih",  "imi", "oe",  "ie"};
+    static const struct lit e[] = {LIT("aia"), LIT("iaia"), LIT("ogo"), LIT("ego"),
+                                   LIT("omu"), LIT("emu"),  LIT("uiu"), LIT("iuiu"),
+                                   LIT("ih"),  LIT("imi"),  LIT("oe"),  LIT("ie")};
     size_t n;
     const char *w = tok_skel(sc, t, i, &n);
     if (!w || n < 5 || (unsigned char)t[sc->toks[i].start] < 0x80)
         return 0;
     for (size_t k = 0; k < sizeof e / sizeof e[0]; k++) {
-        size_t l = strlen(e[k]);
-        if (n > l + 2 && memcmp(w + n - l, e[k], l) == 0)
+        size_t l = e[k].n;
+        if (n > l + 2 && memcmp(w + n - l, e[k].s, l) == 0)
             return 1;
     }
     return 0;
@@ -1965,8 +2050,10 @@ static int tok_head(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
     int script = (unsigned char)t[sc->toks[i].start] < 0x80 ? L_LAT : L_CYR;
     if ((lex_bits(lex, w, n) & (L_HEAD | script)) == (L_HEAD | script))
         return 1;
+    struct wends e;
+    wends_init(&e, w, n, NULL);
     for (size_t k = n - 1; k >= 3 && n - k <= 7; k--)
-        if (ends_ok(w + k, n - k, k < 4 ? 1 : 0) &&
+        if (wends_ok(&e, n - k, k < 4 ? 1 : 0) &&
             (lex_bits(lex, w, k) & (L_HEAD_STEM | script)) == (L_HEAD_STEM | script))
             return 1;
     return 0;
@@ -2010,14 +2097,15 @@ static int turkic_word(struct dn_scanner *sc, const char *t, size_t i)
  * X қала тұрғыны: a road, a city of someone else's sentence). */
 static int kk_possessive(struct dn_scanner *sc, const char *t, size_t i)
 {
-    static const char *const cs[] = {"ndagi", "nda", "nde", "nin", "nan", "nen", "na", "ne", "n"};
+    static const struct lit cs[] = {LIT("ndagi"), LIT("nda"), LIT("nde"), LIT("nin"), LIT("nan"),
+                                    LIT("nen"),   LIT("na"),  LIT("ne"),  LIT("n")};
     size_t n;
     const char *w = tok_skel(sc, t, i, &n);
     if (!w || n < 3)
         return 0;
     for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
-        size_t l = strlen(cs[k]);
-        if (n > l + 2 && memcmp(w + n - l, cs[k], l) == 0) {
+        size_t l = cs[k].n;
+        if (n > l + 2 && memcmp(w + n - l, cs[k].s, l) == 0) {
             n -= l;
             break;
         }
@@ -2030,15 +2118,16 @@ static int kk_possessive(struct dn_scanner *sc, const char *t, size_t i)
  * (ата, апа, әже, аға, апай, ағай, қажы), with their endings. */
 static int post_role(struct dn_scanner *sc, const char *t, size_t i)
 {
-    static const char *const pr[] = {"esimdi", "esimi", "atti", "mirza", "hanim", "ata",
-                                     "apa",    "aze",   "aga",  "apai",  "agai",  "kazi"};
+    static const struct lit pr[] = {LIT("esimdi"), LIT("esimi"), LIT("atti"), LIT("mirza"),
+                                    LIT("hanim"),  LIT("ata"),   LIT("apa"),  LIT("aze"),
+                                    LIT("aga"),    LIT("apai"),  LIT("agai"), LIT("kazi")};
     size_t n;
     const char *w = tok_skel(sc, t, i, &n);
     if (!w || (unsigned char)t[sc->toks[i].start] < 0x80)
         return 0;
     for (size_t k = 0; k < sizeof pr / sizeof pr[0]; k++) {
-        size_t l = strlen(pr[k]);
-        if (n >= l && memcmp(w, pr[k], l) == 0 && ends_ok(w + l, n - l, 0))
+        size_t l = pr[k].n;
+        if (n >= l && memcmp(w, pr[k].s, l) == 0 && ends_ok(w + l, n - l, 0))
             return 1;
     }
     return 0;
@@ -2107,8 +2196,10 @@ static int register_person(struct dn_scanner *sc, const char *t, struct chain *c
          * Гайдамаком Русланом get the same key whatever ending was cut */
         size_t wl;
         const char *w = tok_skel(sc, t, c->sur, &wl);
+        struct wends e;
+        wends_init(&e, w, w ? wl : 0, NULL);
         for (size_t k = wl; w && k >= 3 && wl - k <= 7; k--)
-            if (ends_ok(w + k, wl - k, 0) && smap_get(&sc->stems, w, k, -1) != -1) {
+            if (wends_ok(&e, wl - k, 0) && smap_get(&sc->stems, w, k, -1) != -1) {
                 sw = w;
                 sl = k;
                 break;
@@ -2180,8 +2271,10 @@ static int register_person(struct dn_scanner *sc, const char *t, struct chain *c
 /* Person whose surname stem the word \p w is an inflection of; -1 none, -2 several. */
 static int32_t match_stem(const struct dn_scanner *sc, const char *w, size_t n)
 {
+    struct wends e;
+    wends_init(&e, w, n, NULL);
     for (size_t k = n; k >= 3 && n - k <= 7; k--)
-        if (ends_ok(w + k, n - k, 0)) {
+        if (wends_ok(&e, n - k, 0)) {
             int32_t v = smap_get(&sc->stems, w, k, -1);
             if (v != -1)
                 return v;
@@ -2195,8 +2288,10 @@ static int32_t match_listed(const struct dn_lexicon *lex, const char *w, size_t 
     int32_t v = smap_get(&lex->listed, w, n, -1);
     if (v != -1)
         return v;
+    struct wends e;
+    wends_init(&e, w, n, NULL);
     for (size_t k = n - 1; k >= 3 && n - k <= 7; k--)
-        if (ends_ok(w + k, n - k, 0) && (v = smap_get(&lex->listed, w, k, -1)) != -1)
+        if (wends_ok(&e, n - k, 0) && (v = smap_get(&lex->listed, w, k, -1)) != -1)
             return v;
     return -1;
 }
@@ -2270,7 +2365,8 @@ static int listed_pass(const struct dn_lexicon *lex, struct dn_scanner *sc, cons
  * a comma, "and", "or", "и", "или", "және", "мен", with blanks. */
 static int list_gap(const char *t, uint64_t s, uint64_t e)
 {
-    static const char *const conj[] = {"and", "or", "&", "и", "или", "және", "мен", "va", "we"};
+    static const struct lit conj[] = {LIT("and"),  LIT("or"),  LIT("&"),  LIT("и"), LIT("или"),
+                                      LIT("және"), LIT("мен"), LIT("va"), LIT("we")};
     if (e <= s || e - s > 16)
         return 0;
     while (s < e && (t[s] == ' ' || t[s] == ','))
@@ -2280,7 +2376,7 @@ static int list_gap(const char *t, uint64_t s, uint64_t e)
     if (s == e)
         return 1;
     for (size_t k = 0; k < sizeof conj / sizeof conj[0]; k++)
-        if (strlen(conj[k]) == e - s && memcmp(t + s, conj[k], e - s) == 0)
+        if (conj[k].n == e - s && memcmp(t + s, conj[k].s, e - s) == 0)
             return 1;
     return 0;
 }
