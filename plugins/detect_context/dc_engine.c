@@ -83,11 +83,42 @@ struct dc_lexicon {
      * tokenizer's fast path answers exactly as they do */
     uint8_t cc[0x800];
     uint16_t low[0x800];
+    /* early-outs, exact for the lists: a bit per fkey() of each exact
+     * word, and per pkey() of each prefix (used when every prefix has 3
+     * bytes or more: pre3); most words are in neither list */
+    uint8_t fbits[1u << 13];
+    uint8_t pbits[1u << 13];
+    int pre3;
 };
 
 static unsigned pbucket(const unsigned char *s)
 {
     return ((unsigned)s[0] * 31u + s[1]) & 255u;
+}
+
+/* a word's first two bytes, last byte and length, mixed into 16 bits */
+static unsigned fkey(const unsigned char *s, size_t n)
+{
+    unsigned a = s[0], b = n > 1 ? s[1] : 0u, z = s[n - 1];
+    uint32_t h = a * 0x9E3779B1u ^ b * 0x85EBCA77u ^ z * 0xC2B2AE3Du ^ (uint32_t)n * 0x27D4EB2Fu;
+    return (h ^ (h >> 16)) & 0xFFFFu;
+}
+
+/* a prefix's first three bytes, mixed into 16 bits */
+static unsigned pkey(const unsigned char *s)
+{
+    uint32_t h = s[0] * 0x9E3779B1u ^ s[1] * 0x85EBCA77u ^ s[2] * 0xC2B2AE3Du;
+    return (h ^ (h >> 16)) & 0xFFFFu;
+}
+
+static int bit_get(const uint8_t *bits, unsigned k)
+{
+    return (bits[k >> 3] >> (k & 7u)) & 1;
+}
+
+static void bit_set(uint8_t *bits, unsigned k)
+{
+    bits[k >> 3] |= (uint8_t)(1u << (k & 7u));
 }
 
 /* token kinds and flags */
@@ -370,6 +401,7 @@ static int lex_put(struct dc_lexicon *lx, const unsigned char *s, size_t n, uint
         lx->vals = nv;
         lx->cap = ncap;
     }
+    bit_set(lx->fbits, fkey(s, n));
     uint64_t h = hash64(s, n);
     size_t j = h & (lx->cap - 1);
     while (lx->keys[j] && lx->keys[j] != h)
@@ -385,7 +417,7 @@ static int lex_put(struct dc_lexicon *lx, const unsigned char *s, size_t n, uint
 static uint32_t lex_get(const struct dc_lexicon *lx, const unsigned char *s, size_t n)
 {
     uint32_t cls = 0;
-    if (lx->cap) {
+    if (lx->cap && bit_get(lx->fbits, fkey(s, n))) {
         uint64_t h = hash64(s, n);
         size_t j = h & (lx->cap - 1);
         while (lx->keys[j]) {
@@ -396,7 +428,7 @@ static uint32_t lex_get(const struct dc_lexicon *lx, const unsigned char *s, siz
             j = (j + 1) & (lx->cap - 1);
         }
     }
-    if (n >= 2) {
+    if (n >= 2 && (!lx->pre3 || (n >= 3 && bit_get(lx->pbits, pkey(s))))) {
         unsigned b = pbucket(s);
         for (size_t i = lx->bstart[b]; i < lx->bstart[b + 1]; i++)
             if (lx->pre[i].len <= n && memcmp(lx->pre[i].s, s, lx->pre[i].len) == 0)
@@ -524,6 +556,13 @@ int dc_lexicon_create(const struct dc_settings *set, const struct dc_alloc *a,
             for (size_t b = 0; b < 256; b++)
                 cnt[b + 1] += cnt[b];
             memcpy(lx->bstart, cnt, sizeof cnt);
+            lx->pre3 = 1;
+            for (size_t i = 0; i < lx->npre; i++) {
+                if (lx->pre[i].len < 3)
+                    lx->pre3 = 0;
+                else
+                    bit_set(lx->pbits, pkey(lx->pre[i].s));
+            }
             for (size_t i = 0; i < lx->npre; i++)
                 sorted[cnt[pbucket(lx->pre[i].s)]++] = lx->pre[i];
             a->free(lx->pre);
@@ -705,7 +744,9 @@ static int tokenize(struct dc_scanner *sc, const unsigned char *t, size_t n)
                 } else if (d < 0x80) {
                     fw[fo++] = (unsigned char)lx->low[d];
                 } else if (d < 0x800) {
-                    fo += u8enc(lx->low[d], fw + fo);
+                    uint32_t lc = lx->low[d]; /* to_lower keeps 0x80..0x7FF there */
+                    fw[fo++] = (unsigned char)(0xC0 | (lc >> 6));
+                    fw[fo++] = (unsigned char)(0x80 | (lc & 0x3F));
                 } else {
                     fo += u8enc(to_lower(d), fw + fo);
                 }
@@ -1537,6 +1578,9 @@ static int find_plates(struct ctx *c)
         if (!is_w(c, k) || sc->mark[k])
             continue;
         if ((T(k).flags & F_HASLET) && !(T(k).flags & F_UPPER))
+            continue;
+        /* digits alone start a plate only as "DD" or "DDD" */
+        if ((T(k).flags & F_ALLDIG) && wlen(c, k) != 2 && wlen(c, k) != 3)
             continue;
         size_t e = SIZE_MAX;
         int strong = 0;
