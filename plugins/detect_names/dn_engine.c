@@ -369,10 +369,21 @@ size_t dn_skeleton(const char *s, size_t n, char *out, size_t cap)
         n -= 4;
     for (size_t i = 0; i < n;) {
         UChar32 c;
+        unsigned char b = (unsigned char)s[i];
+        /* ASCII letters inline, as fold_cp spells them: this runs for
+         * every letter of every word looked at */
+        if (b < 0x80 && ((b | 0x20) >= 'a' && (b | 0x20) <= 'z')) {
+            static const char ascii[] = "abcdefghizklmnopkrstuvvhiz";
+            if (k >= sizeof tmp - 2)
+                return 0;
+            tmp[k++] = ascii[(b | 0x20) - 'a'];
+            i++;
+            continue;
+        }
         U8_NEXT(s, i, n, c);
         if (c < 0)
             return 0;
-        /* ICU only off the common ranges: this runs for every word */
+        /* ICU only off the common ranges */
         if (c < 0x80)
             c = c >= 'A' && c <= 'Z' ? c + 32 : c;
         else if (c >= 0x410 && c <= 0x42F)
@@ -382,15 +393,17 @@ size_t dn_skeleton(const char *s, size_t n, char *out, size_t cap)
         const char *f = fold_cp(c, k ? tmp[k - 1] : 0);
         if (!f)
             return 0;
-        size_t fl = f[0] ? (f[1] ? strlen(f) : 1) : 0;
-        if (k + fl >= sizeof tmp - 1)
-            return 0;
-        memcpy(tmp + k, f, fl);
-        k += fl;
+        /* at most a few letters: no strlen or memcpy call */
+        for (; *f; f++) {
+            if (k >= sizeof tmp - 2)
+                return 0;
+            tmp[k++] = *f;
+        }
     }
     /* Latin digraphs onto one letter, twice so that "kh"->"h" then
      * "sh"->"s" agree with the Cyrillic (Askhat, Асхат -> "asat"). */
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0;
+         pass < 2 && (memchr(tmp, 'h', k) || memchr(tmp, 's', k) || memchr(tmp, 'z', k)); pass++) {
         size_t w = 0;
         for (size_t r = 0; r < k; r++) {
             char c = tmp[r], d = r + 1 < k ? tmp[r + 1] : 0;
@@ -885,22 +898,23 @@ static int lex_bits(const struct dn_lexicon *lex, const char *w, size_t n)
 
 /* Whether \p w is a list word (exact bit) or a stem word of at least
  * \p min_stem letters plus endings. */
-static int lex_has_min(const struct dn_lexicon *lex, const char *w, size_t n, int exact, int stem,
-                       size_t min_stem)
+static int lex_has_min(const struct dn_lexicon *lex, const char *w, size_t n, uint8_t *memo,
+                       int exact, int stem, size_t min_stem)
 {
     if (lex_bits(lex, w, n) & exact)
         return 1;
     struct wends e;
-    wends_init(&e, w, n, NULL);
+    wends_init(&e, w, n, memo);
     for (size_t k = n - 1; k >= 3 && k >= min_stem && n - k <= 7; k--)
         if (wends_ok(&e, n - k, k < 4 ? 1 : 0) && (lex_bits(lex, w, k) & stem))
             return 1;
     return 0;
 }
 
-static int lex_has(const struct dn_lexicon *lex, const char *w, size_t n, int exact, int stem)
+static int lex_has(const struct dn_lexicon *lex, const char *w, size_t n, uint8_t *memo, int exact,
+                   int stem)
 {
-    return lex_has_min(lex, w, n, exact, stem, 0);
+    return lex_has_min(lex, w, n, memo, exact, stem, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1006,8 +1020,8 @@ static size_t put_joined(char *dst, const char *a, size_t an, const char *b)
 }
 
 /* First name in any inflection: \p base gets the list form. */
-static int first_name(const struct dn_lexicon *lex, const char *w, size_t n, int kk_end, char *base,
-                      size_t *bl)
+static int first_name(const struct dn_lexicon *lex, const char *w, size_t n, uint8_t *memo,
+                      int kk_end, char *base, size_t *bl)
 {
     if (lex_bits(lex, w, n) & L_FIRST) {
         memcpy(base, w, n);
@@ -1021,7 +1035,7 @@ static int first_name(const struct dn_lexicon *lex, const char *w, size_t n, int
     size_t nadd = kk_end ? 1 : sizeof add / sizeof add[0];
     char buf[DN_SKEL_MAX + 8];
     struct wends e;
-    wends_init(&e, w, n, NULL);
+    wends_init(&e, w, n, memo);
     for (size_t k = n - 1; k >= 3 && n - k <= 6; k--) {
         if (!wends_ok(&e, n - k, 0))
             continue;
@@ -1102,8 +1116,9 @@ struct tok {
     uint32_t sk_off;
     uint16_t sk_len; /* 0xFFFF: not computed yet; 0: not foldable */
     uint16_t flags;
-    char ini;  /* first letter folded to ASCII (initials), 0 unknown */
-    char prep; /* a lower-case Russian preposition of place (в, во, из, на...) */
+    char ini;      /* first letter folded to ASCII (initials), 0 unknown */
+    char prep;     /* a lower-case Russian preposition of place (в, во, из, на...) */
+    uint8_t em[8]; /* endings of the skeleton, worked out on use (struct wends) */
 };
 
 struct chain {
@@ -1240,6 +1255,17 @@ static int is_letter(UChar32 c)
     return u_isalpha(c) || is_apos(c);
 }
 
+/* A letter that is no apostrophe (is_letter && !is_apos), the test on
+ * every character of the text: ASCII and Russian without ICU. */
+static int word_letter(UChar32 c)
+{
+    if (c < 0x80)
+        return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+    if ((c >= 0x410 && c <= 0x44F) || c == 0x401 || c == 0x451)
+        return 1;
+    return u_isalpha(c) && !is_apos(c);
+}
+
 /* Name particles written in lower case: 1 for a word of its own (van, de,
  * bin), 2 for a hyphenated prefix before a capital (al-Hassan, аль-Хадж). */
 static int link_word(const char *w, size_t n)
@@ -1372,7 +1398,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
             if (c < 0)
                 c = 0xFFFD;
         }
-        if (!is_letter(c) || is_apos(c)) {
+        if (!word_letter(c)) {
             if (gap_len == 0)
                 dot_first = c == '.';
             else if (c != ' ' && c != '\t' && c != 0xA0 && !(c == '-' && gap_len == 1 && dot_first))
@@ -1402,8 +1428,11 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
         while (end < n) {
             size_t j = end;
             UChar32 d;
-            U8_NEXT(t, j, n, d);
-            if (d >= 0 && is_letter(d) && !is_apos(d)) {
+            if ((unsigned char)t[j] < 0x80)
+                d = (unsigned char)t[j++];
+            else
+                U8_NEXT(t, j, n, d);
+            if (d >= 0 && word_letter(d)) {
                 nlet++;
                 kk |= d >= 0x400 && is_kk_letter(d);
                 int cs = case_of(d);
@@ -1419,7 +1448,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
                 UChar32 e;
                 if (k < n) {
                     U8_NEXT(t, k, n, e);
-                    if (e >= 0 && is_letter(e) && !is_apos(e)) {
+                    if (e >= 0 && word_letter(e)) {
                         end = j;
                         part_caps += case_of(e) > 0; /* Gębarska-Piątek, O'Brien */
                         continue;
@@ -1528,6 +1557,7 @@ static const char *tok_skel(struct dn_scanner *sc, const char *t, size_t i, size
         tk->sk_off = (uint32_t)sc->skl;
         tk->sk_len = (uint16_t)l;
         sc->skl += l + 1;
+        wends_reset(tk->em);
     }
     *len = tk->sk_len;
     return tk->sk_len ? sc->sk + tk->sk_off : NULL;
@@ -1670,13 +1700,14 @@ static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
     }
     /* an inflected first name beats a stop stem: Юлии is not июль + -ии,
      * and Russian months are not capitalised */
-    if (s != 2 && first_name(lex, w, n, kk_tail(t, tk), fb, fbl)) {
+    if (s != 2 && first_name(lex, w, n, sc->toks[i].em, kk_tail(t, tk), fb, fbl)) {
         /* ...but a longer stop stem is the better reading: Россия is
          * росси- + -я, not Ross + -ия */
         size_t common = 0;
         while (common < n && common < *fbl && w[common] == fb[common])
             common++;
-        if (common >= n || !lex_has_min(lex, w, n, L_STOP, L_STOP_STEM, common + 1)) {
+        if (common >= n ||
+            !lex_has_min(lex, w, n, sc->toks[i].em, L_STOP, L_STOP_STEM, common + 1)) {
             if (cyr && !(lex_bits(lex, fb, *fbl) & L_FIRST_NATIVE))
                 sc->toks[i].flags |= T_FWEAK;
             return C_FIRST;
@@ -1687,9 +1718,9 @@ static int classify(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
     /* a surname's own marker must lie inside the stop stem: Ростов is a
      * city, Грузинов (груз- + -инов) a person */
     size_t min_stem = s == 2 ? st : 0;
-    if (lex_has_min(lex, w, n, L_STOP, L_STOP_STEM, min_stem))
+    if (lex_has_min(lex, w, n, sc->toks[i].em, L_STOP, L_STOP_STEM, min_stem))
         return C_STOP;
-    if (lex_has_min(lex, w, n, L_ROLE, L_ROLE_STEM, min_stem))
+    if (lex_has_min(lex, w, n, sc->toks[i].em, L_ROLE, L_ROLE_STEM, min_stem))
         return C_ROLE;
     if (s == 2)
         return C_SURNAME;
@@ -2036,7 +2067,7 @@ static int tok_place(const struct dn_lexicon *lex, struct dn_scanner *sc, const 
 {
     size_t n;
     const char *w = tok_skel(sc, t, i, &n);
-    return w && !short_latin(sc, t, i) && lex_has(lex, w, n, L_PLACE, L_PLACE_STEM);
+    return w && !short_latin(sc, t, i) && lex_has(lex, w, n, sc->toks[i].em, L_PLACE, L_PLACE_STEM);
 }
 
 /* Whether token \p i is a head noun of heads.txt (министрлігі, мұражайы). */
@@ -2051,7 +2082,7 @@ static int tok_head(const struct dn_lexicon *lex, struct dn_scanner *sc, const c
     if ((lex_bits(lex, w, n) & (L_HEAD | script)) == (L_HEAD | script))
         return 1;
     struct wends e;
-    wends_init(&e, w, n, NULL);
+    wends_init(&e, w, n, sc->toks[i].em);
     for (size_t k = n - 1; k >= 3 && n - k <= 7; k--)
         if (wends_ok(&e, n - k, k < 4 ? 1 : 0) &&
             (lex_bits(lex, w, k) & (L_HEAD_STEM | script)) == (L_HEAD_STEM | script))
@@ -2138,14 +2169,14 @@ static int tok_geo(const struct dn_lexicon *lex, struct dn_scanner *sc, const ch
 {
     size_t n;
     const char *w = tok_skel(sc, t, i, &n);
-    return w && lex_has(lex, w, n, L_GEO, L_GEO_STEM);
+    return w && lex_has(lex, w, n, sc->toks[i].em, L_GEO, L_GEO_STEM);
 }
 
 static int tok_role(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *t, size_t i)
 {
     size_t n;
     const char *w = tok_skel(sc, t, i, &n);
-    return w && (is_title(w, n) || lex_has(lex, w, n, L_ROLE, L_ROLE_STEM));
+    return w && (is_title(w, n) || lex_has(lex, w, n, sc->toks[i].em, L_ROLE, L_ROLE_STEM));
 }
 
 /* Who a chain names: its surname token, first initial and first-name base. */
@@ -2197,7 +2228,7 @@ static int register_person(struct dn_scanner *sc, const char *t, struct chain *c
         size_t wl;
         const char *w = tok_skel(sc, t, c->sur, &wl);
         struct wends e;
-        wends_init(&e, w, w ? wl : 0, NULL);
+        wends_init(&e, w, w ? wl : 0, w ? sc->toks[c->sur].em : NULL);
         for (size_t k = wl; w && k >= 3 && wl - k <= 7; k--)
             if (wends_ok(&e, wl - k, 0) && smap_get(&sc->stems, w, k, -1) != -1) {
                 sw = w;
@@ -2269,10 +2300,10 @@ static int register_person(struct dn_scanner *sc, const char *t, struct chain *c
 }
 
 /* Person whose surname stem the word \p w is an inflection of; -1 none, -2 several. */
-static int32_t match_stem(const struct dn_scanner *sc, const char *w, size_t n)
+static int32_t match_stem(const struct dn_scanner *sc, const char *w, size_t n, uint8_t *memo)
 {
     struct wends e;
-    wends_init(&e, w, n, NULL);
+    wends_init(&e, w, n, memo);
     for (size_t k = n; k >= 3 && n - k <= 7; k--)
         if (wends_ok(&e, n - k, 0)) {
             int32_t v = smap_get(&sc->stems, w, k, -1);
@@ -2283,13 +2314,13 @@ static int32_t match_stem(const struct dn_scanner *sc, const char *w, size_t n)
 }
 
 /* The listed person the word \p w is a form of; -1 none, -2 several. */
-static int32_t match_listed(const struct dn_lexicon *lex, const char *w, size_t n)
+static int32_t match_listed(const struct dn_lexicon *lex, const char *w, size_t n, uint8_t *memo)
 {
     int32_t v = smap_get(&lex->listed, w, n, -1);
     if (v != -1)
         return v;
     struct wends e;
-    wends_init(&e, w, n, NULL);
+    wends_init(&e, w, n, memo);
     for (size_t k = n - 1; k >= 3 && n - k <= 7; k--)
         if (wends_ok(&e, n - k, 0) && (v = smap_get(&lex->listed, w, k, -1)) != -1)
             return v;
@@ -2307,7 +2338,7 @@ static int listed_pass(const struct dn_lexicon *lex, struct dn_scanner *sc, cons
         const char *w = tok_skel(sc, t, i, &wl);
         if (!w || wl < 3)
             continue;
-        int32_t p = match_listed(lex, w, wl);
+        int32_t p = match_listed(lex, w, wl, sc->toks[i].em);
         if (p == -1)
             continue;
         int known = p == -2 || (size_t)p < lex->nknown; /* shared: fail closed */
@@ -2751,12 +2782,12 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
             const char *w = tok_skel(sc, text, i, &wl);
             if (!w || wl < 3)
                 continue;
-            int32_t p = match_stem(sc, w, wl);
+            int32_t p = match_stem(sc, w, wl, sc->toks[i].em);
             float sc_new = 0.9f;
             if (p == -1) {
                 char fb[DN_SKEL_MAX + 8];
                 size_t fbl;
-                if (first_name(lex, w, wl, kk_tail(text, tk), fb, &fbl))
+                if (first_name(lex, w, wl, sc->toks[i].em, kk_tail(text, tk), fb, &fbl))
                     p = smap_get(&sc->firsts, fb, fbl, -1);
                 if (p == -1) /* a word of a confident full name, in no list */
                     p = smap_get(&sc->firsts, w, wl, -1);
@@ -2805,7 +2836,7 @@ int dn_scan(const struct dn_lexicon *lex, struct dn_scanner *sc, const char *tex
         size_t wl;
         const char *w = tok_skel(sc, text, c->t0, &wl);
         if (w && c->t0 == c->t1) {
-            int32_t p = match_stem(sc, w, wl);
+            int32_t p = match_stem(sc, w, wl, sc->toks[c->t0].em);
             if (p >= 0)
                 c->key = sc->pp[p].key;
         }
