@@ -49,6 +49,9 @@ struct smap {
     size_t cap, n; /* cap is a power of two */
     char *pool;
     size_t plen, pcap;
+    /* A slot is live when its used == gen + 1: clearing (once per document,
+     * on tables sized for the largest one) bumps gen instead of zeroing. */
+    uint32_t gen;
 };
 
 static uint64_t fnv1a(const char *s, size_t n, uint64_t h)
@@ -74,8 +77,10 @@ static void smap_free(struct smap *m)
 
 static void smap_clear(struct smap *m)
 {
-    if (m->tab && m->n)
+    if (m->tab && m->n && ++m->gen == UINT32_MAX) {
         memset(m->tab, 0, m->cap * sizeof *m->tab);
+        m->gen = 0;
+    }
     m->n = 0;
     m->plen = 0;
 }
@@ -85,7 +90,7 @@ static struct smap_ent *smap_slot(const struct smap *m, const char *s, size_t n,
     size_t mask = m->cap - 1;
     for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
         struct smap_ent *e = &m->tab[i];
-        if (!e->used)
+        if (e->used != m->gen + 1)
             return e;
         if (e->h == h && e->len == n && memcmp(m->pool + e->off, s, n) == 0)
             return e;
@@ -98,7 +103,7 @@ static int32_t smap_get(const struct smap *m, const char *s, size_t n, int32_t d
     if (!m->cap || n == 0)
         return def;
     struct smap_ent *e = smap_slot(m, s, n, fnv1a(s, n, FNV_SEED));
-    return e->used ? e->val : def;
+    return e->used == m->gen + 1 ? e->val : def;
 }
 
 static int smap_grow(struct smap *m)
@@ -112,7 +117,7 @@ static int smap_grow(struct smap *m)
     m->tab = nt;
     m->cap = ncap;
     for (size_t i = 0; i < old.cap; i++)
-        if (old.tab[i].used) {
+        if (old.tab[i].used == m->gen + 1) {
             struct smap_ent *e =
                 smap_slot(m, old.pool + old.tab[i].off, old.tab[i].len, old.tab[i].h);
             *e = old.tab[i];
@@ -128,7 +133,7 @@ static struct smap_ent *smap_put(struct smap *m, const char *s, size_t n, int32_
         return NULL;
     uint64_t h = fnv1a(s, n, FNV_SEED);
     struct smap_ent *e = smap_slot(m, s, n, h);
-    if (e->used)
+    if (e->used == m->gen + 1)
         return e;
     if (m->plen + n > m->pcap) {
         size_t ncap = m->pcap ? m->pcap * 2 : 4096;
@@ -148,7 +153,7 @@ static struct smap_ent *smap_put(struct smap *m, const char *s, size_t n, int32_
     e->off = (uint32_t)m->plen;
     e->len = (uint32_t)n;
     e->val = init;
-    e->used = 1;
+    e->used = m->gen + 1;
     m->plen += n;
     m->n++;
     return e;
@@ -1340,7 +1345,7 @@ static char place_prep(const char *w, size_t n)
                                     LIT("около"), LIT("близ"), LIT("через")};
     if (n > 12 || n < 2)
         return 0;
-    for (size_t i = 0; i < sizeof pp / sizeof pp[0]; i++)
+    for (size_t i = 0; (unsigned char)w[0] >= 0xD0 && i < sizeof pp / sizeof pp[0]; i++)
         if (pp[i].s[1] == w[1] && pp[i].n == n && memcmp(w, pp[i].s, n) == 0)
             return 1;
     /* English words before places, institutions and documents (in Lyon,
@@ -1426,6 +1431,31 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
         if (!first_up)
             nup = 0, nlow = case_of(c) < 0 ? 1 : 0;
         while (end < n) {
+            /* ASCII and Russian letters as word_letter and case_of see them,
+             * without their calls: most characters of the text */
+            unsigned char b0 = (unsigned char)t[end];
+            if (b0 < 0x80 && (b0 | 0x20) >= 'a' && (b0 | 0x20) <= 'z') {
+                nlet++;
+                if (b0 <= 'Z')
+                    nup++;
+                else
+                    nlow++;
+                end++;
+                continue;
+            }
+            if ((b0 == 0xD0 || b0 == 0xD1) && end + 1 < n &&
+                ((unsigned char)t[end + 1] & 0xC0) == 0x80) {
+                UChar32 r = ((UChar32)(b0 & 0x1F) << 6) | ((unsigned char)t[end + 1] & 0x3F);
+                if (r >= 0x410 && r <= 0x44F) { /* А..я: no Kazakh letter among them */
+                    nlet++;
+                    if (r < 0x430)
+                        nup++;
+                    else
+                        nlow++;
+                    end += 2;
+                    continue;
+                }
+            }
             size_t j = end;
             UChar32 d;
             if ((unsigned char)t[j] < 0x80)
