@@ -81,7 +81,7 @@ struct dc_lexicon {
     /* per code point below U+0800 (ASCII, Latin, Cyrillic): its CC_* class
      * and to_lower(); built once from the functions below so the
      * tokenizer's fast path answers exactly as they do */
-    uint8_t cc[0x800];
+    uint16_t cc[0x800];
     uint16_t low[0x800];
     /* early-outs, exact for the lists: a bit per fkey() of each exact
      * word, and per pkey() of each prefix (used when every prefix has 3
@@ -286,12 +286,23 @@ static uint32_t to_lower(uint32_t c)
 #define CC_HYPH  0x8u
 #define CC_APOS  0x10u
 #define CC_SPACE 0x20u
+#define CC_LOWER 0x40u  /* a letter, not upper case */
+#define CC_NONAS 0x80u  /* a letter outside ASCII */
+#define CC_LAT   0x100u /* an ASCII letter */
+#define CC_CYR   0x200u /* a letter in U+0400..U+052F */
 
 static unsigned char_class(uint32_t c)
 {
     unsigned k = 0;
-    if (is_letter(c))
-        k |= CC_LET | (is_upper(c) ? CC_UP : 0u);
+    if (is_letter(c)) {
+        k |= CC_LET | (is_upper(c) ? CC_UP : CC_LOWER);
+        if (c < 0x80)
+            k |= CC_LAT;
+        else
+            k |= CC_NONAS;
+        if (c >= 0x400 && c <= 0x52F)
+            k |= CC_CYR;
+    }
     if (is_digit(c))
         k |= CC_DIG;
     if (is_hyph(c))
@@ -476,7 +487,7 @@ int dc_lexicon_create(const struct dc_settings *set, const struct dc_alloc *a,
     lx->set = *set;
     lx->set.data_dir = NULL; /* not kept: the config owns it */
     for (uint32_t cp = 0; cp < 0x800; cp++) {
-        lx->cc[cp] = (uint8_t)char_class(cp);
+        lx->cc[cp] = (uint16_t)char_class(cp);
         lx->low[cp] = (uint16_t)to_lower(cp);
     }
     char line[512];
@@ -662,6 +673,28 @@ static inline size_t cdec(const struct dc_lexicon *lx, const unsigned char *p, s
     return l;
 }
 
+/* Append the lower case of \p d (a letter, digit or '-') to a word being
+ * folded, as fold() does; *fo becomes SIZE_MAX once it is too long. */
+static inline void fold_put(const struct dc_lexicon *lx, unsigned char *fw, size_t *fo, uint32_t d)
+{
+    size_t o = *fo;
+    if (o == SIZE_MAX)
+        return;
+    if (o + 4 > FOLD_MAX) {
+        *fo = SIZE_MAX;
+    } else if (d < 0x80) {
+        fw[o] = (unsigned char)lx->low[d];
+        *fo = o + 1;
+    } else if (d < 0x800) {
+        uint32_t lc = lx->low[d]; /* to_lower keeps 0x80..0x7FF there */
+        fw[o] = (unsigned char)(0xC0 | (lc >> 6));
+        fw[o + 1] = (unsigned char)(0x80 | (lc & 0x3F));
+        *fo = o + 2;
+    } else {
+        *fo = o + u8enc(to_lower(d), fw + o);
+    }
+}
+
 /* Cut \p t[0..n) into tokens. Each word is folded (as fold() does) while it
  * is read, so its characters are decoded once. */
 static int tokenize(struct dc_scanner *sc, const unsigned char *t, size_t n)
@@ -705,86 +738,67 @@ static int tokenize(struct dc_scanner *sc, const unsigned char *t, size_t n)
             continue;
         }
         tk->kind = TK_WORD;
-        uint16_t fl = F_ASCII | F_ALLDIG | F_UPPER;
+        /* the word: alphanumerics, joined by a hyphen or an apostrophe
+         * between two of them; the classes of its characters are OR-ed
+         * (orc) and the flags read from them at the end */
+        unsigned orc = cc, hyph = 0;
+        size_t last_hyph = 0; /* offset after the last hyphen */
+        unsigned char fw[FOLD_MAX];
+        size_t fo = 0; /* folded length; SIZE_MAX once too long */
+        fold_put(lx, fw, &fo, c);
+        size_t j = i + l;
+        while (j < n) {
+            uint32_t d;
+            unsigned dc;
+            size_t dl = cdec(lx, t + j, n - j, &d, &dc);
+            if (dc & (CC_LET | CC_DIG)) {
+                orc |= dc;
+                fold_put(lx, fw, &fo, d);
+                j += dl;
+                continue;
+            }
+            if ((dc & (CC_HYPH | CC_APOS)) && j + dl < n) {
+                uint32_t x;
+                unsigned xc;
+                size_t xl = cdec(lx, t + j + dl, n - j - dl, &x, &xc);
+                if (xc & (CC_LET | CC_DIG)) {
+                    /* fold(): apostrophes dropped, hyphens made '-' (no
+                     * character is both) */
+                    if (dc & CC_HYPH) {
+                        hyph = 1;
+                        last_hyph = j + dl;
+                        fold_put(lx, fw, &fo, '-');
+                    }
+                    orc |= xc;
+                    fold_put(lx, fw, &fo, x);
+                    j += dl + xl;
+                    continue;
+                }
+            }
+            break;
+        }
+        uint16_t fl = 0;
         if (cc & CC_DIG)
             fl |= F_DIG0;
         else if (cc & CC_UP)
             fl |= F_CAP;
-        size_t last_hyph = 0; /* offset after the last hyphen */
-        int lead = 1, ndig = 0, lat = 0, cyr = 0;
-        unsigned char fw[FOLD_MAX];
-        size_t fo = 0; /* folded length; SIZE_MAX once too long */
-        size_t j = i;
-        uint32_t d = c;
-        unsigned dc = cc;
-        size_t dl = l;
-        for (;;) {
-            if (dc & CC_LET) {
-                fl &= (uint16_t)~F_ALLDIG;
-                fl |= F_HASLET;
-                if (!(dc & CC_UP))
-                    fl &= (uint16_t)~F_UPPER;
-                if (d >= 0x80) {
-                    fl &= (uint16_t)~F_ASCII;
-                    cyr |= d >= 0x400 && d <= 0x52F;
-                } else {
-                    lat = 1;
-                }
-                lead = 0;
-            } else if (dc & CC_DIG) {
-                if (lead && ndig < 255)
-                    ndig++;
-            } else {
-                break;
-            }
-            /* fold(): lower-case (a letter or a digit here) */
-            if (fo != SIZE_MAX) {
-                if (fo + 4 > FOLD_MAX) {
-                    fo = SIZE_MAX;
-                } else if (d < 0x80) {
-                    fw[fo++] = (unsigned char)lx->low[d];
-                } else if (d < 0x800) {
-                    uint32_t lc = lx->low[d]; /* to_lower keeps 0x80..0x7FF there */
-                    fw[fo++] = (unsigned char)(0xC0 | (lc >> 6));
-                    fw[fo++] = (unsigned char)(0x80 | (lc & 0x3F));
-                } else {
-                    fo += u8enc(to_lower(d), fw + fo);
-                }
-            }
-            j += dl;
-            if (j >= n)
-                break;
-            /* a joiner between two alphanumerics */
-            uint32_t jn;
-            unsigned jc;
-            size_t jl = cdec(lx, t + j, n - j, &jn, &jc);
-            if ((jc & (CC_HYPH | CC_APOS)) && j + jl < n) {
-                dl = cdec(lx, t + j + jl, n - j - jl, &d, &dc);
-                if (dc & (CC_LET | CC_DIG)) {
-                    if (jc & CC_HYPH) {
-                        fl |= F_HYPH;
-                        fl &= (uint16_t)~F_ALLDIG;
-                        last_hyph = j + jl;
-                    }
-                    lead = 0;
-                    j += jl;
-                    /* fold(): apostrophes dropped, hyphens made '-' (no
-                     * character is both) */
-                    if (!(jc & CC_APOS) && fo != SIZE_MAX) {
-                        if (fo + 4 > FOLD_MAX)
-                            fo = SIZE_MAX;
-                        else
-                            fw[fo++] = '-';
-                    }
-                    continue;
-                }
-            }
-            d = jn;
-            dc = jc;
-            dl = jl;
-        }
-        if (!(fl & F_HASLET))
-            fl &= (uint16_t)~F_UPPER;
+        if (orc & CC_LET)
+            fl |= F_HASLET;
+        if ((orc & CC_LET) && !(orc & CC_LOWER))
+            fl |= F_UPPER;
+        if (!(orc & CC_NONAS))
+            fl |= F_ASCII;
+        if (hyph)
+            fl |= F_HYPH;
+        else if (!(orc & CC_LET))
+            fl |= F_ALLDIG;
+        /* leading digits, up to the first letter or joiner (all ASCII) */
+        int ndig = 0;
+        if (cc & CC_DIG)
+            while (i + (size_t)ndig < j && ndig < 255 && t[i + (size_t)ndig] >= '0' &&
+                   t[i + (size_t)ndig] <= '9')
+                ndig++;
+        int lat = (orc & CC_LAT) != 0, cyr = (orc & CC_CYR) != 0;
         tk->e = (uint32_t)j;
         tk->flags |= fl;
         tk->ndig = (uint8_t)ndig;
