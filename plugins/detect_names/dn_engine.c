@@ -363,6 +363,16 @@ static const char *fold_cp(UChar32 c, char prev)
     }
 }
 
+/* Whether \p s has a letter that can end a Latin digraph (sh ch zh kh gh
+ * ts dz): the digraph passes are skipped without one. */
+static int digraph_end(const char *s, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (s[i] == 'h' || s[i] == 's' || s[i] == 'z')
+            return 1;
+    return 0;
+}
+
 size_t dn_skeleton(const char *s, size_t n, char *out, size_t cap)
 {
     char tmp[DN_SKEL_MAX * 2 + 8];
@@ -385,16 +395,25 @@ size_t dn_skeleton(const char *s, size_t n, char *out, size_t cap)
             i++;
             continue;
         }
-        U8_NEXT(s, i, n, c);
-        if (c < 0)
-            return 0;
-        /* ICU only off the common ranges */
-        if (c < 0x80)
-            c = c >= 'A' && c <= 'Z' ? c + 32 : c;
-        else if (c >= 0x410 && c <= 0x42F)
-            c += 32;
-        else if (!(c >= 0x430 && c <= 0x44F))
-            c = u_tolower(c);
+        if ((b == 0xD0 || b == 0xD1) && i + 1 < n && ((unsigned char)s[i + 1] & 0xC0) == 0x80 &&
+            (c = ((UChar32)(b & 0x1F) << 6) | ((unsigned char)s[i + 1] & 0x3F)) >= 0x410 &&
+            c <= 0x44F) {
+            /* А..я decoded inline, lower case by offset */
+            i += 2;
+            if (c <= 0x42F)
+                c += 32;
+        } else {
+            U8_NEXT(s, i, n, c);
+            if (c < 0)
+                return 0;
+            /* ICU only off the common ranges */
+            if (c < 0x80)
+                c = c >= 'A' && c <= 'Z' ? c + 32 : c;
+            else if (c >= 0x410 && c <= 0x42F)
+                c += 32;
+            else if (!(c >= 0x430 && c <= 0x44F))
+                c = u_tolower(c);
+        }
         const char *f = fold_cp(c, k ? tmp[k - 1] : 0);
         if (!f)
             return 0;
@@ -407,8 +426,7 @@ size_t dn_skeleton(const char *s, size_t n, char *out, size_t cap)
     }
     /* Latin digraphs onto one letter, twice so that "kh"->"h" then
      * "sh"->"s" agree with the Cyrillic (Askhat, Асхат -> "asat"). */
-    for (int pass = 0;
-         pass < 2 && (memchr(tmp, 'h', k) || memchr(tmp, 's', k) || memchr(tmp, 'z', k)); pass++) {
+    for (int pass = 0; pass < 2 && digraph_end(tmp, k); pass++) {
         size_t w = 0;
         for (size_t r = 0; r < k; r++) {
             char c = tmp[r], d = r + 1 < k ? tmp[r + 1] : 0;
@@ -1304,7 +1322,7 @@ static int link_word(const char *w, size_t n)
     if (n > 8 || n < 2) /* "дель" is the longest, 8 bytes */
         return 0;
     for (size_t i = 0; i < sizeof solo / sizeof solo[0]; i++)
-        if (solo[i].s[0] == w[0] && solo[i].s[1] == w[1] && solo[i].n == n &&
+        if (solo[i].n == n && solo[i].s[0] == w[0] && solo[i].s[1] == w[1] &&
             memcmp(w, solo[i].s, n) == 0)
             return 1;
     return 0;
@@ -1601,7 +1619,7 @@ static int is_title(const char *w, size_t n)
                                     LIT("doctor"),  LIT("lord"),      LIT("lady"),   LIT("judge"),
                                     LIT("justice"), LIT("professor"), LIT("prof")};
     for (size_t i = 0; i < sizeof ti / sizeof ti[0]; i++)
-        if (ti[i].n == n && memcmp(ti[i].s, w, n) == 0)
+        if (ti[i].n == n && ti[i].s[0] == w[0] && memcmp(ti[i].s, w, n) == 0)
             return 1;
     return 0;
 }
