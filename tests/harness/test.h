@@ -61,6 +61,24 @@ __attribute__((format(printf, 4, 5))) static inline int test_report_(int ok, con
         printf("\n");                                                                              \
     } while (0)
 
+/** \p s with its line breaks written as \\n, for a TAP description (a TAP
+ *  line is one line). Static buffer: one call per printf. */
+static inline const char *test_oneline(const char *s)
+{
+    static char buf[512];
+    size_t o = 0;
+    for (; *s && o + 3 < sizeof buf; s++) {
+        if (*s == '\n') {
+            buf[o++] = '\\';
+            buf[o++] = 'n';
+        } else {
+            buf[o++] = *s;
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 static inline int test_done(void)
 {
     printf("1..%d\n", test_count_);

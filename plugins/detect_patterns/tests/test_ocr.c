@@ -49,23 +49,6 @@ static void dump(const char *text, const struct dp_cand *c, size_t n)
                   text + c[i].start, (double)c[i].score);
 }
 
-/* \p s with its line breaks written as \\n (a TAP line is one line). */
-static const char *shown(const char *s)
-{
-    static char buf[256];
-    size_t o = 0;
-    for (; *s && o + 3 < sizeof buf; s++) {
-        if (*s == '\n') {
-            buf[o++] = '\\';
-            buf[o++] = 'n';
-        } else {
-            buf[o++] = *s;
-        }
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 static void pos(uint32_t label, const char *text, const char *surface, float min, int ocr)
 {
     const struct dp_cand *c;
@@ -79,7 +62,7 @@ static void pos(uint32_t label, const char *text, const char *surface, float min
             c[i].score > best)
             best = c[i].score;
     if (!TEST_OK(p && best >= min, "%s: \"%s\"%s (score %.2f >= %.2f)", intake_label_name(label),
-                 shown(surface), ocr ? " on an OCR page" : "", (double)best, (double)min))
+                 test_oneline(surface), ocr ? " on an OCR page" : "", (double)best, (double)min))
         dump(text, c, n);
 }
 
@@ -94,7 +77,7 @@ static void neg(const char *text, const char *surface, int ocr)
     for (size_t i = 0; i < n; i++)
         if (c[i].score >= 0.5f && c[i].start < e && s < c[i].end)
             hits++;
-    if (!TEST_OK(p && hits == 0, "nothing >= 0.5 on \"%s\"%s", shown(surface),
+    if (!TEST_OK(p && hits == 0, "nothing >= 0.5 on \"%s\"%s", test_oneline(surface),
                  ocr ? " on an OCR page" : ""))
         dump(text, c, n);
 }

@@ -62,30 +62,13 @@ static void dump(const struct intake_doc *d, const char *text)
                   (int)(sp[i].end - sp[i].start), text + sp[i].start, (double)sp[i].score);
 }
 
-/* \p s with its line breaks written as \\n (a TAP line is one line). */
-static const char *shown(const char *s)
-{
-    static char buf[512];
-    size_t o = 0;
-    for (; *s && o + 3 < sizeof buf; s++) {
-        if (*s == '\n') {
-            buf[o++] = '\\';
-            buf[o++] = 'n';
-        } else {
-            buf[o++] = *s;
-        }
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 static void pos(uint32_t label, const char *text, const char *surface, float min_score)
 {
     struct intake_doc *d = run(text);
     const struct intake_span *sp = span_of(d, text, surface, label);
     if (!TEST_OK(sp && sp->score >= min_score, "%s: \"%s\" in \"%s\" (score %.2f >= %.2f)",
-                 intake_label_name(label), surface, shown(text), sp ? (double)sp->score : -1.0,
-                 (double)min_score))
+                 intake_label_name(label), surface, test_oneline(text),
+                 sp ? (double)sp->score : -1.0, (double)min_score))
         dump(d, text);
     harness_doc_destroy(d);
 }
