@@ -1293,12 +1293,6 @@ static int word_letter(UChar32 c)
  * bin), 2 for a hyphenated prefix before a capital (al-Hassan, аль-Хадж). */
 static int link_word(const char *w, size_t n)
 {
-    static const struct lit solo[] = {
-        LIT("van"), LIT("von"), LIT("der"), LIT("den"), LIT("de"), LIT("del"), LIT("della"),
-        LIT("di"),  LIT("da"),  LIT("das"), LIT("dos"), LIT("du"), LIT("le"),  LIT("la"),
-        LIT("bin"), LIT("ibn"), LIT("ben"), LIT("al"),  LIT("el"), LIT("ter"), LIT("ten"),
-        LIT("zu"),  LIT("ван"), LIT("фон"), LIT("дер"), LIT("де"), LIT("ди"),  LIT("дель"),
-        LIT("ибн"), LIT("бин"), LIT("бен"), LIT("аль"), LIT("эль")};
     static const struct lit pre[] = {
         LIT("al-"), LIT("el-"),  LIT("ad-"),  LIT("an-"),  LIT("ar-"), LIT("as-"), LIT("at-"),
         LIT("az-"), LIT("ash-"), LIT("ibn-"), LIT("bin-"), LIT("d'"),  LIT("o'"),  LIT("аль-"),
@@ -1321,9 +1315,21 @@ static int link_word(const char *w, size_t n)
         }
     if (n > 8 || n < 2) /* "дель" is the longest, 8 bytes */
         return 0;
-    for (size_t i = 0; i < sizeof solo / sizeof solo[0]; i++)
-        if (solo[i].n == n && solo[i].s[0] == w[0] && solo[i].s[1] == w[1] &&
-            memcmp(w, solo[i].s, n) == 0)
+    /* the particles by length in bytes, each followed by '|' (the list is
+     * searched for most lower-case words) */
+    static const char *const solo[9] = {
+        /* 0 */ "",
+        /* 1 */ "",
+        /* 2 */ "de|di|da|du|le|la|al|el|zu|",
+        /* 3 */ "van|von|der|den|del|das|dos|bin|ibn|ben|ter|ten|",
+        /* 4 */ "де|ди|",
+        /* 5 */ "della|",
+        /* 6 */ "ван|фон|дер|ибн|бин|бен|аль|эль|",
+        /* 7 */ "",
+        /* 8 */ "дель|",
+    };
+    for (const char *p = solo[n]; *p; p += n + 1)
+        if (p[0] == w[0] && p[1] == w[1] && memcmp(p, w, n) == 0)
             return 1;
     return 0;
 }
@@ -1413,6 +1419,13 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
         unsigned char b = (unsigned char)t[i];
         UChar32 c;
         size_t s = i;
+        if (b == ' ') { /* the commonest gap character, as the gap code below takes it */
+            if (gap_len == 0)
+                dot_first = 0;
+            gap_len++;
+            i++;
+            continue;
+        }
         if (b < 0x80) {
             c = b;
             i++;
@@ -1421,7 +1434,7 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
             if (c < 0)
                 c = 0xFFFD;
         }
-        if (!word_letter(c)) {
+        if (b < 0x80 ? !((b | 0x20) >= 'a' && (b | 0x20) <= 'z') : !word_letter(c)) {
             if (gap_len == 0)
                 dot_first = c == '.';
             else if (c != ' ' && c != '\t' && c != 0xA0 && !(c == '-' && gap_len == 1 && dot_first))
