@@ -967,7 +967,10 @@ static int date_at(const struct ctx *c, size_t k, struct date *d)
                 if (++ng > 2)
                     return 0;
             } else if (p[i] >= '0' && p[i] <= '9') {
-                g[ng] = g[ng] * 10 + (p[i] - '0');
+                /* a group is a date part only with 4 digits or fewer: a
+                 * longer one's value is never read (and must not overflow) */
+                if (gl[ng] < 8)
+                    g[ng] = g[ng] * 10 + (p[i] - '0');
                 gl[ng]++;
             } else {
                 return 0;
