@@ -97,13 +97,19 @@ static struct smap_ent *smap_slot(const struct smap *m, const char *s, size_t n,
     }
 }
 
-/* Value of \p s, or \p def when absent. */
-static int32_t smap_get(const struct smap *m, const char *s, size_t n, int32_t def)
+/* Value of \p s, whose hash is \p h, or \p def when absent. */
+static int32_t smap_get_h(const struct smap *m, const char *s, size_t n, uint64_t h, int32_t def)
 {
     if (!m->cap || n == 0)
         return def;
-    struct smap_ent *e = smap_slot(m, s, n, fnv1a(s, n, FNV_SEED));
+    struct smap_ent *e = smap_slot(m, s, n, h);
     return e->used == m->gen + 1 ? e->val : def;
+}
+
+/* Value of \p s, or \p def when absent. */
+static int32_t smap_get(const struct smap *m, const char *s, size_t n, int32_t def)
+{
+    return smap_get_h(m, s, n, fnv1a(s, n, FNV_SEED), def);
 }
 
 static int smap_grow(struct smap *m)
@@ -946,12 +952,27 @@ static int lex_has(const struct dn_lexicon *lex, const char *w, size_t n, uint8_
 /* Patronymic: -ович/-евич/-овна/-евна/-ична, Turkmen -owiç/-owna, Uzbek
  * -ovich/-ovna, Kazakh -ұлы/-қызы, Kyrgyz -уулу/-кызы, Uzbek o‘g‘li/qizi,
  * each plus endings. */
+/* The letters a..z found in w[3..n), as bits: the marker searches below
+ * start at the fourth letter and skip a marker whose first letter is not
+ * there (most words have none of the markers). */
+static uint32_t letters_after3(const char *w, size_t n)
+{
+    uint32_t m = 0;
+    for (size_t i = 3; i < n; i++)
+        if (w[i] >= 'a' && w[i] <= 'z')
+            m |= 1u << (w[i] - 'a');
+    return m;
+}
+
 static int is_patronymic(const char *w, size_t n)
 {
     static const struct lit mk[] = {LIT("ovic"), LIT("evic"), LIT("ovn"), LIT("evn"), LIT("icn"),
                                     LIT("kizi"), LIT("uli"),  LIT("ulu"), LIT("ogli")};
+    uint32_t has = letters_after3(w, n);
     for (size_t m = 0; m < sizeof mk / sizeof mk[0]; m++) {
         size_t ml = mk[m].n;
+        if (!(has & (1u << (mk[m].s[0] - 'a'))))
+            continue;
         for (size_t p = 3; p + ml <= n && n - (p + ml) <= 7; p++) {
             if (w[p] != mk[m].s[0] || memcmp(w + p, mk[m].s, ml) != 0)
                 continue;
@@ -1017,8 +1038,11 @@ static int surname_stem(const char *w, size_t n, size_t *stem)
               {"auskas", sizeof "auskas" - 1, 2, 0},
               {"oglu", sizeof "oglu" - 1, 2, 0},
               {"in", sizeof "in" - 1, 1, 0}};
+    uint32_t has = letters_after3(w, n);
     for (size_t m = 0; m < sizeof mk / sizeof mk[0]; m++) {
         size_t ml = mk[m].ml;
+        if (!(has & (1u << (mk[m].m[0] - 'a'))))
+            continue;
         for (size_t p = n >= ml ? n - ml : 0;; p--) {
             if (p < 3 || n - (p + ml) > 7)
                 break;
@@ -1059,12 +1083,19 @@ static int first_name(const struct dn_lexicon *lex, const char *w, size_t n, uin
     char buf[DN_SKEL_MAX + 8];
     struct wends e;
     wends_init(&e, w, n, memo);
+    /* FNV-1a of each prefix of w: a candidate is a prefix plus a few
+     * letters, hashed on from there instead of from its start */
+    uint64_t hp[DN_SKEL_MAX + 1];
+    int hashed = n <= DN_SKEL_MAX;
+    for (size_t i = 0; hashed && i <= n; i++)
+        hp[i] = i ? fnv1a(w + i - 1, 1, hp[i - 1]) : FNV_SEED;
     for (size_t k = n - 1; k >= 3 && n - k <= 6; k--) {
         if (!wends_ok(&e, n - k, 0))
             continue;
         for (size_t j = 0; j < nadd; j++) {
-            size_t l = put_joined(buf, w, k, add[j]);
-            int hit = lex_bits(lex, buf, l) & L_FIRST;
+            size_t l = put_joined(buf, w, k, add[j]); /* buf[0..k) is w[0..k) */
+            uint64_t h = hashed ? fnv1a(buf + k, l - k, hp[k]) : fnv1a(buf, l, FNV_SEED);
+            int hit = smap_get_h(&lex->words, buf, l, h, 0) & L_FIRST;
             if (!hit && j == 0 && (buf[l - 1] == 'd' || buf[l - 1] == 'g' || buf[l - 1] == 'b')) {
                 /* Turkic voicing before a vowel suffix: Aýnabat -> Aýnabadyň */
                 buf[l - 1] = buf[l - 1] == 'd' ? 't' : buf[l - 1] == 'g' ? 'k' : 'p';
@@ -1088,8 +1119,11 @@ static int name_element(const char *w, size_t n)
     static const struct lit el[] = {LIT("bek"),   LIT("bai"),   LIT("gul"), LIT("zan"), LIT("han"),
                                     LIT("nur"),   LIT("bol"),   LIT("tai"), LIT("kul"), LIT("gali"),
                                     LIT("murat"), LIT("zamal"), LIT("bibi")};
+    uint32_t has = letters_after3(w, n);
     for (size_t i = 0; i < sizeof el / sizeof el[0]; i++) {
         size_t el_n = el[i].n;
+        if (!(has & (1u << (el[i].s[0] - 'a'))))
+            continue;
         for (size_t p = 3; p + el_n <= n && n - (p + el_n) <= 5; p++)
             if (memcmp(w + p, el[i].s, el_n) == 0 && ends_ok(w + p + el_n, n - p - el_n, 1))
                 return 1;
@@ -1380,7 +1414,7 @@ static char place_prep(const char *w, size_t n)
                                     LIT("across"), LIT("against"), LIT("throughout")};
     if ((unsigned char)w[0] < 0x80 && n <= 10)
         for (size_t i = 0; i < sizeof en / sizeof en[0]; i++)
-            if (en[i].s[0] == w[0] && en[i].n == n && memcmp(w, en[i].s, n) == 0)
+            if (en[i].n == n && en[i].s[0] == w[0] && memcmp(w, en[i].s, n) == 0)
                 return 2;
     return 0;
 }
