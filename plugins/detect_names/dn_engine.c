@@ -1552,7 +1552,8 @@ static int tokenize(struct dn_scanner *sc, const char *t, size_t n)
             }
             break;
         }
-        if (grow(&sc->a, (void **)&sc->toks, &sc->ct, sc->nt + 1, sizeof *sc->toks))
+        if (sc->nt + 1 > sc->ct && /* grow's test inline: once per word */
+            grow(&sc->a, (void **)&sc->toks, &sc->ct, sc->nt + 1, sizeof *sc->toks))
             return -1;
         struct tok *tk = &sc->toks[sc->nt++];
         sc->n_kk += kk ? 1 : 0;
@@ -1643,7 +1644,8 @@ static const char *tok_skel(struct dn_scanner *sc, const char *t, size_t i, size
 {
     struct tok *tk = &sc->toks[i];
     if (tk->sk_len == 0xFFFF) {
-        if (grow(&sc->a, (void **)&sc->sk, &sc->skc, sc->skl + DN_SKEL_MAX + 2, 1)) {
+        if (sc->skl + DN_SKEL_MAX + 2 > sc->skc &&
+            grow(&sc->a, (void **)&sc->sk, &sc->skc, sc->skl + DN_SKEL_MAX + 2, 1)) {
             *len = 0;
             return NULL;
         }
