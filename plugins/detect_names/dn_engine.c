@@ -1334,7 +1334,10 @@ static int link_word(const char *w, size_t n)
         LIT("ат-"), LIT("аз-"),  LIT("аш-"),  LIT("ибн-"), LIT("д'")};
     /* this runs for every word: most have no hyphen or apostrophe near
      * the start and are longer than any particle */
-    if (n > 2 && (memchr(w, '-', n < 6 ? n : 6) || memchr(w, '\'', n < 6 ? n : 6)))
+    int joiner = 0; /* a hyphen or apostrophe in the first six bytes */
+    for (size_t i = 0; n > 2 && i < n && i < 6 && !joiner; i++)
+        joiner = w[i] == '-' || w[i] == '\'';
+    if (joiner)
         for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
             if (pre[i].s[0] != w[0])
                 continue;
@@ -1667,6 +1670,12 @@ static int is_title(const char *w, size_t n)
                                     LIT("sir"),     LIT("dame"),      LIT("mme"),    LIT("mlle"),
                                     LIT("doctor"),  LIT("lord"),      LIT("lady"),   LIT("judge"),
                                     LIT("justice"), LIT("professor"), LIT("prof")};
+    /* the titles have 2 to 9 letters and start with d g j l m p s */
+    const uint32_t first = 1u << ('d' - 'a') | 1u << ('g' - 'a') | 1u << ('j' - 'a') |
+                           1u << ('l' - 'a') | 1u << ('m' - 'a') | 1u << ('p' - 'a') |
+                           1u << ('s' - 'a');
+    if (n < 2 || n > 9 || w[0] < 'a' || w[0] > 'z' || !(first & (1u << (w[0] - 'a'))))
+        return 0;
     for (size_t i = 0; i < sizeof ti / sizeof ti[0]; i++)
         if (ti[i].n == n && ti[i].s[0] == w[0] && memcmp(ti[i].s, w, n) == 0)
             return 1;
