@@ -29,10 +29,10 @@ import time
 
 from tap import done, ok, skip
 from store_check import leaks_in
+from fixture_ids import have_plugin
 
 INTAKE = sys.argv[1]
 FIXTURES = sys.argv[2]
-PLUGIN_PATH = os.environ.get("INTAKE_PLUGIN_PATH", "")
 PASSWORD = "Secret-2024"
 
 CONF = """[pipeline]
@@ -73,10 +73,6 @@ RARS = {
     "test_read_format_rar4_encrypted.rar": "RAR4, partly encrypted",
     "test_read_format_rar5_encrypted_filenames.rar": "RAR5, encrypted headers",
 }
-
-
-def have_plugin(name):
-    return any(os.path.exists(os.path.join(d, name + ".so")) for d in PLUGIN_PATH.split(":") if d)
 
 
 def sha_file(p):

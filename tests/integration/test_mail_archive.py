@@ -28,13 +28,9 @@ import zipfile
 
 from tap import done, ok, skip
 from store_check import raw_bytes
+from fixture_ids import have_plugin, iin
 
 INTAKE = sys.argv[1]
-PLUGIN_PATH = os.environ.get("INTAKE_PLUGIN_PATH", "")
-
-
-def have_plugin(name):
-    return any(os.path.exists(os.path.join(d, name + ".so")) for d in PLUGIN_PATH.split(":") if d)
 
 
 OFFICE = have_plugin("extract_office")
@@ -58,17 +54,6 @@ type = export_text
 [index]
 type = index_sqlite
 """ % ("[office]\ntype = extract_office\n" if OFFICE else "")
-
-
-def iin(prefix):
-    """A Kazakh IIN with a valid check digit from 11 digits."""
-    d = [int(c) for c in prefix]
-    s = sum(d[i] * (i + 1) for i in range(11)) % 11
-    if s == 10:
-        w = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]
-        s = sum(d[i] * w[i] for i in range(11)) % 11
-    assert s != 10, prefix
-    return prefix + str(s)
 
 
 IIN1 = iin("87030545012")

@@ -22,14 +22,10 @@ import tempfile
 
 from tap import done, ok, skip
 from store_check import leaks_in
+from fixture_ids import have_plugin, iin
 
 INTAKE = sys.argv[1]
 MAKE_MSG = sys.argv[2]
-PLUGIN_PATH = os.environ.get("INTAKE_PLUGIN_PATH", "")
-
-
-def have_plugin(name):
-    return any(os.path.exists(os.path.join(d, name + ".so")) for d in PLUGIN_PATH.split(":") if d)
 
 
 HTML = have_plugin("extract_html")
@@ -59,17 +55,6 @@ type = index_sqlite
 """ % ("[html]\ntype = extract_html\n" if HTML else "",
        "[rtf]\ntype = extract_rtf\n" if RTF else "",
        "[legacy]\ntype = extract_legacy\n" if LEGACY else "")
-
-
-def iin(prefix):
-    """A Kazakh IIN with a valid check digit from 11 digits."""
-    d = [int(c) for c in prefix]
-    s = sum(d[i] * (i + 1) for i in range(11)) % 11
-    if s == 10:
-        w = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]
-        s = sum(d[i] * w[i] for i in range(11)) % 11
-    assert s != 10, prefix
-    return prefix + str(s)
 
 
 IIN1 = iin("87030545012")

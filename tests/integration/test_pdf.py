@@ -25,21 +25,12 @@ import tempfile
 
 from tap import done, ok
 from store_check import leaks_in
+from fixture_ids import iin
 
 INTAKE, SRC = sys.argv[1], sys.argv[2]
 BUILD = os.path.dirname(os.path.dirname(os.path.abspath(INTAKE)))
 RENDER = os.path.join(BUILD, "tests", "fixtures", "render", "intake-render")
 PLUGIN_PATH = os.environ.get("INTAKE_PLUGIN_PATH", "")
-
-
-def iin(prefix):
-    """A Kazakh IIN with a valid check digit (prefix: 11 digits)."""
-    d = [int(c) for c in prefix]
-    for weights in (range(1, 12), [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]):
-        c = sum(a * b for a, b in zip(d, weights)) % 11
-        if c != 10:
-            return prefix + str(c)
-    return None
 
 
 IIN = iin("88051740031")
