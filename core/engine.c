@@ -626,7 +626,8 @@ void intake_engine_set_wrote(struct intake_engine *e, intake_engine_wrote_fn fn,
     e->wrote_user = user;
 }
 
-void intake_engine_wrote(struct intake_engine *e, const char *dir, const char *name)
+/* Report a file written for the document in the export stage (batch). */
+static void report_wrote(struct intake_engine *e, const char *dir, const char *name)
 {
     if (!e->wrote || !e->exporting)
         return;
@@ -661,9 +662,9 @@ static void dirfds_clear(struct intake_engine *e)
     e->dirfds_pid = getpid();
 }
 
-int intake_engine_store_write(struct intake_engine *e, const char *dir, const char *name,
-                              const void *data, size_t len, unsigned flags,
-                              struct intake_error *err)
+/* Write through a kept folder fd (or one opened now and kept). */
+static int write_kept(struct intake_engine *e, const char *dir, const char *name, const void *data,
+                      size_t len, unsigned flags, struct intake_error *err)
 {
     if (!e->store_dir || !intake_store_dir_ok(dir) || strlen(dir) >= sizeof e->dirfds[0].dir)
         return intake_store_write(e->store_dir, dir, name, data, len, flags, err);
@@ -695,6 +696,16 @@ int intake_engine_store_write(struct intake_engine *e, const char *dir, const ch
     return rc;
 }
 
+int intake_engine_store_write(struct intake_engine *e, const char *dir, const char *name,
+                              const void *data, size_t len, struct intake_error *err)
+{
+    unsigned flags = e->store_sync_deferred ? INTAKE_STORE_WRITE_NOSYNC : 0;
+    int rc = write_kept(e, dir, name, data, len, flags, err);
+    if (rc == INTAKE_OK)
+        report_wrote(e, dir, name);
+    return rc;
+}
+
 void intake_engine_set_store(struct intake_engine *e, const char *store_dir)
 {
     dirfds_clear(e);
@@ -707,11 +718,6 @@ void intake_engine_set_store(struct intake_engine *e, const char *store_dir)
 void intake_engine_defer_store_sync(struct intake_engine *e, int on)
 {
     e->store_sync_deferred = on != 0;
-}
-
-int intake_engine_store_sync_deferred(const struct intake_engine *e)
-{
-    return e->store_sync_deferred;
 }
 
 /* Detect and redact a short string (a file name) with the same detectors

@@ -70,8 +70,6 @@ void intake_engine_set_progress(struct intake_engine *e, intake_engine_progress_
  *  fails later). */
 typedef void (*intake_engine_wrote_fn)(void *user, const char *doc_id, const char *relpath);
 void intake_engine_set_wrote(struct intake_engine *e, intake_engine_wrote_fn fn, void *user);
-/** The store write hook, for host.c. */
-void intake_engine_wrote(struct intake_engine *e, const char *dir, const char *name);
 
 /** Language of a piece of text through the LANGID instance's cb_identify
  *  (this worker's state). INTAKE_EINVAL when there is none. */
@@ -90,15 +88,14 @@ int intake_engine_worker_init_stages(struct intake_engine *e, unsigned stage_mas
 /** Tell store-stage plugins where the store is (NULL: no store). */
 void intake_engine_set_store(struct intake_engine *e, const char *store_dir);
 /** host->store_write for this engine's store: like intake_store_write, with
- *  the export folders kept open in this process. */
+ *  the export folders kept open in this process, no fsync when deferred
+ *  (intake_engine_defer_store_sync), and the file reported to the wrote hook. */
 int intake_engine_store_write(struct intake_engine *e, const char *dir, const char *name,
-                              const void *data, size_t len, unsigned flags,
-                              struct intake_error *err);
+                              const void *data, size_t len, struct intake_error *err);
 /** With \p on, host->store_write does not fsync: the caller promises an
  *  intake_store_sync before it records any document written this way as
  *  done (the batch supervisor does, once per commit group). */
 void intake_engine_defer_store_sync(struct intake_engine *e, int on);
-int intake_engine_store_sync_deferred(const struct intake_engine *e);
 
 /**
  * After intake_engine_run: anonymise the document with the policy and attach

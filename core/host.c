@@ -34,16 +34,9 @@ static int ctx_identify_lang(const struct intake_context *ctx, const char *utf8,
 static int ctx_store_write(const struct intake_context *ctx, const char *dir, const char *name,
                            const void *data, size_t len, struct intake_error *err)
 {
-    unsigned flags = ctx && ctx->engine && intake_engine_store_sync_deferred(ctx->engine)
-                         ? INTAKE_STORE_WRITE_NOSYNC
-                         : 0;
-    int rc =
-        ctx && ctx->engine
-            ? intake_engine_store_write(ctx->engine, dir, name, data, len, flags, err)
-            : intake_store_write(ctx ? ctx->store_dir : NULL, dir, name, data, len, flags, err);
-    if (rc == INTAKE_OK && ctx && ctx->engine)
-        intake_engine_wrote(ctx->engine, dir, name);
-    return rc;
+    if (ctx && ctx->engine)
+        return intake_engine_store_write(ctx->engine, dir, name, data, len, err);
+    return intake_store_write(ctx ? ctx->store_dir : NULL, dir, name, data, len, 0, err);
 }
 
 static void *host_alloc(size_t n)

@@ -142,33 +142,33 @@ static void test_store_write(void)
     intake_engine_set_store(e, store);
     char p[1200], cmd[1300];
     struct stat st;
-    TEST_EQ_INT(intake_engine_store_write(e, "out/a", "one.txt", "1", 1, 0, &err), 0,
+    TEST_EQ_INT(intake_engine_store_write(e, "out/a", "one.txt", "1", 1, &err), 0,
                 "first write creates out/a: %s", err.msg);
     snprintf(p, sizeof p, "%s/out/a/one.txt", store);
     TEST_OK(stat(p, &st) == 0 && st.st_size == 1, "one.txt is there");
     snprintf(cmd, sizeof cmd, "rm -rf '%s/out'", store);
     TEST_EQ_INT(system(cmd), 0, "the folder is removed under the open fd");
-    TEST_EQ_INT(intake_engine_store_write(e, "out/a", "two.txt", "22", 2, 0, &err), 0,
+    TEST_EQ_INT(intake_engine_store_write(e, "out/a", "two.txt", "22", 2, &err), 0,
                 "a write after that makes the folder again: %s", err.msg);
     snprintf(p, sizeof p, "%s/out/a/two.txt", store);
     TEST_OK(stat(p, &st) == 0 && st.st_size == 2, "two.txt is there, not in a removed folder");
-    TEST_EQ_INT(intake_engine_store_write(e, "out/a", "../x", "3", 1, 0, &err), INTAKE_EINVAL,
+    TEST_EQ_INT(intake_engine_store_write(e, "out/a", "../x", "3", 1, &err), INTAKE_EINVAL,
                 "a name with a slash is refused");
-    TEST_EQ_INT(intake_engine_store_write(e, "../a", "x.txt", "3", 1, 0, &err), INTAKE_EINVAL,
+    TEST_EQ_INT(intake_engine_store_write(e, "../a", "x.txt", "3", 1, &err), INTAKE_EINVAL,
                 "a folder outside the store is refused");
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
         struct intake_error e2;
         intake_error_clear(&e2);
-        _exit(intake_engine_store_write(e, "out/a", "child.txt", "c", 1, 0, &e2) == 0 ? 0 : 1);
+        _exit(intake_engine_store_write(e, "out/a", "child.txt", "c", 1, &e2) == 0 ? 0 : 1);
     }
     int status = -1;
     waitpid(pid, &status, 0);
     snprintf(p, sizeof p, "%s/out/a/child.txt", store);
     TEST_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0 && stat(p, &st) == 0,
             "a forked process writes through folders of its own");
-    TEST_EQ_INT(intake_engine_store_write(e, "out/a", "three.txt", "333", 3, 0, &err), 0,
+    TEST_EQ_INT(intake_engine_store_write(e, "out/a", "three.txt", "333", 3, &err), 0,
                 "the parent still writes after the child closed its copies");
     intake_engine_destroy(e);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", store);
